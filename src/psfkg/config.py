@@ -1,0 +1,72 @@
+"""Settings, declared once as (name, default, help) in the manner of datasette.
+
+Each is read from the environment variable ``PSFKG_<NAME>`` and documented in the README; a
+test fails if one is not.
+
+>>> settings = Settings.from_env({"PSFKG_BASE_IRI": "http://localhost:8000/"})
+>>> settings.base_iri
+'http://localhost:8000/'
+>>> settings.data_dir.name
+'data'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import PsfkgError
+from .namespaces import DEFAULT_BASE
+
+#: The project checkout: defaults for ``data/`` and ``releases/`` live here.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, its default (as the text the environment would hold) and help."""
+
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable that sets it."""
+        return f"PSFKG_{self.name.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("base_iri", DEFAULT_BASE, "Persistent base of every IRI psfkg mints (terms and data)."),
+    Setting("data_dir", str(PROJECT_ROOT / "data"), "Folder of the records the graph is built from."),
+    Setting("releases_dir", str(PROJECT_ROOT / "releases"), "Folder the releases are written to."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The values of all settings for one run."""
+
+    base_iri: str
+    data_dir: Path
+    releases_dir: Path
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read each setting from its ``PSFKG_<NAME>`` variable, else take its default.
+
+        :param environ: the environment to read; ``os.environ`` when omitted.
+        :raises PsfkgError: when a value is malformed.
+        """
+        env = os.environ if environ is None else environ
+        raw = {s.name: env.get(s.env_var, s.default) for s in SETTINGS}
+        base = raw["base_iri"]
+        if not base.startswith(("http://", "https://")) or not base.endswith("/"):
+            raise PsfkgError(f"PSFKG_BASE_IRI must be an http(s) IRI ending in '/', not {base!r}")
+        return cls(
+            base_iri=base,
+            data_dir=Path(raw["data_dir"]),
+            releases_dir=Path(raw["releases_dir"]),
+        )

@@ -1,0 +1,77 @@
+"""Namespaces, the ontology IRI and the named-graph IRIs.
+
+Everything psfkg mints lives under one persistent base. The code and the files in ``ontology/``
+and ``shapes/`` are written against :data:`DEFAULT_BASE`; a build with another base (a setting)
+rewrites the IRIs at the end with :func:`rebase`.
+
+>>> str(PSF.Project)
+'https://w3id.org/psfkg/def#Project'
+>>> str(ONTOLOGY_VERSION_IRI)
+'https://w3id.org/psfkg/def/1.0'
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+
+from . import __version__
+
+DEFAULT_BASE = "https://w3id.org/psfkg/"
+
+#: Terms: an unversioned namespace, so that a new version does not rename every term.
+PSF = Namespace(DEFAULT_BASE + "def#")
+#: Records: ``id/<kind>/<slug>``.
+ID = Namespace(DEFAULT_BASE + "id/")
+#: The copies of the source pages the records come from.
+SOURCE = Namespace(DEFAULT_BASE + "source/")
+#: The named graphs of a release.
+GRAPH = Namespace(DEFAULT_BASE + "graph/")
+
+ONTOLOGY = URIRef(DEFAULT_BASE + "def")
+_MAJOR_MINOR = ".".join(__version__.split(".")[:2])
+ONTOLOGY_VERSION_IRI = URIRef(f"{ONTOLOGY}/{_MAJOR_MINOR}")
+DATASET = URIRef(DEFAULT_BASE + "dataset")
+
+ONTOLOGY_GRAPH = GRAPH.ontology
+ASSERTED_GRAPH = GRAPH.asserted
+INFERRED_GRAPH = GRAPH.inferred
+METADATA_GRAPH = GRAPH.metadata
+NAMED_GRAPHS = (ONTOLOGY_GRAPH, ASSERTED_GRAPH, INFERRED_GRAPH, METADATA_GRAPH)
+
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+EURIO = Namespace("http://data.europa.eu/s66#")
+WD = Namespace("http://www.wikidata.org/entity/")
+EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
+
+#: Prefixes bound in every serialisation, in this order.
+PREFIXES: dict[str, str] = {
+    "psf": str(PSF),
+    "id": str(ID),
+    "src": str(SOURCE),
+    "schema": str(SCHEMA),
+    "org": str(ORG),
+    "eurio": str(EURIO),
+    "wd": str(WD),
+    "eucountry": str(EU_COUNTRY),
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+
+def rebase(iri: str, base: str) -> str:
+    """Move an IRI minted under :data:`DEFAULT_BASE` to ``base``; leave any other IRI alone.
+
+    >>> rebase("https://w3id.org/psfkg/id/project/jatoc", "http://localhost:8000/")
+    'http://localhost:8000/id/project/jatoc'
+    >>> rebase("https://schema.org/Project", "http://localhost:8000/")
+    'https://schema.org/Project'
+    """
+    if iri.startswith(DEFAULT_BASE):
+        return base + iri[len(DEFAULT_BASE) :]
+    return iri
