@@ -1,0 +1,60 @@
+"""The build, step by step: records -> mapping -> reasoning -> validation -> release."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+from . import mapping, reasoning, records, release, validation
+from .errors import ValidationFailed
+from .namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
+from .progress import Progress
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of steps 1-4: the graphs, and the validation report."""
+
+    records: records.Records
+    ontology: Graph
+    asserted: Graph
+    inferred: Graph
+    report: validation.Report
+
+
+def check(data_dir: Path, progress: Progress) -> Checked:
+    """Steps 1-4: read, map, reason and validate, without writing anything.
+
+    :raises RecordError: for malformed records; ReasoningClash: for an inconsistent graph.
+    """
+    with progress.step("records"):
+        recs = records.load(data_dir)
+    with progress.step("mapping"):
+        mapped = mapping.map_records(recs)
+        ontology = mapping.ontology()
+    with progress.step("reasoning"):
+        inferred = reasoning.infer(ontology, mapped.graph)
+    with progress.step("validation"):
+        report = validation.validate(mapped.graph + inferred, ontology, mapped.origins)
+    return Checked(recs, ontology, mapped.graph, inferred, report)
+
+
+def build(data_dir: Path, releases_dir: Path, *, base: str, progress: Progress) -> Path:
+    """Steps 1-5: build a release from ``data_dir`` into ``releases_dir``; return its folder.
+
+    :raises ValidationFailed: with the readable report, when the graph does not conform.
+    """
+    checked = check(data_dir, progress)
+    if not checked.report.conforms:
+        raise ValidationFailed(checked.report.text())
+    recs = checked.records
+    sources = {s.file: hashlib.sha256(recs.source_file(s.file).read_bytes()).hexdigest() for s in recs.sources}
+    graphs = {ONTOLOGY_GRAPH: checked.ontology, ASSERTED_GRAPH: checked.asserted, INFERRED_GRAPH: checked.inferred}
+    counts = {name: len(graph) for name, graph in graphs.items()}
+    graphs[METADATA_GRAPH] = mapping.describe_dataset(counts, recs)
+    contents = release.Contents(graphs, checked.report.results_graph, sources)
+    with progress.step("release", total=len(release.FILES)) as step:
+        return release.write(contents, releases_dir, base=base, on_file=lambda _: step.advance())

@@ -1,0 +1,218 @@
+"""Step 5: write a release directory, atomically.
+
+A release is written into a staging folder beside the others, then renamed into place, and the
+``latest`` link is switched with an atomic rename. A build that fails at any point leaves the
+previous releases and ``latest`` as they were. Dumps are sorted so that two builds of the same
+data are byte-identical.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.term import Node
+
+from . import __version__
+from .errors import ReleaseError
+from .namespaces import ASSERTED_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH, PREFIXES, rebase
+
+LATEST = "latest"
+MANIFEST = "manifest.json"
+CHECKSUMS = "SHA256SUMS"
+#: The files of a release, before their ``.gz`` twins: name -> what it holds.
+FILES = {
+    "psfkg.ttl": "ontology and asserted triples, Turtle",
+    "psfkg.nt": "ontology and asserted triples, N-Triples",
+    "psfkg.jsonld": "ontology and asserted triples, JSON-LD compacted with context.jsonld",
+    "psfkg.nq": "the whole dataset with its named graphs (ontology, asserted, inferred, metadata), N-Quads",
+    "context.jsonld": "the JSON-LD context of psfkg.jsonld",
+    "validation.ttl": "the SHACL validation report, Turtle",
+}
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What goes into a release: the four named graphs and the validation report."""
+
+    graphs: Mapping[URIRef, Graph]
+    report: Graph
+    source_hashes: Mapping[str, str]
+
+
+def canonical(graph: Graph) -> Graph:
+    """``graph`` with blank nodes labelled from their content, so that labels are stable."""
+    if not any(isinstance(term, BNode) for triple in graph for term in triple):
+        return graph
+    out = Graph()
+    for t in to_canonical_graph(graph):
+        out.add(t)
+    return out
+
+
+def rebased(graph: Graph, base: str) -> Graph:
+    """A copy of ``graph`` with every IRI under the default base moved to ``base``."""
+    if base == DEFAULT_BASE:
+        return canonical(graph)
+
+    def move(term: Node) -> Node:
+        return URIRef(rebase(str(term), base)) if isinstance(term, URIRef) else term
+
+    out = Graph()
+    for s, p, o in graph:
+        out.add((move(s), move(p), move(o)))
+    return canonical(out)
+
+
+def context(base: str = DEFAULT_BASE) -> dict[str, Any]:
+    """The published JSON-LD context: psfkg's prefixes."""
+    return {"@context": {prefix: rebase(ns, base) for prefix, ns in PREFIXES.items()}}
+
+
+def _bind(graph: Graph, base: str) -> Graph:
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, rebase(ns, base), override=True, replace=True)
+    return graph
+
+
+def sorted_lines(text: str) -> str:
+    """Lines sorted and de-duplicated: the canonical order of N-Triples and N-Quads."""
+    return "".join(f"{line}\n" for line in sorted({ln for ln in text.splitlines() if ln.strip()}))
+
+
+def _canonical_json(value: Any) -> Any:
+    """Sort JSON-LD node arrays and value arrays (not ``@list``s) so output order is stable."""
+    if isinstance(value, dict):
+        return {k: (v if k == "@list" else _canonical_json(v)) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        items = [_canonical_json(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def serialise(contents: Contents, base: str) -> dict[str, bytes]:
+    """Every file of a release, as bytes, in canonical order."""
+    graphs = {rebase(str(g), base): rebased(graph, base) for g, graph in contents.graphs.items()}
+    public = Graph()
+    for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH):
+        for t in graphs[rebase(str(g), base)]:
+            public.add(t)
+    _bind(public, base)
+    dataset = Dataset()
+    for name, graph in sorted(graphs.items()):
+        named = dataset.graph(URIRef(name))
+        for t in graph:
+            named.add(t)
+    ctx = context(base)
+    jsonld = json.loads(public.serialize(format="json-ld", context=ctx["@context"], auto_compact=True))
+    jsonld = {"@context": ctx["@context"], "@graph": _canonical_json(jsonld.get("@graph", []))}
+    report = _bind(rebased(contents.report, base), base)
+    return {
+        "psfkg.ttl": public.serialize(format="turtle").encode("utf-8"),
+        "psfkg.nt": sorted_lines(public.serialize(format="nt")).encode("utf-8"),
+        "psfkg.jsonld": (json.dumps(jsonld, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+        "psfkg.nq": sorted_lines(dataset.serialize(format="nquads")).encode("utf-8"),
+        "context.jsonld": (json.dumps(ctx, indent=1) + "\n").encode("utf-8"),
+        "validation.ttl": report.serialize(format="turtle").encode("utf-8"),
+    }
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def write(contents: Contents, releases_dir: Path, *, base: str = DEFAULT_BASE,
+          on_file: Callable[[str], None] | None = None) -> Path:
+    """Write a new release and make it ``latest``; return its directory.
+
+    :param contents: the graphs and report to publish.
+    :param releases_dir: the folder holding every release and the ``latest`` link.
+    :param base: the base IRI to publish under.
+    :param on_file: called with each file name as it is written (for progress).
+    :raises ReleaseError: when the release cannot be written; nothing is left half-written.
+    """
+    files = serialise(contents, base)
+    now = datetime.now(UTC).replace(microsecond=0)
+    try:
+        releases_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=releases_dir))
+    except OSError as exc:
+        raise ReleaseError(f"cannot create a release in {releases_dir}: {exc.strerror}") from exc
+    try:
+        sums: dict[str, str] = {}
+        sizes: dict[str, int] = {}
+        for name, data in files.items():
+            for file_name, payload in ((name, data), (f"{name}.gz", _gzip(data))):
+                _write_file(staging / file_name, payload)
+                sums[file_name], sizes[file_name] = sha256(payload), len(payload)
+            if on_file:
+                on_file(name)
+        manifest = {
+            "version": __version__,
+            "date": now.isoformat().replace("+00:00", "Z"),
+            "base_iri": base,
+            "triples": {rebase(str(g), base): len(graph) for g, graph in sorted(contents.graphs.items())},
+            "sources": dict(sorted(contents.source_hashes.items())),
+            "files": {n: {"bytes": sizes[n], "sha256": sums[n]} for n in sorted(sums)},
+        }
+        _write_file(staging / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+        sums[MANIFEST] = sha256((staging / MANIFEST).read_bytes())
+        _write_file(staging / CHECKSUMS, "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)).encode())
+        final = _free_name(releases_dir, now.strftime("%Y%m%dT%H%M%SZ"))
+        staging.chmod(0o755)
+        os.rename(staging, final)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReleaseError(f"writing the release failed ({exc.strerror}); the previous release is untouched") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    point_latest(releases_dir, final.name)
+    return final
+
+
+def point_latest(releases_dir: Path, name: str) -> None:
+    """Switch the ``latest`` link to release ``name`` with one atomic rename."""
+    link = releases_dir / LATEST
+    tmp = releases_dir / f".{LATEST}.{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    os.symlink(name, tmp)
+    os.replace(tmp, link)
+
+
+def latest(releases_dir: Path) -> Path | None:
+    """The current release directory, if there is one."""
+    link = releases_dir / LATEST
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+def _free_name(releases_dir: Path, stem: str) -> Path:
+    candidate, n = releases_dir / stem, 1
+    while candidate.exists():
+        n += 1
+        candidate = releases_dir / f"{stem}-{n}"
+    return candidate
+
+
+def _gzip(data: bytes) -> bytes:
+    # mtime=0 and no file name: the same bytes in give the same bytes out.
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
