@@ -18,10 +18,18 @@ from .pages import parse_file
 from .progress import Progress
 from .records import load
 
-DATA = click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
-                    help="Folder of records. Default: the data_dir setting (data/).")
-OUT = click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-                   help="Folder of releases. Default: the releases_dir setting (releases/).")
+DATA = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of records. Default: the data_dir setting (data/).",
+)
+OUT = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of releases. Default: the releases_dir setting (releases/).",
+)
 
 
 @click.group()
@@ -40,8 +48,12 @@ def build(data_dir: Path | None, out_dir: Path | None) -> None:
     """
     settings = Settings.from_env()
     progress = Progress()
-    path = pipeline.build(data_dir or settings.data_dir, out_dir or settings.releases_dir,
-                          base=settings.base_iri, progress=progress)
+    path = pipeline.build(
+        data_dir or settings.data_dir,
+        out_dir or settings.releases_dir,
+        base=settings.base_iri,
+        progress=progress,
+    )
     click.echo(path)
 
 
@@ -66,8 +78,10 @@ def import_page(file: Path, data_dir: Path | None) -> None:
     changes = compare(page, recs)
     for change in changes:
         click.echo(str(change))
-    click.echo(f"{file.name}: {len(page.headings)} project heading(s), {len(page.entries)} partner "
-               f"entries; {len(changes)} difference(s) from {data_dir or settings.data_dir}")
+    click.echo(
+        f"{file.name}: {len(page.headings)} project heading(s), {len(page.entries)} partner "
+        f"entries; {len(changes)} difference(s) from {data_dir or settings.data_dir}"
+    )
 
 
 @cli.command()
@@ -79,8 +93,9 @@ def serve(data_dir: Path | None, out_dir: Path | None) -> None:
     releases_dir = out_dir or settings.releases_dir
     current = release.latest(releases_dir)
     if current is None:
-        current = pipeline.build(data_dir or settings.data_dir, releases_dir,
-                                 base=settings.base_iri, progress=Progress())
+        current = pipeline.build(
+            data_dir or settings.data_dir, releases_dir, base=settings.base_iri, progress=Progress()
+        )
     click.echo(f"The current release is {current}")
 
 

@@ -40,7 +40,9 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", DEFAULT_BASE, "Persistent base of every IRI psfkg mints (terms and data)."),
-    Setting("data_dir", str(PROJECT_ROOT / "data"), "Folder of the records the graph is built from."),
+    Setting(
+        "data_dir", str(PROJECT_ROOT / "data"), "Folder of the records the graph is built from."
+    ),
     Setting("releases_dir", str(PROJECT_ROOT / "releases"), "Folder the releases are written to."),
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .pages import Entry, Heading, Page
-from .records import Participation, Project, Records
+from .records import Project, Records
 
 
 @dataclass(frozen=True)
@@ -48,23 +48,41 @@ def compare(page: Page, records: Records) -> list[Change]:
             continue
         org = orgs[part.organisation]
         if entry.country and countries.get(entry.country) != org.country:
-            changes.append(Change("change", "organisation", entry.line,
-                                  f"{org.key}: the page says {entry.country}, data/ says {org.country}"))
+            changes.append(
+                Change(
+                    "change",
+                    "organisation",
+                    entry.line,
+                    f"{org.key}: the page says {entry.country}, data/ says {org.country}",
+                )
+            )
         if (entry.remark or None) != part.remark and entry.remark:
-            changes.append(Change("change", "participation", entry.line,
-                                  f"{part.key}: remark {entry.remark!r} (data/: {part.remark!r})"))
+            changes.append(
+                Change(
+                    "change",
+                    "participation",
+                    entry.line,
+                    f"{part.key}: remark {entry.remark!r} (data/: {part.remark!r})",
+                )
+            )
     on_page = {(e.line, e.name) for e in page.entries}
+    partner_lines = {e.line for e in page.entries}
     for part in records.participations:
-        if part.source.file == page.file and (part.source.line, part.name_as_written) not in on_page:
-            if not _from_prose(part):
-                changes.append(Change("missing", "participation", part.source.line,
-                                      f"{part.key}: {part.name_as_written!r} is not on this line of the page"))
+        # Participations read from a description (no partner list on that line) are not checked.
+        if (
+            part.source.file == page.file
+            and part.source.line in partner_lines
+            and (part.source.line, part.name_as_written) not in on_page
+        ):
+            changes.append(
+                Change(
+                    "missing",
+                    "participation",
+                    part.source.line,
+                    f"{part.key}: {part.name_as_written!r} is not on this line of the page",
+                )
+            )
     return changes
-
-
-def _from_prose(part: Participation) -> bool:
-    # Coordinators, funders and partners named in a description are not on a partner line.
-    return part.role in ("coordinator", "funder") or part.remark is not None or part.role_source is not None
 
 
 def _project_changes(heading: Heading, project: Project, sections: dict[str, str]) -> list[Change]:
@@ -73,12 +91,22 @@ def _project_changes(heading: Heading, project: Project, sections: dict[str, str
         ("short_name", heading.short_name, project.short_name),
         ("start_year", heading.start_year, project.start_year),
         ("end_year", heading.end_year, project.end_year),
-        ("priority_area", sections.get(heading.section or "", heading.section), project.priority_area),
+        (
+            "priority_area",
+            sections.get(heading.section or "", heading.section),
+            project.priority_area,
+        ),
     )
     for name, page_value, data_value in pairs:
         if page_value is not None and page_value != data_value:
-            out.append(Change("change", "project", heading.line,
-                              f"{project.key}.{name}: page {page_value!r}, data/ {data_value!r}"))
+            out.append(
+                Change(
+                    "change",
+                    "project",
+                    heading.line,
+                    f"{project.key}.{name}: page {page_value!r}, data/ {data_value!r}",
+                )
+            )
     return out
 
 

@@ -111,7 +111,13 @@ def map_records(records: Records) -> Mapped:
         add((doc, DCTERMS.title, en(src.title)))
         add((doc, PSF.site, Literal(src.site)))
         add((doc, DCTERMS["format"], Literal("text/plain")))
-        add((doc, PSF.sha256, Literal(hashlib.sha256(records.source_file(src.file).read_bytes()).hexdigest())))
+        add(
+            (
+                doc,
+                PSF.sha256,
+                Literal(hashlib.sha256(records.source_file(src.file).read_bytes()).hexdigest()),
+            )
+        )
 
     for c in records.countries:
         s = node("countries", "country", c.key, PSF.Country, c.source)
@@ -154,7 +160,13 @@ def map_records(records: Records) -> Mapped:
         add((s, PSF.startYear, year(fp.start_year)))
         add((s, PSF.endYear, year(fp.end_year)))
         if fp.stated_project_count is not None:
-            add((s, PSF.statedProjectCount, Literal(fp.stated_project_count, datatype=XSD.nonNegativeInteger)))
+            add(
+                (
+                    s,
+                    PSF.statedProjectCount,
+                    Literal(fp.stated_project_count, datatype=XSD.nonNegativeInteger),
+                )
+            )
         add((s, PSF.listedProjectCount, Literal(listed[fp.key], datatype=XSD.nonNegativeInteger)))
         if fp.remark:
             add((s, PSF.remark, en(fp.remark)))
@@ -195,8 +207,16 @@ def map_records(records: Records) -> Mapped:
     for part in records.participations:
         s = node("participations", "participation", part.key, PSF.Participation, part.source)
         project, organisation = iri("project", part.project), iri("organisation", part.organisation)
-        add((s, RDFS.label, Literal(f"{org_labels[part.organisation]}: {part.role.replace('-', ' ')} in "
-                                    f"{short_names[part.project]}")))
+        add(
+            (
+                s,
+                RDFS.label,
+                Literal(
+                    f"{org_labels[part.organisation]}: {part.role.replace('-', ' ')} in "
+                    f"{short_names[part.project]}"
+                ),
+            )
+        )
         add((s, PSF.participationIn, project))
         add((project, PSF.hasParticipation, s))
         add((s, PSF.participant, organisation))
@@ -226,7 +246,13 @@ def map_records(records: Records) -> Mapped:
             add((s, PSF.country, iri("country", ev.country)))
 
     for mc in records.merge_candidates:
-        add((iri("organisation", mc.organisation), PSF.mergeCandidate, iri("organisation", mc.candidate)))
+        add(
+            (
+                iri("organisation", mc.organisation),
+                PSF.mergeCandidate,
+                iri("organisation", mc.candidate),
+            )
+        )
     return out
 
 
@@ -240,10 +266,17 @@ def describe_dataset(counts: dict[URIRef, int], records: Records) -> Graph:
     g = Graph()
     g.add((DATASET, RDF.type, URIRef(void + "Dataset")))
     g.add((DATASET, DCTERMS.title, en("CBSS Project Support Facility knowledge graph")))
-    g.add((DATASET, DCTERMS.description, en(
-        "Projects funded by the Project Support Facility of the Council of the Baltic Sea States, "
-        "and BALTinnoSEC, with their partner organisations, countries, priority areas and funding "
-        "periods, transcribed from the CBSS web pages.")))
+    g.add(
+        (
+            DATASET,
+            DCTERMS.description,
+            en(
+                "Projects funded by the Project Support Facility of the Council of the Baltic Sea "
+                "States, and BALTinnoSEC, with their partner organisations, countries, priority "
+                "areas and funding periods, transcribed from the CBSS web pages."
+            ),
+        )
+    )
     g.add((DATASET, OWL.versionInfo, Literal(__version__)))
     g.add((DATASET, URIRef(void + "vocabulary"), URIRef(PREFIXES["psf"])))
     for graph_iri, count in sorted(counts.items()):

@@ -9,7 +9,8 @@ bulleted ``Project partners:`` list of ``Organisation, Country`` lines.
 This module knows nothing of RDF or of ``data/``: ``psfkg import-page`` and the coverage test
 compare what it finds with the records.
 
->>> page = parse_text("x.txt", "Safe & Secure Region Projects\\n\\n2016 JATOC\\n\\nProject partners:\\n"
+>>> page = parse_text("x.txt", "Safe & Secure Region Projects\\n\\n2016 JATOC\\n\\n"
+...                   "Project partners:\\n"
 ...                   "Finland – National Police Board\\nLatvia – A; B,\\n")
 >>> [(e.country, e.name) for e in page.entries]
 [('Finland', 'National Police Board'), ('Latvia', 'A'), ('Latvia', 'B')]
@@ -192,7 +193,9 @@ def parse_text(file: str, text: str, countries: Collection[str] = ()) -> Page:
     return page
 
 
-def _partner_entries(number: int, heading_line: int, text: str, countries: Collection[str]) -> list[Entry]:
+def _partner_entries(
+    number: int, heading_line: int, text: str, countries: Collection[str]
+) -> list[Entry]:
     bullet = BULLET.match(text)
     if bullet:
         rest = clean(bullet["rest"])
@@ -218,5 +221,7 @@ def parse_file(path: Path, countries: Collection[str] = ()) -> Page:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise RecordError([Problem(path.name, line, None, f"not UTF-8 text ({exc.reason})")]) from exc
+        raise RecordError(
+            [Problem(path.name, line, None, f"not UTF-8 text ({exc.reason})")]
+        ) from exc
     return parse_text(path.name, text, countries)

@@ -51,8 +51,15 @@ def build(data_dir: Path, releases_dir: Path, *, base: str, progress: Progress) 
     if not checked.report.conforms:
         raise ValidationFailed(checked.report.text())
     recs = checked.records
-    sources = {s.file: hashlib.sha256(recs.source_file(s.file).read_bytes()).hexdigest() for s in recs.sources}
-    graphs = {ONTOLOGY_GRAPH: checked.ontology, ASSERTED_GRAPH: checked.asserted, INFERRED_GRAPH: checked.inferred}
+    sources = {
+        s.file: hashlib.sha256(recs.source_file(s.file).read_bytes()).hexdigest()
+        for s in recs.sources
+    }
+    graphs = {
+        ONTOLOGY_GRAPH: checked.ontology,
+        ASSERTED_GRAPH: checked.asserted,
+        INFERRED_GRAPH: checked.inferred,
+    }
     counts = {name: len(graph) for name, graph in graphs.items()}
     graphs[METADATA_GRAPH] = mapping.describe_dataset(counts, recs)
     contents = release.Contents(graphs, checked.report.results_graph, sources)

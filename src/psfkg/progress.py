@@ -38,7 +38,8 @@ class Step:
         """The live line: a bar when the total is known, else the elapsed time."""
         if self.total:
             filled = int(BAR_WIDTH * min(self.done, self.total) / self.total)
-            return f"  {self.name} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.total} {self.elapsed:.1f}s"
+            bar = "#" * filled + "." * (BAR_WIDTH - filled)
+            return f"  {self.name} [{bar}] {self.done}/{self.total} {self.elapsed:.1f}s"
         return f"  {self.name} ... {self.elapsed:.1f}s"
 
 
@@ -55,7 +56,9 @@ class Progress:
         step = Step(name, total)
         stop = threading.Event()
         live = self.stream is not None and self.stream.isatty()
-        ticker = threading.Thread(target=self._tick, args=(step, stop), daemon=True) if live else None
+        ticker = (
+            threading.Thread(target=self._tick, args=(step, stop), daemon=True) if live else None
+        )
         if ticker:
             ticker.start()
         try:

@@ -9,19 +9,20 @@ of ``owl:Nothing``, an individual of two disjoint classes...) fails the build.
 from __future__ import annotations
 
 from owlrl import DeductiveClosure, OWLRL_Semantics
-from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
 from .errors import ReasoningClash
-from .namespaces import ASSERTED_GRAPH, DEFAULT_BASE, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from .namespaces import DEFAULT_BASE
 
 ERROR_MESSAGE = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
 ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
 #: Objects that say nothing: every resource is a resource and a thing.
 TRIVIAL_OBJECTS = frozenset({OWL.Thing, RDFS.Resource, RDFS.Class, OWL.Class, RDF.Property})
 #: Predicates whose reflexive statements (``x p x``) say nothing.
-REFLEXIVE = frozenset({OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty,
-                       RDFS.subClassOf, RDFS.subPropertyOf})
+REFLEXIVE = frozenset(
+    {OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf}
+)
 
 
 def useful(triple: tuple[Node, Node, Node]) -> bool:
@@ -50,23 +51,20 @@ def infer(ontology: Graph, asserted: Graph) -> Graph:
 
     :raises ReasoningClash: when the closure is inconsistent; the message lists each clash.
     """
-    dataset = Dataset()
-    work_ontology = dataset.graph(ONTOLOGY_GRAPH)
-    work_asserted = dataset.graph(ASSERTED_GRAPH)
-    for t in ontology:
-        work_ontology.add(t)
-    for t in asserted:
-        work_asserted.add(t)
-    closure = dataset.graph(INFERRED_GRAPH)
+    closure = ontology + asserted
     DeductiveClosure(OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(
-        dataset, destination=closure
+        closure
     )
-    clashes = sorted(str(o) for m in closure.subjects(RDF.type, ERROR_MESSAGE) for o in closure.objects(m, ERROR))
+    clashes = sorted(
+        str(o) for m in closure.subjects(RDF.type, ERROR_MESSAGE) for o in closure.objects(m, ERROR)
+    )
     clashes += [f"{s} is a member of owl:Nothing" for s in closure.subjects(RDF.type, OWL.Nothing)]
     if clashes:
-        raise ReasoningClash("OWL RL reasoning found a clash:\n" + "\n".join(f"- {c}" for c in clashes))
+        raise ReasoningClash(
+            "OWL RL reasoning found a clash:\n" + "\n".join(f"- {c}" for c in clashes)
+        )
     inferred = Graph()
     for t in closure:
-        if useful(t) and t not in work_ontology and t not in work_asserted:
+        if useful(t) and t not in ontology and t not in asserted:
             inferred.add(t)
     return inferred

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from .errors import Problem, RecordError
+from .errors import Problem, PsfkgError, RecordError
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SOURCE_REF = re.compile(r"^(?P<file>[\w.-]+\.txt):(?P<line>[1-9]\d*)$")
@@ -30,8 +30,14 @@ EVENT_KINDS = ("meeting", "event")
 LIST_SEPARATOR = "|"
 
 
-def _kind(kind: str, *, required: bool = True, ref: str | None = None, pattern: str | None = None,
-          choices: tuple[str, ...] = ()) -> Any:
+def _kind(
+    kind: str,
+    *,
+    required: bool = True,
+    ref: str | None = None,
+    pattern: str | None = None,
+    choices: tuple[str, ...] = (),
+) -> Any:
     """Declare a record field: what it holds and whether it must be given."""
     meta = {"kind": kind, "required": required, "ref": ref, "pattern": pattern, "choices": choices}
     default: Any = MISSING if required else (() if kind == "list" else None)
@@ -252,8 +258,9 @@ def _decode(path: Path, problems: list[Problem]) -> str | None:
     return text
 
 
-def _csv_rows(path: Path, text: str, columns: list[str], required: set[str],
-              problems: list[Problem]) -> Iterator[Row]:
+def _csv_rows(
+    path: Path, text: str, columns: list[str], required: set[str], problems: list[Problem]
+) -> Iterator[Row]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -267,10 +274,12 @@ def _csv_rows(path: Path, text: str, columns: list[str], required: set[str],
     missing = [c for c in columns if c not in header and c in required]
     if unknown or missing:
         what = "; ".join(
-            part for part in (
+            part
+            for part in (
                 f"unknown column(s) {', '.join(unknown)}" if unknown else "",
                 f"missing column(s) {', '.join(missing)}" if missing else "",
-            ) if part
+            )
+            if part
         )
         problems.append(Problem(path.name, 1, None, f"{what}; expected {','.join(columns)}"))
         return
@@ -282,27 +291,38 @@ def _csv_rows(path: Path, text: str, columns: list[str], required: set[str],
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
-                problems.append(Problem(path.name, line, None,
-                                        f"{len(cells)} cells where the header has {len(header)}"))
+                problems.append(
+                    Problem(
+                        path.name,
+                        line,
+                        None,
+                        f"{len(cells)} cells where the header has {len(header)}",
+                    )
+                )
                 continue
             yield {name: (value, line) for name, value in zip(header, cells, strict=True)}
     except csv.Error as exc:
         problems.append(Problem(path.name, reader.line_num, None, f"malformed CSV: {exc}"))
 
 
-def _yaml_rows(path: Path, text: str, columns: list[str], required: set[str],
-               problems: list[Problem]) -> Iterator[Row]:
+def _yaml_rows(
+    path: Path, text: str, columns: list[str], required: set[str], problems: list[Problem]
+) -> Iterator[Row]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problems.append(Problem(path.name, line, None, f"malformed YAML: {getattr(exc, 'problem', exc)}"))
+        problems.append(
+            Problem(path.name, line, None, f"malformed YAML: {getattr(exc, 'problem', exc)}")
+        )
         return
     if root is None:
         return
     if not isinstance(root, yaml.SequenceNode):
-        problems.append(Problem(path.name, root.start_mark.line + 1, None, "expected a list of records"))
+        problems.append(
+            Problem(path.name, root.start_mark.line + 1, None, "expected a list of records")
+        )
         return
     for item in root.value:
         line = item.start_mark.line + 1
@@ -313,13 +333,19 @@ def _yaml_rows(path: Path, text: str, columns: list[str], required: set[str],
         for key_node, value_node in item.value:
             name, at = str(key_node.value), key_node.start_mark.line + 1
             if name not in columns:
-                problems.append(Problem(path.name, at, name, f"unknown field; expected one of {', '.join(columns)}"))
+                problems.append(
+                    Problem(
+                        path.name, at, name, f"unknown field; expected one of {', '.join(columns)}"
+                    )
+                )
             elif name in row:
                 problems.append(Problem(path.name, at, name, "field given twice"))
             elif not isinstance(value_node, yaml.ScalarNode):
                 problems.append(Problem(path.name, at, name, "expected a single value"))
             else:
-                empty = value_node.tag.endswith(":null") or (value_node.style is None and value_node.value in ("~", "null"))
+                empty = value_node.tag.endswith(":null") or (
+                    value_node.style is None and value_node.value in ("~", "null")
+                )
                 row[name] = ("" if empty else str(value_node.value), at)
         row.setdefault("__line__", ("", line))
         yield row
@@ -365,7 +391,9 @@ def _convert(kind: str, raw: str, pattern: str | None, choices: tuple[str, ...])
     raise AssertionError(kind)
 
 
-def _table(directory: Path, name: str, cls: type[R], problems: list[Problem]) -> list[tuple[R, Origin, Row]]:
+def _table(
+    directory: Path, name: str, cls: type[R], problems: list[Problem]
+) -> list[tuple[R, Origin, Row]]:
     path = directory / name
     if not path.is_file():
         problems.append(Problem(name, None, None, "file missing from the data directory"))
@@ -390,7 +418,9 @@ def _table(directory: Path, name: str, cls: type[R], problems: list[Problem]) ->
                     ok = False
                 continue
             try:
-                values[f.name] = _convert(f.metadata["kind"], raw, f.metadata["pattern"], f.metadata["choices"])
+                values[f.name] = _convert(
+                    f.metadata["kind"], raw, f.metadata["pattern"], f.metadata["choices"]
+                )
             except ValueError as exc:
                 problems.append(Problem(name, line, f.name, str(exc)))
                 ok = False
@@ -404,40 +434,60 @@ def load(directory: Path) -> Records:
 
     :param directory: the folder holding the tables and ``sources/``.
     :raises RecordError: listing every problem found, each with file, line and field.
+    :raises PsfkgError: when the directory does not exist.
     """
     problems: list[Problem] = []
     if not directory.is_dir():
-        raise RecordError([Problem(str(directory), None, None, "data directory not found")])
+        raise PsfkgError(f"data directory not found: {directory}")
     records = Records(directory)
     rows: dict[str, list[tuple[Any, Origin, Row]]] = {}
+    unreadable: set[str] = set()
     for attr, name, cls in TABLES:
+        before = len(problems)
         rows[attr] = _table(directory, name, cls, problems)
+        if not rows[attr] and len(problems) > before:
+            unreadable.add(attr)
         keys: dict[str, int] = {}
-        for record, origin, row in rows[attr]:
+        for record, origin, _row in rows[attr]:
             key = record.key if hasattr(record, "key") else None
             if key is not None:
                 if key in keys:
-                    problems.append(Problem(name, origin.line, "key",
-                                            f"duplicate key {key!r} (first at line {keys[key]})"))
+                    problems.append(
+                        Problem(
+                            name,
+                            origin.line,
+                            "key",
+                            f"duplicate key {key!r} (first at line {keys[key]})",
+                        )
+                    )
                     continue
                 keys[key] = origin.line
                 records.origins[(attr, key)] = origin
             getattr(records, attr).append(record)
-    _check_references(records, rows, problems)
+    _check_references(records, rows, unreadable, problems)
     if problems:
         raise RecordError(problems)
     return records
 
 
-def _check_references(records: Records, rows: dict[str, list[tuple[Any, Origin, Row]]],
-                      problems: list[Problem]) -> None:
-    known = {attr: {r.key for r in getattr(records, attr) if hasattr(r, "key")} for attr, _, _ in TABLES}
+def _check_references(
+    records: Records,
+    rows: dict[str, list[tuple[Any, Origin, Row]]],
+    unreadable: set[str],
+    problems: list[Problem],
+) -> None:
+    """Check references between tables; those into a table that could not be read are skipped."""
+    known = {
+        attr: {r.key for r in getattr(records, attr) if hasattr(r, "key")} for attr, _, _ in TABLES
+    }
     line_counts: dict[str, int] = {}
     for source in records.sources:
         path = records.source_file(source.file)
         if not path.is_file():
             origin = records.origins[("sources", source.key)]
-            problems.append(Problem(origin.file, origin.line, "file", f"no file sources/{source.file}"))
+            problems.append(
+                Problem(origin.file, origin.line, "file", f"no file sources/{source.file}")
+            )
             continue
         line_counts[source.file] = path.read_bytes().count(b"\n") + 1
     for attr, name, cls in TABLES:
@@ -448,17 +498,31 @@ def _check_references(records: Records, rows: dict[str, list[tuple[Any, Origin, 
                     continue
                 line = row.get(f.name, ("", _origin.line))[1]
                 target = f.metadata["ref"]
-                if target and value not in known[target]:
-                    what = {"countries": "unknown country", "priority_areas": "unknown priority area"}.get(
-                        target, f"broken reference to {target.replace('_', ' ')}")
+                if target and target not in unreadable and value not in known[target]:
+                    what = {
+                        "countries": "unknown country",
+                        "priority_areas": "unknown priority area",
+                    }.get(target, f"broken reference to {target.replace('_', ' ')}")
                     problems.append(Problem(name, line, f.name, f"{what} {value!r}"))
                 if isinstance(value, SourceRef):
                     count = line_counts.get(value.file)
                     if count is None:
-                        problems.append(Problem(name, line, f.name, f"{value.file} is not listed in sources.csv"))
+                        problems.append(
+                            Problem(
+                                name, line, f.name, f"{value.file} is not listed in sources.csv"
+                            )
+                        )
                     elif value.line > count:
-                        problems.append(Problem(name, line, f.name, f"{value.file} has only {count} lines"))
+                        problems.append(
+                            Problem(name, line, f.name, f"{value.file} has only {count} lines")
+                        )
             start, end = getattr(record, "start_year", None), getattr(record, "end_year", None)
             if start is not None and end is not None and end < start:
-                problems.append(Problem(name, row.get("end_year", ("", _origin.line))[1], "end_year",
-                                        f"end year {end} is before start year {start}"))
+                problems.append(
+                    Problem(
+                        name,
+                        row.get("end_year", ("", _origin.line))[1],
+                        "end_year",
+                        f"end year {end} is before start year {start}",
+                    )
+                )

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
@@ -36,7 +36,7 @@ FILES = {
     "psfkg.ttl": "ontology and asserted triples, Turtle",
     "psfkg.nt": "ontology and asserted triples, N-Triples",
     "psfkg.jsonld": "ontology and asserted triples, JSON-LD compacted with context.jsonld",
-    "psfkg.nq": "the whole dataset with its named graphs (ontology, asserted, inferred, metadata), N-Quads",
+    "psfkg.nq": "the whole dataset: graphs ontology, asserted, inferred and metadata, N-Quads",
     "context.jsonld": "the JSON-LD context of psfkg.jsonld",
     "validation.ttl": "the SHACL validation report, Turtle",
 }
@@ -109,20 +109,23 @@ def serialise(contents: Contents, base: str) -> dict[str, bytes]:
         for t in graphs[rebase(str(g), base)]:
             public.add(t)
     _bind(public, base)
-    dataset = Dataset()
-    for name, graph in sorted(graphs.items()):
-        named = dataset.graph(URIRef(name))
-        for t in graph:
-            named.add(t)
+    quads = "".join(
+        line[: -len(" .")] + f" <{name}> .\n"
+        for name, graph in sorted(graphs.items())
+        for line in graph.serialize(format="nt").splitlines()
+        if line.strip()
+    )
     ctx = context(base)
-    jsonld = json.loads(public.serialize(format="json-ld", context=ctx["@context"], auto_compact=True))
+    jsonld = json.loads(
+        public.serialize(format="json-ld", context=ctx["@context"], auto_compact=True)
+    )
     jsonld = {"@context": ctx["@context"], "@graph": _canonical_json(jsonld.get("@graph", []))}
     report = _bind(rebased(contents.report, base), base)
     return {
         "psfkg.ttl": public.serialize(format="turtle").encode("utf-8"),
         "psfkg.nt": sorted_lines(public.serialize(format="nt")).encode("utf-8"),
         "psfkg.jsonld": (json.dumps(jsonld, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
-        "psfkg.nq": sorted_lines(dataset.serialize(format="nquads")).encode("utf-8"),
+        "psfkg.nq": sorted_lines(quads).encode("utf-8"),
         "context.jsonld": (json.dumps(ctx, indent=1) + "\n").encode("utf-8"),
         "validation.ttl": report.serialize(format="turtle").encode("utf-8"),
     }
@@ -133,8 +136,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write(contents: Contents, releases_dir: Path, *, base: str = DEFAULT_BASE,
-          on_file: Callable[[str], None] | None = None) -> Path:
+def write(
+    contents: Contents,
+    releases_dir: Path,
+    *,
+    base: str = DEFAULT_BASE,
+    on_file: Callable[[str], None] | None = None,
+) -> Path:
     """Write a new release and make it ``latest``; return its directory.
 
     :param contents: the graphs and report to publish.
@@ -163,19 +171,25 @@ def write(contents: Contents, releases_dir: Path, *, base: str = DEFAULT_BASE,
             "version": __version__,
             "date": now.isoformat().replace("+00:00", "Z"),
             "base_iri": base,
-            "triples": {rebase(str(g), base): len(graph) for g, graph in sorted(contents.graphs.items())},
+            "triples": {
+                rebase(str(g), base): len(graph) for g, graph in sorted(contents.graphs.items())
+            },
             "sources": dict(sorted(contents.source_hashes.items())),
             "files": {n: {"bytes": sizes[n], "sha256": sums[n]} for n in sorted(sums)},
         }
         _write_file(staging / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
         sums[MANIFEST] = sha256((staging / MANIFEST).read_bytes())
-        _write_file(staging / CHECKSUMS, "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)).encode())
+        _write_file(
+            staging / CHECKSUMS, "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)).encode()
+        )
         final = _free_name(releases_dir, now.strftime("%Y%m%dT%H%M%SZ"))
         staging.chmod(0o755)
         os.rename(staging, final)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise ReleaseError(f"writing the release failed ({exc.strerror}); the previous release is untouched") from exc
+        raise ReleaseError(
+            f"writing the release failed ({exc.strerror}); the previous release is untouched"
+        ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -37,7 +37,9 @@ class Finding:
 
     def __str__(self) -> str:
         where = f"{self.origin.file}:{self.origin.line}" if self.origin else "(built by psfkg)"
-        detail = "".join(f" [{k} {v}]" for k, v in (("path", self.path), ("value", self.value)) if v)
+        detail = "".join(
+            f" [{k} {v}]" for k, v in (("path", self.path), ("value", self.value)) if v
+        )
         return f"{self.severity}: {where} {short(self.focus)}: {self.rule}: {self.message}{detail}"
 
 
@@ -66,8 +68,10 @@ class Report:
     def text(self) -> str:
         """The report for people: one line per finding, violations first."""
         lines = [str(f) for f in (*self.violations, *self.warnings)]
-        lines.append(f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s): "
-                     + ("conforms" if self.conforms else "does not conform"))
+        lines.append(
+            f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s): "
+            + ("conforms" if self.conforms else "does not conform")
+        )
         return "\n".join(lines)
 
 
@@ -99,7 +103,9 @@ def undeclared_terms(data: Graph, ontology: Graph) -> list[URIRef]:
         if p == RDF.type:
             used.add(o)
     declared = set(ontology.subjects(RDF.type, None))
-    return sorted(t for t in used if isinstance(t, URIRef) and t.startswith(str(PSF)) and t not in declared)
+    return sorted(
+        t for t in used if isinstance(t, URIRef) and t.startswith(str(PSF)) and t not in declared
+    )
 
 
 def validate(data: Graph, ontology: Graph, origins: dict[URIRef, Origin]) -> Report:
@@ -111,20 +117,44 @@ def validate(data: Graph, ontology: Graph, origins: dict[URIRef, Origin]) -> Rep
     """
     shapes_graph = shapes()
     _, results, _ = shacl_validate(
-        data, shacl_graph=shapes_graph, ont_graph=ontology, inference="none",
-        allow_warnings=True, abort_on_first=False, meta_shacl=False, advanced=False,
+        data,
+        shacl_graph=shapes_graph,
+        ont_graph=ontology,
+        inference="none",
+        allow_warnings=True,
+        abort_on_first=False,
+        meta_shacl=False,
+        advanced=False,
     )
-    findings = [_finding(results, shapes_graph, r, origins)
-                for r in results.subjects(RDF.type, SH.ValidationResult)]
+    findings = [
+        _finding(results, shapes_graph, r, origins)
+        for r in results.subjects(RDF.type, SH.ValidationResult)
+    ]
     for term in undeclared_terms(data, ontology):
-        findings.append(Finding("Violation", str(term), "Declared terms",
-                                f"{short(term)} is used but not declared in ontology/psfkg.ttl"))
-    findings.sort(key=lambda f: (f.severity != "Violation", f.origin.file if f.origin else "",
-                                 f.origin.line if f.origin else 0, f.focus, f.rule, f.message))
+        findings.append(
+            Finding(
+                "Violation",
+                str(term),
+                "Declared terms",
+                f"{short(term)} is used but not declared in ontology/psfkg.ttl",
+            )
+        )
+    findings.sort(
+        key=lambda f: (
+            f.severity != "Violation",
+            f.origin.file if f.origin else "",
+            f.origin.line if f.origin else 0,
+            f.focus,
+            f.rule,
+            f.message,
+        )
+    )
     return Report(tuple(findings), results)
 
 
-def _finding(results: Graph, shapes_graph: Graph, result: Node, origins: dict[URIRef, Origin]) -> Finding:
+def _finding(
+    results: Graph, shapes_graph: Graph, result: Node, origins: dict[URIRef, Origin]
+) -> Finding:
     def one(predicate: URIRef) -> Node | None:
         return results.value(result, predicate)
 
@@ -132,7 +162,9 @@ def _finding(results: Graph, shapes_graph: Graph, result: Node, origins: dict[UR
     shape = one(SH.sourceShape)
     severity = one(SH.resultSeverity)
     path, value = one(SH.resultPath), one(SH.value)
-    node_shape = next(iter(shapes_graph.subjects(SH.property, shape)), shape) if shape is not None else None
+    node_shape = (
+        next(iter(shapes_graph.subjects(SH.property, shape)), shape) if shape is not None else None
+    )
     rule = shapes_graph.value(node_shape, RDFS.label) if node_shape is not None else None
     return Finding(
         severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",

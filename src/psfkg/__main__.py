@@ -1,0 +1,5 @@
+"""``python -m psfkg``: the same as the ``psfkg`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,36 @@
+"""Fixtures: the PSF data is checked and built once per test run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from psfkg import pipeline
+from psfkg.config import PROJECT_ROOT
+from psfkg.progress import Progress
+
+DATA = PROJECT_ROOT / "data"
+
+
+@pytest.fixture(scope="session")
+def checked() -> pipeline.Checked:
+    """Steps 1-4 on the real data."""
+    return pipeline.check(DATA, Progress(None))
+
+
+@pytest.fixture(scope="session")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A releases folder holding one build of the real data."""
+    out = tmp_path_factory.mktemp("releases")
+    pipeline.build(DATA, out, base="https://w3id.org/psfkg/", progress=Progress(None))
+    return out
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of data/ that a test may break."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target

@@ -1,0 +1,69 @@
+"""The psfkg command, run as a user would: exit codes, output, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import DATA
+
+
+def psfkg(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "psfkg", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        check=False,
+        timeout=300,
+    )
+
+
+def test_build_prints_the_release_directory_last(tmp_path: Path) -> None:
+    run = psfkg("build", "--out", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    last = run.stdout.strip().splitlines()[-1]
+    assert Path(last).is_dir() and Path(last).parent == tmp_path
+    for step in ("records", "mapping", "reasoning", "validation", "release"):
+        assert step in run.stderr
+
+
+def test_validate_conforms() -> None:
+    run = psfkg("validate")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "conforms" in run.stdout
+
+
+def test_bad_records_exit_1_with_file_line_field_and_no_traceback(data_copy: Path) -> None:
+    path = data_copy / "organisations.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(",lund-university,", ",lund-university,"),
+        encoding="utf-8",
+    )
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith("lund-university,"))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "Lund University,,,sweden", "Lund University,,,narnia"
+        ),
+        encoding="utf-8",
+    )
+    run = psfkg("validate", "--data", str(data_copy))
+    assert run.returncode == 1
+    assert f"organisations.csv:{line} [country]: unknown country 'narnia'" in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_missing_data_directory_exits_2(tmp_path: Path) -> None:
+    run = psfkg("build", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "out"))
+    assert run.returncode == 2
+    assert "data directory not found" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_import_page_reports_no_difference_for_the_recorded_pages() -> None:
+    run = psfkg("import-page", str(DATA / "sources" / "cbss-psf-past-projects.txt"))
+    assert run.returncode == 0
+    assert run.stdout.strip().endswith("0 difference(s) from " + str(DATA))
