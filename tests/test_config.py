@@ -1,0 +1,32 @@
+"""Settings: read from the environment, validated, and every one documented in the README."""
+
+from __future__ import annotations
+
+import pytest
+
+from psfkg.cli import cli
+from psfkg.config import PROJECT_ROOT, SETTINGS, Settings
+from psfkg.errors import PsfkgError
+
+README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
+def test_every_setting_is_documented(setting: object) -> None:
+    assert f"`{setting.env_var}`" in README  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_is_documented(command: str) -> None:
+    assert f"`psfkg {command}" in README
+
+
+def test_defaults_and_overrides() -> None:
+    assert Settings.from_env({}).base_iri == "https://w3id.org/psfkg/"
+    assert Settings.from_env({"PSFKG_RELEASES_DIR": "/tmp/r"}).releases_dir.as_posix() == "/tmp/r"
+
+
+@pytest.mark.parametrize("bad", ["ftp://example.org/", "https://example.org/no-slash", "psfkg"])
+def test_a_bad_base_iri_is_refused(bad: str) -> None:
+    with pytest.raises(PsfkgError, match="PSFKG_BASE_IRI"):
+        Settings.from_env({"PSFKG_BASE_IRI": bad})
