@@ -21,7 +21,7 @@ from .conftest import DATA
 
 
 def build(data: Path, out: Path, base: str = "https://w3id.org/psfkg/") -> Path:
-    return pipeline.build(data, out, base=base, progress=Progress(None))
+    return pipeline.build(data, out, base=base, progress=Progress(None)).path
 
 
 def test_a_release_has_every_file_its_gzip_and_checksums(releases: Path) -> None:

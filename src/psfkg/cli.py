@@ -48,13 +48,14 @@ def build(data_dir: Path | None, out_dir: Path | None) -> None:
     """
     settings = Settings.from_env()
     progress = Progress()
-    path = pipeline.build(
+    built = pipeline.build(
         data_dir or settings.data_dir,
         out_dir or settings.releases_dir,
         base=settings.base_iri,
         progress=progress,
     )
-    click.echo(path)
+    click.echo(built.report.text(), err=True)
+    click.echo(built.path)
 
 
 @cli.command()
@@ -95,7 +96,7 @@ def serve(data_dir: Path | None, out_dir: Path | None) -> None:
     if current is None:
         current = pipeline.build(
             data_dir or settings.data_dir, releases_dir, base=settings.base_iri, progress=Progress()
-        )
+        ).path
     click.echo(f"The current release is {current}")
 
 

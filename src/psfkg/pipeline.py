@@ -42,8 +42,16 @@ def check(data_dir: Path, progress: Progress) -> Checked:
     return Checked(recs, ontology, mapped.graph, inferred, report)
 
 
-def build(data_dir: Path, releases_dir: Path, *, base: str, progress: Progress) -> Path:
-    """Steps 1-5: build a release from ``data_dir`` into ``releases_dir``; return its folder.
+@dataclass(frozen=True)
+class Built:
+    """A new release: its folder, and the validation report (which may hold warnings)."""
+
+    path: Path
+    report: validation.Report
+
+
+def build(data_dir: Path, releases_dir: Path, *, base: str, progress: Progress) -> Built:
+    """Steps 1-5: build a release from ``data_dir`` into ``releases_dir``.
 
     :raises ValidationFailed: with the readable report, when the graph does not conform.
     """
@@ -64,4 +72,5 @@ def build(data_dir: Path, releases_dir: Path, *, base: str, progress: Progress) 
     graphs[METADATA_GRAPH] = mapping.describe_dataset(counts, recs)
     contents = release.Contents(graphs, checked.report.results_graph, sources)
     with progress.step("release", total=len(release.FILES)) as step:
-        return release.write(contents, releases_dir, base=base, on_file=lambda _: step.advance())
+        path = release.write(contents, releases_dir, base=base, on_file=lambda _: step.advance())
+    return Built(path, checked.report)
