@@ -1,1 +1,5 @@
-"""The WSGI entry point. The endpoint (issue 3) builds the app here."""
+"""The WSGI entry point: ``gunicorn server:app`` serves the latest release (settings from PSFKG_*)."""
+
+from psfkg.web import create_app
+
+app = create_app()

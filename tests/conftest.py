@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from psfkg import pipeline
 from psfkg.config import PROJECT_ROOT
 from psfkg.progress import Progress
+
+from .live import live_server
 
 DATA = PROJECT_ROOT / "data"
 
@@ -34,3 +37,10 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def psf_server(releases: Path) -> Iterator[str]:
+    """The real server (gunicorn) serving the PSF release on 127.0.0.1; yields its base URL."""
+    with live_server(releases=releases) as base:
+        yield base

@@ -6,6 +6,7 @@ Exit codes follow pySHACL: 0 conforms (or done), 1 the data does not conform, 2 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -86,18 +87,32 @@ def import_page(file: Path, data_dir: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--host", help="Address to listen on. Default: the host setting (127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on. Default: the port setting (8000).")
+@click.option("--workers", type=int, help="Web worker processes. Default: the workers setting.")
 @DATA
 @OUT
-def serve(data_dir: Path | None, out_dir: Path | None) -> None:
-    """Build the release if there is none, and say where it is (the endpoint comes next)."""
+def serve(files: tuple[Path, ...], host: str | None, port: int | None, workers: int | None,
+          data_dir: Path | None, out_dir: Path | None) -> None:
+    """Serve the PSF release (built first if there is none), or any RDF FILES, over HTTP.
+
+    FILES may be Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML: triples go to the default
+    graph, quads to their named graphs.
+    """
+    from .serving import serve as run
+    from .web import create_app
+
     settings = Settings.from_env()
-    releases_dir = out_dir or settings.releases_dir
-    current = release.latest(releases_dir)
-    if current is None:
-        current = pipeline.build(
-            data_dir or settings.data_dir, releases_dir, base=settings.base_iri, progress=Progress()
-        ).path
-    click.echo(f"The current release is {current}")
+    overrides = {"host": host, "port": port, "workers": workers, "releases_dir": out_dir}
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    if not files and release.latest(settings.releases_dir) is None:
+        pipeline.build(data_dir or settings.data_dir, settings.releases_dir, base=settings.base_iri,
+                       progress=Progress())
+    app = create_app({"SETTINGS": settings, "FILES": list(files)})
+    what = ", ".join(f.name for f in files) or f"release {release.latest(settings.releases_dir)}"
+    click.echo(f"psfkg serves {what} at http://{settings.host}:{settings.port}/sparql", err=True)
+    run(app, settings)
 
 
 def main() -> None:

@@ -44,6 +44,14 @@ SETTINGS: tuple[Setting, ...] = (
         "data_dir", str(PROJECT_ROOT / "data"), "Folder of the records the graph is built from."
     ),
     Setting("releases_dir", str(PROJECT_ROOT / "releases"), "Folder the releases are written to."),
+    Setting("host", "127.0.0.1", "Address the server listens on."),
+    Setting("port", "8000", "Port the server listens on."),
+    Setting("workers", "4", "Web worker processes (gunicorn); each has its own query process."),
+    Setting("query_timeout", "30", "Wall-clock limit of one query, in seconds; past it, 503."),
+    Setting("max_query_bytes", "65536", "Longest query accepted, in bytes; longer ones get 413."),
+    Setting("max_body_bytes", "1048576", "Largest request body accepted, in bytes; larger ones get 413."),
+    Setting("result_row_cap", "100000", "Most rows (or triples) one answer holds; the cut is reported."),
+    Setting("max_nesting", "64", "Deepest nesting of brackets in a query; deeper ones get 400."),
 )
 
 
@@ -54,6 +62,14 @@ class Settings:
     base_iri: str
     data_dir: Path
     releases_dir: Path
+    host: str
+    port: int
+    workers: int
+    query_timeout: float
+    max_query_bytes: int
+    max_body_bytes: int
+    result_row_cap: int
+    max_nesting: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,8 +83,25 @@ class Settings:
         base = raw["base_iri"]
         if not base.startswith(("http://", "https://")) or not base.endswith("/"):
             raise PsfkgError(f"PSFKG_BASE_IRI must be an http(s) IRI ending in '/', not {base!r}")
+        numbers: dict[str, float] = {}
+        for name in ("port", "workers", "query_timeout", "max_query_bytes", "max_body_bytes",
+                     "result_row_cap", "max_nesting"):
+            try:
+                numbers[name] = float(raw[name]) if name == "query_timeout" else int(raw[name])
+            except ValueError:
+                raise PsfkgError(f"PSFKG_{name.upper()} must be a number, not {raw[name]!r}") from None
+            if numbers[name] <= 0:
+                raise PsfkgError(f"PSFKG_{name.upper()} must be positive, not {raw[name]!r}")
         return cls(
             base_iri=base,
             data_dir=Path(raw["data_dir"]),
             releases_dir=Path(raw["releases_dir"]),
+            host=raw["host"],
+            port=int(numbers["port"]),
+            workers=int(numbers["workers"]),
+            query_timeout=numbers["query_timeout"],
+            max_query_bytes=int(numbers["max_query_bytes"]),
+            max_body_bytes=int(numbers["max_body_bytes"]),
+            result_row_cap=int(numbers["result_row_cap"]),
+            max_nesting=int(numbers["max_nesting"]),
         )

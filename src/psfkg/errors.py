@@ -53,3 +53,27 @@ class ValidationFailed(PsfkgError):
 
 class ReleaseError(PsfkgError):
     """A release could not be written or read; the previous release is untouched."""
+
+
+class QueryRejected(PsfkgError):
+    """A request the endpoint refuses before (or instead of) evaluating it: an HTTP 4xx."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class NotAcceptable(QueryRejected):
+    """No format the client accepts is offered (HTTP 406); ``offered`` lists what is."""
+
+    def __init__(self, message: str, offered: list[str]) -> None:
+        self.offered = offered
+        super().__init__(f"{message}; offered: {', '.join(offered)}", 406)
+
+
+class QueryTimeout(PsfkgError):
+    """A query ran past its wall-clock limit and was stopped (HTTP 503)."""
+
+
+class StoreUnavailable(PsfkgError):
+    """The store could not answer: its worker died, or a remote store is down (HTTP 503)."""

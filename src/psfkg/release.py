@@ -230,3 +230,43 @@ def _write_file(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+@dataclass(frozen=True)
+class Published:
+    """A release opened for serving, its files checked against ``SHA256SUMS``."""
+
+    path: Path
+    manifest: dict[str, Any]
+    etag: str
+
+    @property
+    def name(self) -> str:
+        """The release's folder name (its id)."""
+        return self.path.name
+
+    @property
+    def dataset_file(self) -> Path:
+        """The N-Quads dump of the whole dataset."""
+        return self.path / "psfkg.nq"
+
+    @classmethod
+    def open(cls, path: Path) -> Published:
+        """Open a release and verify every file it lists.
+
+        :raises ReleaseError: for a missing manifest or file, or a checksum that does not match.
+        """
+        try:
+            sums = (path / CHECKSUMS).read_text(encoding="utf-8")
+            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ReleaseError(f"release {path.name} is incomplete: {exc}") from None
+        for line in sums.splitlines():
+            digest, _, name = line.partition("  ")
+            try:
+                actual = sha256((path / name).read_bytes())
+            except OSError:
+                raise ReleaseError(f"release {path.name} is incomplete: {name} is missing") from None
+            if actual != digest:
+                raise ReleaseError(f"release {path.name} is corrupt: {name} does not match SHA256SUMS")
+        return cls(path, manifest, sha256(sums.encode())[:16])

@@ -1,0 +1,54 @@
+"""Serve the app with gunicorn: several workers, the app preloaded once in the master.
+
+With ``preload_app`` the store is loaded before the workers fork, so they share its memory;
+each worker then forks its own query process on its first query (see :mod:`psfkg.runner`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from .config import Settings
+
+#: Seconds gunicorn gives a worker beyond the query timeout before it counts it as hung.
+WORKER_GRACE = 30
+
+
+class Server(BaseApplication):  # type: ignore[misc]
+    """A gunicorn application around an already-built Flask app."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.app, self.options = app, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Hand the options to gunicorn."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """The WSGI app."""
+        return self.app
+
+
+def options(settings: Settings) -> dict[str, Any]:
+    """gunicorn's options from psfkg's settings."""
+    return {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "worker_class": "sync",
+        "preload_app": True,
+        "timeout": int(settings.query_timeout) + WORKER_GRACE,
+        "graceful_timeout": 10,
+        "limit_request_line": 8190,
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
+    }
+
+
+def serve(app: Flask, settings: Settings) -> None:
+    """Run gunicorn in the foreground until it is stopped."""
+    Server(app, options(settings)).run()

@@ -1,0 +1,183 @@
+"""Step 6: the dataset behind queries. Embedded (pyoxigraph) by default, behind a small interface.
+
+A store answers a :class:`QueryRequest` with an :class:`Answer`: the serialised result in the
+format the web tier negotiated, the number of rows, and whether the row cap cut it short. It also
+lists its named graphs. Any store that does this (a remote triple store, say) can be plugged in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from . import formats, results
+from .errors import PsfkgError, QueryRejected
+
+#: File suffixes psfkg can load, with their pyoxigraph format.
+LOADABLE = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+GRAPH_FORMATS = {
+    formats.TURTLE.media_type: ox.RdfFormat.TURTLE,
+    formats.JSON_LD.media_type: ox.RdfFormat.JSON_LD,
+    formats.N_TRIPLES.media_type: ox.RdfFormat.N_TRIPLES,
+    formats.RDF_XML.media_type: ox.RdfFormat.RDF_XML,
+    formats.N_QUADS.media_type: ox.RdfFormat.N_QUADS,
+    formats.TRIG.media_type: ox.RdfFormat.TRIG,
+}
+SELECT_WRITERS = {
+    formats.JSON_RESULTS.media_type: results.json,
+    formats.XML_RESULTS.media_type: results.xml,
+    formats.CSV.media_type: results.csv,
+    formats.TSV.media_type: results.tsv,
+}
+ASK_WRITERS = {
+    formats.JSON_RESULTS.media_type: results.json_boolean,
+    formats.XML_RESULTS.media_type: results.xml_boolean,
+}
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A screened query and how to answer it.
+
+    ``default_graphs`` and ``named_graphs`` are the protocol's ``default-graph-uri`` and
+    ``named-graph-uri``: when given they replace the query's FROM clauses. Without either, the
+    default graph is the union of all graphs.
+    """
+
+    query: str
+    media_type: str
+    base_iri: str | None = None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    row_cap: int = 100_000
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A serialised answer."""
+
+    body: bytes
+    media_type: str
+    rows: int
+    truncated: bool = False
+
+
+class Store(Protocol):
+    """What the web tier needs from a store."""
+
+    def named_graphs(self) -> frozenset[str]:
+        """The IRIs of the dataset's named graphs."""
+        ...
+
+    def answer(self, request: QueryRequest) -> Answer:
+        """Evaluate a query and serialise its result.
+
+        :raises QueryRejected: for a syntax error (with its position) or an unusable request.
+        """
+        ...
+
+
+class EmbeddedStore:
+    """An in-memory pyoxigraph store, read-only once loaded."""
+
+    def __init__(self) -> None:
+        self._store = ox.Store()
+        self._graphs: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_files(cls, paths: Iterable[Path]) -> EmbeddedStore:
+        """Load RDF files: triples into the default graph, quads into their named graphs.
+
+        :raises PsfkgError: for a file of unknown type or with a syntax error.
+        """
+        store = cls()
+        for path in paths:
+            fmt = LOADABLE.get(path.suffix.lower())
+            if fmt is None:
+                known = ", ".join(sorted(LOADABLE))
+                raise PsfkgError(f"{path.name}: unknown RDF file type (known: {known})")
+            try:
+                store._store.bulk_load(path=str(path), format=fmt)
+            except SyntaxError as exc:
+                raise PsfkgError(f"{path.name}: {exc}") from None
+        store._graphs = frozenset(g.value for g in store._store.named_graphs() if isinstance(g, ox.NamedNode))
+        return store
+
+    def named_graphs(self) -> frozenset[str]:
+        """The IRIs of the dataset's named graphs."""
+        return self._graphs
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def answer(self, request: QueryRequest) -> Answer:
+        """Evaluate and serialise, stopping at ``request.row_cap`` rows (or triples)."""
+        dataset: dict[str, object] = {}
+        if request.default_graphs or request.named_graphs:
+            dataset["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs] or [ox.DefaultGraph()]
+            dataset["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+        else:
+            dataset["use_default_graph_as_union"] = True
+        try:
+            result = self._store.query(
+                request.query, base_iri=request.base_iri, prefixes=request.prefixes or None, **dataset
+            )
+        except SyntaxError as exc:
+            raise QueryRejected(f"syntax error: {exc}") from None
+        except ValueError as exc:
+            raise QueryRejected(f"the query cannot be run: {exc}") from None
+        if isinstance(result, ox.QueryBoolean):
+            writer = ASK_WRITERS.get(request.media_type)
+            if writer is None:
+                raise QueryRejected(f"an ASK result cannot be written as {request.media_type}", 406)
+            return Answer(writer(bool(result)), request.media_type, 1)
+        if isinstance(result, ox.QuerySolutions):
+            return self._solutions(result, request)
+        return self._triples(result, request)
+
+    @staticmethod
+    def _solutions(solutions: ox.QuerySolutions, request: QueryRequest) -> Answer:
+        writer = SELECT_WRITERS.get(request.media_type)
+        if writer is None:
+            raise QueryRejected(f"a SELECT result cannot be written as {request.media_type}", 406)
+        variables = [v.value for v in solutions.variables]
+        rows: list[dict[str, object]] = []
+        truncated = False
+        for solution in solutions:
+            if len(rows) == request.row_cap:
+                truncated = True
+                break
+            rows.append({v: solution[v] for v in variables})
+        return Answer(writer(variables, rows), request.media_type, len(rows), truncated)
+
+    @staticmethod
+    def _triples(triples: Iterable[ox.Triple], request: QueryRequest) -> Answer:
+        fmt = GRAPH_FORMATS.get(request.media_type)
+        if fmt is None:
+            raise QueryRejected(f"a graph result cannot be written as {request.media_type}", 406)
+        kept: list[ox.Triple] = []
+        truncated = False
+        for triple in triples:
+            if len(kept) == request.row_cap:
+                truncated = True
+                break
+            kept.append(triple)
+        body = ox.serialize(_as_quads(kept) if fmt.supports_datasets else kept, format=fmt)
+        return Answer(body or b"", request.media_type, len(kept), truncated)
+
+
+def _as_quads(triples: Sequence[ox.Triple]) -> list[ox.Quad]:
+    return [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]

@@ -1,0 +1,35 @@
+"""The Flask app: ``create_app()`` and one blueprint per HTTP concern.
+
+- ``sparql``: the SPARQL 1.1 Protocol endpoint and its service description, at ``/sparql``;
+- ``dumps``: the files of the current release, at ``/dumps``;
+- ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from ..config import Settings
+from . import dumps, meta, sparql
+from .service import EXTENSION, Service
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app.
+
+    :param test_config: optional ``SETTINGS`` (a :class:`~psfkg.config.Settings`) and ``FILES``
+        (RDF files to serve instead of the PSF release).
+    :raises ReleaseError: when there is no usable release to serve.
+    """
+    config = dict(test_config or {})
+    settings: Settings = config.pop("SETTINGS", None) or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False, **config)
+    app.extensions[EXTENSION] = Service.load(settings, config.get("FILES", ()))
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(meta.bp)
+    return app

@@ -1,0 +1,100 @@
+"""Metadata under the reserved ``/-/`` prefix, the headers every answer carries, and errors.
+
+Errors are short plain text: never a stack trace or a file path. 406 lists what is offered; 503
+says to retry after a while.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from .. import __version__
+from ..errors import NotAcceptable, QueryRejected, QueryTimeout, StoreUnavailable
+from .service import service
+
+bp = Blueprint("meta", __name__)
+log = logging.getLogger("psfkg.web")
+
+
+@bp.route("/-/health")
+def health() -> Response:
+    """Whether the service is up, and what it serves."""
+    svc = service()
+    return jsonify({"status": "ok", "version": __version__, "triples": svc.triples,
+                    "release": svc.release.name if svc.release else None,
+                    "query_restarts": svc.runner.restarts})
+
+
+@bp.route("/-/versions")
+def versions() -> Response:
+    """The versions of psfkg and the libraries that answer queries."""
+    import flask
+    import pyoxigraph
+    import rdflib
+
+    return jsonify({"psfkg": __version__, "pyoxigraph": pyoxigraph.__version__,
+                    "rdflib": rdflib.__version__, "flask": flask.__version__})
+
+
+def _text(status: int, message: str) -> Response:
+    return Response(f"Error {status}: {message}\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+@bp.app_errorhandler(QueryRejected)
+def rejected(error: QueryRejected) -> Response:
+    """A 4xx the endpoint chose, with its reason."""
+    response = _text(error.status, str(error))
+    if isinstance(error, NotAcceptable):
+        response.headers["Vary"] = "Accept"
+    if error.status == 405:
+        response.headers["Allow"] = "GET, POST, HEAD"
+    return response
+
+
+@bp.app_errorhandler(QueryTimeout)
+def timed_out(error: QueryTimeout) -> Response:
+    """503: the query was stopped at its deadline."""
+    response = _text(503, str(error))
+    response.headers["Retry-After"] = "10"
+    return response
+
+
+@bp.app_errorhandler(StoreUnavailable)
+def unavailable(error: StoreUnavailable) -> Response:
+    """503: the store could not answer; it is coming back."""
+    log.warning("store unavailable: %s", error)
+    response = _text(503, "the store could not answer this time; please retry")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    """Werkzeug's errors (404, 405, 413...) as short plain text."""
+    response = _text(error.code or 500, error.description or error.name)
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+@bp.app_errorhandler(Exception)
+def internal_error(error: Exception) -> Response:
+    """Anything else: logged in full, answered with no detail."""
+    log.exception("internal error")
+    return _text(500, "internal error")
+
+
+@bp.after_app_request
+def common_headers(response: Response) -> Response:
+    """CORS for every origin (no credentials), and caching tied to the release's ETag."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if response.status_code >= 400:
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers.setdefault("Cache-Control", "public, max-age=300, must-revalidate")
+    if response.mimetype != "text/plain" or response.status_code < 400:
+        response.vary.add("Accept")
+    return response

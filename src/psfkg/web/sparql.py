@@ -1,0 +1,79 @@
+"""``/sparql``: the SPARQL 1.1 Protocol endpoint, read-only, with its service description.
+
+Every query is screened (size, nesting, SERVICE, ``file:`` IRIs, FROM graphs) before it is
+evaluated in a query process that is killed at the deadline. Answers carry an ETag tied to the
+release, so a repeated request is answered 304 without evaluation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, request
+
+from .. import formats
+from ..errors import QueryRejected
+from ..screening import screen
+from ..store import QueryRequest
+from . import protocol
+from .description import describe
+from .service import service
+
+bp = Blueprint("sparql", __name__)
+OFFERS = {"SELECT": formats.RESULTS, "ASK": formats.BOOLEAN, "CONSTRUCT": formats.GRAPH, "DESCRIBE": formats.GRAPH}
+
+
+@bp.route("/sparql", methods=["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH"])
+def endpoint() -> Response:
+    """Answer a query, or describe the service when there is none."""
+    svc = service()
+    operation = protocol.parse(request, max_query_bytes=svc.settings.max_query_bytes)
+    if operation.query is None:
+        if request.method == "POST":
+            raise QueryRejected("no query: send query= or a body of type application/sparql-query")
+        return service_description()
+    screened = screen(operation.query, base=request.base_url, max_depth=svc.settings.max_nesting)
+    known = svc.store.named_graphs()
+    unknown = [g for g in screened.from_graphs + screened.from_named_graphs if g not in known]
+    if unknown:
+        raise QueryRejected(f"FROM names a graph that is not in this dataset: <{unknown[0]}>")
+    chosen = formats.negotiate(OFFERS[screened.form], request.headers.get("Accept"), operation.format)
+    query = QueryRequest(
+        operation.query,
+        chosen.media_type,
+        base_iri=request.base_url,
+        default_graphs=operation.default_graphs,
+        named_graphs=operation.named_graphs,
+        row_cap=svc.settings.result_row_cap,
+    )
+    etag = _etag(svc.etag, query)
+    response = Response(content_type=chosen.content_type)
+    response.set_etag(etag)
+    if request.method == "HEAD" or etag in request.if_none_match:
+        return response.make_conditional(request)
+    answer = svc.runner.run(query)
+    response.set_data(answer.body)
+    response.headers["X-PSFKG-Rows"] = str(answer.rows)
+    if answer.truncated:
+        response.headers["X-PSFKG-Truncated"] = f"true; the answer stops at the row cap of {query.row_cap}"
+    return response
+
+
+def _etag(release: str, query: QueryRequest) -> str:
+    key = "\x00".join([release, query.query, query.media_type, *query.default_graphs, "|", *query.named_graphs])
+    return f"{release}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def service_description() -> Response:
+    """The service description, as Turtle, JSON-LD or RDF/XML by ``Accept``."""
+    svc = service()
+    chosen = formats.negotiate(formats.DESCRIBE_OFFERS, request.headers.get("Accept"), request.args.get("format"))
+    counts: dict[str, int | None] = {g: None for g in svc.store.named_graphs()}
+    if svc.release is not None:
+        counts.update({g: n for g, n in svc.release.manifest["triples"].items() if g in counts})
+    graph = describe(request.base_url, counts, svc.triples, owl_rl=svc.release is not None)
+    rdflib_format = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml"}
+    body = graph.serialize(format=rdflib_format[chosen.media_type])
+    response = Response(body, content_type=chosen.content_type)
+    response.set_etag(f"{svc.etag}-sd-{chosen.suffix}")
+    return response.make_conditional(request)

@@ -1,0 +1,57 @@
+"""Start the real server (``psfkg serve``, gunicorn) on 127.0.0.1 for tests, and stop it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def live_server(files: Sequence[Path] = (), *, releases: Path | None = None, workers: int = 2,
+                env: dict[str, str] | None = None, startup: float = 60.0) -> Iterator[str]:
+    """Run ``psfkg serve`` until the block ends; yield its base URL (``http://127.0.0.1:PORT``)."""
+    port = free_port()
+    args = [sys.executable, "-m", "psfkg", "serve", *map(str, files), "--port", str(port),
+            "--workers", str(workers)]
+    if releases is not None:
+        args += ["--out", str(releases)]
+    process = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + startup
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"psfkg serve exited {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(f"{base}/-/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
