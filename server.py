@@ -1,4 +1,4 @@
-"""The WSGI entry point: ``gunicorn server:app`` serves the latest release (settings from PSFKG_*)."""
+"""The WSGI entry point: ``gunicorn server:app`` serves the latest release (PSFKG_* settings)."""
 
 from psfkg.web import create_app
 

@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from psfkg import pipeline
-from psfkg.config import PROJECT_ROOT
+from psfkg.config import PROJECT_ROOT, Settings
 from psfkg.progress import Progress
+from psfkg.web import create_app
 
 from .live import live_server
 
@@ -44,3 +47,16 @@ def psf_server(releases: Path) -> Iterator[str]:
     """The real server (gunicorn) serving the PSF release on 127.0.0.1; yields its base URL."""
     with live_server(releases=releases) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def app(releases: Path) -> Flask:
+    """The app, in-process, serving the PSF release built for this run."""
+    env = {"PSFKG_RELEASES_DIR": str(releases), "PSFKG_QUERY_TIMEOUT": "5"}
+    return create_app({"SETTINGS": Settings.from_env(env), "TESTING": True})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the in-process app."""
+    return app.test_client()

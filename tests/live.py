@@ -21,22 +21,44 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(files: Sequence[Path] = (), *, releases: Path | None = None, workers: int = 2,
-                env: dict[str, str] | None = None, startup: float = 60.0) -> Iterator[str]:
+def live_server(
+    files: Sequence[Path] = (),
+    *,
+    releases: Path | None = None,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    startup: float = 60.0,
+) -> Iterator[str]:
     """Run ``psfkg serve`` until the block ends; yield its base URL (``http://127.0.0.1:PORT``)."""
     port = free_port()
-    args = [sys.executable, "-m", "psfkg", "serve", *map(str, files), "--port", str(port),
-            "--workers", str(workers)]
+    args = [
+        sys.executable,
+        "-m",
+        "psfkg",
+        "serve",
+        *map(str, files),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     if releases is not None:
         args += ["--out", str(releases)]
-    process = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        args,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + startup
     try:
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"psfkg serve exited {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
+                raise RuntimeError(
+                    f"psfkg serve exited {process.returncode}: {process.stderr.read()}"
+                )  # type: ignore[union-attr]
             try:
                 with urllib.request.urlopen(f"{base}/-/health", timeout=2) as response:
                     if response.status == 200:

@@ -93,8 +93,14 @@ def import_page(file: Path, data_dir: Path | None) -> None:
 @click.option("--workers", type=int, help="Web worker processes. Default: the workers setting.")
 @DATA
 @OUT
-def serve(files: tuple[Path, ...], host: str | None, port: int | None, workers: int | None,
-          data_dir: Path | None, out_dir: Path | None) -> None:
+def serve(
+    files: tuple[Path, ...],
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    data_dir: Path | None,
+    out_dir: Path | None,
+) -> None:
     """Serve the PSF release (built first if there is none), or any RDF FILES, over HTTP.
 
     FILES may be Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML: triples go to the default
@@ -103,16 +109,45 @@ def serve(files: tuple[Path, ...], host: str | None, port: int | None, workers: 
     from .serving import serve as run
     from .web import create_app
 
-    settings = Settings.from_env()
-    overrides = {"host": host, "port": port, "workers": workers, "releases_dir": out_dir}
-    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    env = Settings.from_env()
+    settings = replace(
+        env,
+        host=host or env.host,
+        port=port or env.port,
+        workers=workers or env.workers,
+        releases_dir=out_dir or env.releases_dir,
+    )
     if not files and release.latest(settings.releases_dir) is None:
-        pipeline.build(data_dir or settings.data_dir, settings.releases_dir, base=settings.base_iri,
-                       progress=Progress())
+        pipeline.build(
+            data_dir or settings.data_dir,
+            settings.releases_dir,
+            base=settings.base_iri,
+            progress=Progress(),
+        )
     app = create_app({"SETTINGS": settings, "FILES": list(files)})
     what = ", ".join(f.name for f in files) or f"release {release.latest(settings.releases_dir)}"
     click.echo(f"psfkg serves {what} at http://{settings.host}:{settings.port}/sparql", err=True)
     run(app, settings)
+
+
+@cli.command()
+@click.option(
+    "--projects", type=click.IntRange(min=1), required=True, help="How many projects to make."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="The data directory to write (created; must not hold records already).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random choices.")
+def synth(projects: int, out_dir: Path, seed: int) -> None:
+    """Write a synthetic data directory of the PSF's shape, for benchmarks and scale tests."""
+    from . import synth as synthetic
+
+    synthetic.write(out_dir, projects=projects, seed=seed)
+    click.echo(out_dir)
 
 
 def main() -> None:

@@ -49,8 +49,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", "4", "Web worker processes (gunicorn); each has its own query process."),
     Setting("query_timeout", "30", "Wall-clock limit of one query, in seconds; past it, 503."),
     Setting("max_query_bytes", "65536", "Longest query accepted, in bytes; longer ones get 413."),
-    Setting("max_body_bytes", "1048576", "Largest request body accepted, in bytes; larger ones get 413."),
-    Setting("result_row_cap", "100000", "Most rows (or triples) one answer holds; the cut is reported."),
+    Setting(
+        "max_body_bytes", "1048576", "Largest request body accepted, in bytes; larger ones get 413."
+    ),
+    Setting(
+        "result_row_cap", "100000", "Most rows (or triples) one answer holds; the cut is reported."
+    ),
     Setting("max_nesting", "64", "Deepest nesting of brackets in a query; deeper ones get 400."),
 )
 
@@ -84,12 +88,21 @@ class Settings:
         if not base.startswith(("http://", "https://")) or not base.endswith("/"):
             raise PsfkgError(f"PSFKG_BASE_IRI must be an http(s) IRI ending in '/', not {base!r}")
         numbers: dict[str, float] = {}
-        for name in ("port", "workers", "query_timeout", "max_query_bytes", "max_body_bytes",
-                     "result_row_cap", "max_nesting"):
+        for name in (
+            "port",
+            "workers",
+            "query_timeout",
+            "max_query_bytes",
+            "max_body_bytes",
+            "result_row_cap",
+            "max_nesting",
+        ):
             try:
                 numbers[name] = float(raw[name]) if name == "query_timeout" else int(raw[name])
             except ValueError:
-                raise PsfkgError(f"PSFKG_{name.upper()} must be a number, not {raw[name]!r}") from None
+                raise PsfkgError(
+                    f"PSFKG_{name.upper()} must be a number, not {raw[name]!r}"
+                ) from None
             if numbers[name] <= 0:
                 raise PsfkgError(f"PSFKG_{name.upper()} must be positive, not {raw[name]!r}")
         return cls(

@@ -38,15 +38,23 @@ class Format:
         return f"{self.media_type}; charset=utf-8"
 
 
-JSON_RESULTS = Format("application/sparql-results+json", ("json", "srj"), "srj", ("application/json",))
-XML_RESULTS = Format("application/sparql-results+xml", ("xml", "srx"), "srx", ("application/xml", "text/xml"))
+JSON_RESULTS = Format(
+    "application/sparql-results+json", ("json", "srj"), "srj", ("application/json",)
+)
+XML_RESULTS = Format(
+    "application/sparql-results+xml", ("xml", "srx"), "srx", ("application/xml", "text/xml")
+)
 CSV = Format("text/csv", ("csv",), "csv")
 TSV = Format("text/tab-separated-values", ("tsv",), "tsv")
 
 TURTLE = Format("text/turtle", ("turtle", "ttl"), "ttl", ("application/x-turtle",))
-JSON_LD = Format("application/ld+json", ("jsonld", "json-ld", "json"), "jsonld", ("application/json",))
+JSON_LD = Format(
+    "application/ld+json", ("jsonld", "json-ld", "json"), "jsonld", ("application/json",)
+)
 N_TRIPLES = Format("application/n-triples", ("nt", "ntriples", "n-triples"), "nt", ("text/plain",))
-RDF_XML = Format("application/rdf+xml", ("rdfxml", "rdf", "xml"), "rdf", ("application/xml", "text/xml"))
+RDF_XML = Format(
+    "application/rdf+xml", ("rdfxml", "rdf", "xml"), "rdf", ("application/xml", "text/xml")
+)
 N_QUADS = Format("application/n-quads", ("nq", "nquads", "n-quads"), "nq")
 TRIG = Format("application/trig", ("trig",), "trig")
 
@@ -68,7 +76,9 @@ def by_format_param(offers: tuple[Format, ...], value: str) -> Format | None:
     return None
 
 
-def negotiate(offers: tuple[Format, ...], accept: str | None, format_param: str | None = None) -> Format:
+def negotiate(
+    offers: tuple[Format, ...], accept: str | None, format_param: str | None = None
+) -> Format:
     """Choose a format: the one ``format=`` names, else the best match for ``Accept`` (q-values and
     wildcards honoured), else the first offer when ``Accept`` is absent.
 
@@ -83,10 +93,11 @@ def negotiate(offers: tuple[Format, ...], accept: str | None, format_param: str 
     if not accept or not accept.strip():
         return offers[0]
     parsed = parse_accept_header(accept, MIMEAccept)
-    candidates: dict[str, Format] = {}
+    # Primary media types first, so that a wildcard such as text/* picks one before an alias.
+    candidates = {offer.media_type: offer for offer in offers}
     for offer in offers:
-        for media_type in (offer.media_type, *offer.aliases):
-            candidates.setdefault(media_type, offer)
+        for alias in offer.aliases:
+            candidates.setdefault(alias, offer)
     best = parsed.best_match(list(candidates))
     if best is None:
         raise NotAcceptable("none of the media types in Accept is offered", offered(offers))

@@ -266,7 +266,11 @@ class Published:
             try:
                 actual = sha256((path / name).read_bytes())
             except OSError:
-                raise ReleaseError(f"release {path.name} is incomplete: {name} is missing") from None
+                raise ReleaseError(
+                    f"release {path.name} is incomplete: {name} is missing"
+                ) from None
             if actual != digest:
-                raise ReleaseError(f"release {path.name} is corrupt: {name} does not match SHA256SUMS")
+                raise ReleaseError(
+                    f"release {path.name} is corrupt: {name} does not match SHA256SUMS"
+                )
         return cls(path, manifest, sha256(sums.encode())[:16])

@@ -9,6 +9,7 @@ next query. The web worker itself never evaluates, so forking never copies a hel
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import signal
@@ -26,6 +27,8 @@ CRASH_SIGNALS = {-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS}
 
 
 def _child_loop(conn: Connection, evaluate: Evaluate) -> None:
+    # A crash here is answered with a 400; a Python dump in the log would only add noise.
+    faulthandler.disable()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while True:
@@ -75,13 +78,15 @@ class Child:
         except (EOFError, OSError):
             self.kill()
             if self.process.exitcode in CRASH_SIGNALS:
-                raise QueryRejected("the query is too complex to evaluate (nested too deeply)") from None
+                raise QueryRejected(
+                    "the query is too complex to evaluate (nested too deeply)"
+                ) from None
             raise StoreUnavailable("the query worker stopped; please retry") from None
         if kind == "ok":
             assert isinstance(payload, Answer)
             return payload
         if kind == "rejected":
-            message, status = payload  # type: ignore[misc]
+            message, status = payload
             raise QueryRejected(message, status)
         raise StoreUnavailable(f"the store failed to answer ({payload})")
 

@@ -90,7 +90,9 @@ def screen(query: str, *, base: str | None = None, max_depth: int = 64) -> Scree
         elif kind == "close":
             depth = max(depth - 1, 0)
         if deepest > max_depth:
-            raise QueryRejected(f"nesting too deep: more than {max_depth} levels ({_position(query, at)})")
+            raise QueryRejected(
+                f"nesting too deep: more than {max_depth} levels ({_position(query, at)})"
+            )
         if kind == "iri":
             iri = urljoin(base, text[1:-1]) if base else text[1:-1]
             if iri.lower().startswith("file:"):

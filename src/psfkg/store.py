@@ -8,7 +8,7 @@ lists its named graphs. Any store that does this (a remote triple store, say) ca
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -52,8 +52,9 @@ class QueryRequest:
     """A screened query and how to answer it.
 
     ``default_graphs`` and ``named_graphs`` are the protocol's ``default-graph-uri`` and
-    ``named-graph-uri``: when given they replace the query's FROM clauses. Without either, the
-    default graph is the union of all graphs.
+    ``named-graph-uri``: when given they replace the query's FROM clauses. When neither they nor
+    the query's FROM clauses name a dataset (``union_default_graph``), the default graph is the
+    union of all graphs.
     """
 
     query: str
@@ -62,7 +63,7 @@ class QueryRequest:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     row_cap: int = 100_000
-    prefixes: dict[str, str] = field(default_factory=dict)
+    union_default_graph: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ class EmbeddedStore:
                 store._store.bulk_load(path=str(path), format=fmt)
             except SyntaxError as exc:
                 raise PsfkgError(f"{path.name}: {exc}") from None
-        store._graphs = frozenset(g.value for g in store._store.named_graphs() if isinstance(g, ox.NamedNode))
+        store._graphs = frozenset(
+            g.value for g in store._store.named_graphs() if isinstance(g, ox.NamedNode)
+        )
         return store
 
     def named_graphs(self) -> frozenset[str]:
@@ -125,16 +128,23 @@ class EmbeddedStore:
 
     def answer(self, request: QueryRequest) -> Answer:
         """Evaluate and serialise, stopping at ``request.row_cap`` rows (or triples)."""
-        dataset: dict[str, object] = {}
-        if request.default_graphs or request.named_graphs:
-            dataset["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs] or [ox.DefaultGraph()]
-            dataset["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
-        else:
-            dataset["use_default_graph_as_union"] = True
         try:
-            result = self._store.query(
-                request.query, base_iri=request.base_iri, prefixes=request.prefixes or None, **dataset
-            )
+            if request.default_graphs or request.named_graphs:
+                default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+                    ox.NamedNode(g) for g in request.default_graphs
+                ] or [ox.DefaultGraph()]
+                result = self._store.query(
+                    request.query,
+                    base_iri=request.base_iri,
+                    default_graph=default,
+                    named_graphs=[ox.NamedNode(g) for g in request.named_graphs],
+                )
+            else:
+                result = self._store.query(
+                    request.query,
+                    base_iri=request.base_iri,
+                    use_default_graph_as_union=request.union_default_graph,
+                )
         except SyntaxError as exc:
             raise QueryRejected(f"syntax error: {exc}") from None
         except ValueError as exc:

@@ -26,7 +26,9 @@ FORMAT_IRIS = {
 }
 
 
-def describe(endpoint: str, named_graphs: dict[str, int | None], total: int, *, owl_rl: bool) -> Graph:
+def describe(
+    endpoint: str, named_graphs: dict[str, int | None], total: int, *, owl_rl: bool
+) -> Graph:
     """Describe the service at ``endpoint``.
 
     :param endpoint: the URL the description was requested at (``sd:endpoint``).

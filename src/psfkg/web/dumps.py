@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, jsonify, render_template_string, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template_string,
+    request,
+    send_file,
+    url_for,
+)
 
 from .. import release as rel
 from .service import service
@@ -28,8 +37,11 @@ MEDIA_TYPES = {
 LISTING = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>psfkg dumps: release {{ name }}</title></head>
 <body><main><h1>Dumps of release {{ name }}</h1>
-<p>Check a download with <code>sha256sum -c SHA256SUMS</code>. As JSON: <a href="{{ json_url }}">{{ json_url }}</a></p>
-<table><thead><tr><th scope="col">file</th><th scope="col">bytes</th><th scope="col">SHA-256</th></tr></thead>
+<p>Check a download with <code>sha256sum -c SHA256SUMS</code>.
+As JSON: <a href="{{ json_url }}">{{ json_url }}</a></p>
+<table><thead><tr>
+<th scope="col">file</th><th scope="col">bytes</th><th scope="col">SHA-256</th>
+</tr></thead>
 <tbody>{% for f in files %}<tr><td><a href="{{ f.url }}">{{ f.name }}</a></td><td>{{ f.bytes }}</td>
 <td><code>{{ f.sha256 }}</code></td></tr>{% endfor %}</tbody></table></main></body></html>
 """
@@ -51,14 +63,27 @@ def listing() -> Response:
         {"name": name, "url": url_for("dumps.dump", name=name, _external=True), **info}
         for name, info in published.manifest["files"].items()
     ]
-    wants_json = request.path.endswith(".json") or request.accept_mimetypes.best_match(
-        ["text/html", "application/json"]) == "application/json"
+    wants_json = (
+        request.path.endswith(".json")
+        or request.accept_mimetypes.best_match(["text/html", "application/json"])
+        == "application/json"
+    )
     if wants_json:
-        response = jsonify({"release": published.name, "version": published.manifest["version"],
-                            "date": published.manifest["date"], "files": files})
+        response = jsonify(
+            {
+                "release": published.name,
+                "version": published.manifest["version"],
+                "date": published.manifest["date"],
+                "files": files,
+            }
+        )
     else:
-        html = render_template_string(LISTING, name=published.name, files=files,
-                                      json_url=url_for("dumps.listing", _external=True) + ".json")
+        html = render_template_string(
+            LISTING,
+            name=published.name,
+            files=files,
+            json_url=url_for("dumps.listing", _external=True) + ".json",
+        )
         response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept"
     return response
@@ -72,15 +97,21 @@ def dump(name: str) -> Response:
     if name not in files and name not in (rel.MANIFEST, rel.CHECKSUMS):
         abort(404, f"no file {name!r} in release {published.name}")
     served, encoding = name, None
-    if f"{name}.gz" in files and "gzip" in request.accept_encodings:
+    if f"{name}.gz" in files and request.accept_encodings.quality("gzip") > 0:
         served, encoding = f"{name}.gz", "gzip"
     path = published.path / served
     suffix = "SHA256SUMS" if name == rel.CHECKSUMS else "." + name.rsplit(".", 1)[-1]
     modified = datetime.fromisoformat(published.manifest["date"].replace("Z", "+00:00"))
-    response = send_file(path, mimetype=MEDIA_TYPES.get(suffix, "application/octet-stream"),
-                         as_attachment=True, download_name=name, conditional=True,
-                         etag=files.get(served, {}).get("sha256", published.etag), last_modified=modified,
-                         max_age=3600)
+    response = send_file(
+        path,
+        mimetype=MEDIA_TYPES.get(suffix, "application/octet-stream"),
+        as_attachment=True,
+        download_name=name,
+        conditional=True,
+        etag=files.get(served, {}).get("sha256", published.etag),
+        last_modified=modified,
+        max_age=3600,
+    )
     if encoding:
         response.headers["Content-Encoding"] = encoding
     response.headers["Vary"] = "Accept-Encoding"

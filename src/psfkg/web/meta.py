@@ -7,6 +7,7 @@ says to retry after a while.
 from __future__ import annotations
 
 import logging
+from importlib.metadata import version
 
 from flask import Blueprint, Response, jsonify
 from werkzeug.exceptions import HTTPException
@@ -23,24 +24,28 @@ log = logging.getLogger("psfkg.web")
 def health() -> Response:
     """Whether the service is up, and what it serves."""
     svc = service()
-    return jsonify({"status": "ok", "version": __version__, "triples": svc.triples,
-                    "release": svc.release.name if svc.release else None,
-                    "query_restarts": svc.runner.restarts})
+    return jsonify(
+        {
+            "status": "ok",
+            "version": __version__,
+            "triples": svc.triples,
+            "release": svc.release.name if svc.release else None,
+            "query_restarts": svc.runner.restarts,
+        }
+    )
 
 
 @bp.route("/-/versions")
 def versions() -> Response:
     """The versions of psfkg and the libraries that answer queries."""
-    import flask
-    import pyoxigraph
-    import rdflib
-
-    return jsonify({"psfkg": __version__, "pyoxigraph": pyoxigraph.__version__,
-                    "rdflib": rdflib.__version__, "flask": flask.__version__})
+    libraries = ("pyoxigraph", "rdflib", "pyshacl", "owlrl", "flask", "gunicorn")
+    return jsonify({"psfkg": __version__, **{name: version(name) for name in libraries}})
 
 
 def _text(status: int, message: str) -> Response:
-    return Response(f"Error {status}: {message}\n", status=status, content_type="text/plain; charset=utf-8")
+    return Response(
+        f"Error {status}: {message}\n", status=status, content_type="text/plain; charset=utf-8"
+    )
 
 
 @bp.app_errorhandler(QueryRejected)

@@ -84,4 +84,6 @@ def parse(request: Request, *, max_query_bytes: int) -> Operation:
             raise QueryRejected(f"a POST must be {FORM} or {QUERY}, not {shown}", 415)
     if query is not None and len(query.encode("utf-8")) > max_query_bytes:
         raise QueryRejected(f"the query is longer than {max_query_bytes} bytes", 413)
-    return Operation(query, tuple(default_graphs), tuple(named_graphs), request.values.get("format"))
+    return Operation(
+        query, tuple(default_graphs), tuple(named_graphs), request.values.get("format")
+    )

@@ -47,7 +47,9 @@ class Service:
         else:
             current = latest(settings.releases_dir)
             if current is None:
-                raise ReleaseError(f"no release in {settings.releases_dir}: run `psfkg build` first")
+                raise ReleaseError(
+                    f"no release in {settings.releases_dir}: run `psfkg build` first"
+                )
             published = Published.open(current)
             store = EmbeddedStore.from_files([published.dataset_file])
             etag = published.etag

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, Response, request
+from flask.typing import ResponseReturnValue
 
 from .. import formats
 from ..errors import QueryRejected
@@ -20,11 +21,16 @@ from .description import describe
 from .service import service
 
 bp = Blueprint("sparql", __name__)
-OFFERS = {"SELECT": formats.RESULTS, "ASK": formats.BOOLEAN, "CONSTRUCT": formats.GRAPH, "DESCRIBE": formats.GRAPH}
+OFFERS = {
+    "SELECT": formats.RESULTS,
+    "ASK": formats.BOOLEAN,
+    "CONSTRUCT": formats.GRAPH,
+    "DESCRIBE": formats.GRAPH,
+}
 
 
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH"])
-def endpoint() -> Response:
+def endpoint() -> ResponseReturnValue:
     """Answer a query, or describe the service when there is none."""
     svc = service()
     operation = protocol.parse(request, max_query_bytes=svc.settings.max_query_bytes)
@@ -37,7 +43,9 @@ def endpoint() -> Response:
     unknown = [g for g in screened.from_graphs + screened.from_named_graphs if g not in known]
     if unknown:
         raise QueryRejected(f"FROM names a graph that is not in this dataset: <{unknown[0]}>")
-    chosen = formats.negotiate(OFFERS[screened.form], request.headers.get("Accept"), operation.format)
+    chosen = formats.negotiate(
+        OFFERS[screened.form], request.headers.get("Accept"), operation.format
+    )
     query = QueryRequest(
         operation.query,
         chosen.media_type,
@@ -45,6 +53,7 @@ def endpoint() -> Response:
         default_graphs=operation.default_graphs,
         named_graphs=operation.named_graphs,
         row_cap=svc.settings.result_row_cap,
+        union_default_graph=not (screened.from_graphs or screened.from_named_graphs),
     )
     etag = _etag(svc.etag, query)
     response = Response(content_type=chosen.content_type)
@@ -55,24 +64,34 @@ def endpoint() -> Response:
     response.set_data(answer.body)
     response.headers["X-PSFKG-Rows"] = str(answer.rows)
     if answer.truncated:
-        response.headers["X-PSFKG-Truncated"] = f"true; the answer stops at the row cap of {query.row_cap}"
+        response.headers["X-PSFKG-Truncated"] = (
+            f"true; the answer stops at the row cap of {query.row_cap}"
+        )
     return response
 
 
 def _etag(release: str, query: QueryRequest) -> str:
-    key = "\x00".join([release, query.query, query.media_type, *query.default_graphs, "|", *query.named_graphs])
+    key = "\x00".join(
+        [release, query.query, query.media_type, *query.default_graphs, "|", *query.named_graphs]
+    )
     return f"{release}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
-def service_description() -> Response:
+def service_description() -> ResponseReturnValue:
     """The service description, as Turtle, JSON-LD or RDF/XML by ``Accept``."""
     svc = service()
-    chosen = formats.negotiate(formats.DESCRIBE_OFFERS, request.headers.get("Accept"), request.args.get("format"))
+    chosen = formats.negotiate(
+        formats.DESCRIBE_OFFERS, request.headers.get("Accept"), request.args.get("format")
+    )
     counts: dict[str, int | None] = {g: None for g in svc.store.named_graphs()}
     if svc.release is not None:
         counts.update({g: n for g, n in svc.release.manifest["triples"].items() if g in counts})
     graph = describe(request.base_url, counts, svc.triples, owl_rl=svc.release is not None)
-    rdflib_format = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml"}
+    rdflib_format = {
+        "text/turtle": "turtle",
+        "application/ld+json": "json-ld",
+        "application/rdf+xml": "xml",
+    }
     body = graph.serialize(format=rdflib_format[chosen.media_type])
     response = Response(body, content_type=chosen.content_type)
     response.set_etag(f"{svc.etag}-sd-{chosen.suffix}")

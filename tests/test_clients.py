@@ -1,0 +1,96 @@
+"""Real clients against the real server (gunicorn on 127.0.0.1): SPARQLWrapper, rdflib's
+SPARQLStore, plain HTTP; and a runaway query stopped at its deadline while others are served."""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
+
+from .live import live_server
+
+PSF = "https://w3id.org/psfkg/def#"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def wrapper(base: str, query: str, fmt: str) -> SPARQLWrapper:
+    client = SPARQLWrapper(f"{base}/sparql")
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    return client
+
+
+def test_sparqlwrapper_select_json(psf_server: str) -> None:
+    query = f"SELECT ?p WHERE {{ ?p a <{PSF}Project> }}"
+    result = wrapper(psf_server, query, JSON).queryAndConvert()
+    assert len(result["results"]["bindings"]) == 28  # type: ignore[index]
+
+
+def test_sparqlwrapper_csv_and_construct(psf_server: str) -> None:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p a <{PSF}Organisation> }}"
+    assert wrapper(psf_server, query, CSV).queryAndConvert().decode().split() == ["n", "171"]  # type: ignore[union-attr]
+    construct = f"CONSTRUCT WHERE {{ ?c a <{PSF}Country> ; <{PSF}iso3166Alpha2> ?code }}"
+    graph = Graph().parse(
+        data=wrapper(psf_server, construct, TURTLE).queryAndConvert(), format="turtle"
+    )  # type: ignore[arg-type]
+    assert len(set(graph.subjects())) == 13
+
+
+def test_rdflib_sparqlstore(psf_server: str) -> None:
+    store = SPARQLStore(f"{psf_server}/sparql", returnFormat="json")
+    rows = list(store.query(f"SELECT ?c WHERE {{ ?c <{PSF}iso3166Alpha2> 'SE' }}"))
+    assert [str(r[0]) for r in rows] == ["https://w3id.org/psfkg/id/country/sweden"]  # type: ignore[index]
+    graph = Graph(store=store)
+    assert (URIRef("https://w3id.org/psfkg/id/country/sweden"), None, None) in graph
+
+
+def http_get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture(scope="module")
+def impatient_server(releases: Path) -> Iterator[str]:
+    """The real server with a 1.5 s query timeout and two workers."""
+    with live_server(releases=releases, env={"PSFKG_QUERY_TIMEOUT": "1.5"}) as base:
+        yield base
+
+
+def test_runaway_query_gets_503_at_its_deadline_while_others_are_served(
+    impatient_server: str,
+) -> None:
+    outcome: dict[str, object] = {}
+
+    def runaway() -> None:
+        started = time.monotonic()
+        outcome["status"], outcome["headers"], outcome["body"] = http_get(
+            f"{impatient_server}/sparql?query={urllib.parse.quote(RUNAWAY)}"
+        )
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    for _ in range(5):
+        status, _, body = http_get(f"{impatient_server}/sparql?query=ASK%7B%7D")
+        assert (status, body) == (200, b'{"head": {}, "boolean": true}')
+    thread.join()
+    assert outcome["status"] == 503
+    assert outcome["headers"]["Retry-After"]  # type: ignore[index]
+    assert b"query timed out" in outcome["body"]  # type: ignore[operator]
+    assert 1.4 < outcome["seconds"] < 5  # type: ignore[operator]
+    status, _, _ = http_get(f"{impatient_server}/-/health")
+    assert status == 200

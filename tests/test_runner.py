@@ -1,0 +1,77 @@
+"""Query processes: a runaway query is killed at its deadline and its process replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from psfkg.errors import QueryRejected, QueryTimeout, StoreUnavailable
+from psfkg.runner import QueryRunner
+from psfkg.store import Answer, QueryRequest
+
+
+def evaluate(request: QueryRequest) -> Answer:
+    if request.query == "sleep":
+        time.sleep(60)
+    if request.query == "crash":
+        os.abort()
+    if request.query == "bad":
+        raise QueryRejected("syntax error: error at 1:1")
+    if request.query == "pid":
+        return Answer(str(os.getpid()).encode(), "text/plain", 1)
+    raise ValueError("/secret/path/in/a/message")
+
+
+def pid(runner: QueryRunner) -> int:
+    return int(runner.run(QueryRequest("pid", "text/plain")).body)
+
+
+def test_a_query_runs_in_a_reused_child() -> None:
+    runner = QueryRunner(evaluate, timeout=5)
+    first = pid(runner)
+    assert first != os.getpid()
+    assert pid(runner) == first
+    runner.close()
+
+
+def test_timeout_kills_the_child_and_the_next_query_gets_a_new_one() -> None:
+    runner = QueryRunner(evaluate, timeout=0.5)
+    before = pid(runner)
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match=r"timed out after 0\.5 s"):
+        runner.run(QueryRequest("sleep", "text/plain"))
+    assert time.monotonic() - started < 3
+    with pytest.raises(ProcessLookupError):
+        os.kill(before, 0)
+    assert pid(runner) != before
+    assert runner.restarts == 1
+    runner.close()
+
+
+def test_a_child_killed_from_outside_gives_503_then_recovers() -> None:
+    runner = QueryRunner(evaluate, timeout=5)
+    os.kill(pid(runner), signal.SIGKILL)
+    time.sleep(0.1)
+    assert pid(runner) > 0  # the dead child was noticed and replaced before use
+
+
+def test_a_crash_in_evaluation_is_a_400_not_a_500() -> None:
+    runner = QueryRunner(evaluate, timeout=5)
+    with pytest.raises(QueryRejected, match="too complex"):
+        runner.run(QueryRequest("crash", "text/plain"))
+    assert pid(runner) > 0
+
+
+def test_rejections_pass_through_and_the_child_is_kept() -> None:
+    runner = QueryRunner(evaluate, timeout=5)
+    before = pid(runner)
+    with pytest.raises(QueryRejected, match="error at 1:1"):
+        runner.run(QueryRequest("bad", "text/plain"))
+    assert pid(runner) == before
+    with pytest.raises(StoreUnavailable) as caught:
+        runner.run(QueryRequest("other", "text/plain"))
+    assert "ValueError" in str(caught.value)
+    runner.close()

@@ -1,0 +1,218 @@
+"""/sparql in-process: protocol, negotiation, caching, and the refusals of a public endpoint."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph
+
+COUNT = "SELECT (COUNT(*) AS ?n) { ?s a <https://w3id.org/psfkg/def#Project> }"
+QUERY_TYPE = "application/sparql-query"
+
+
+def get(client: FlaskClient, query: str, **headers: str) -> object:
+    return client.get(f"/sparql?query={quote(query)}", headers=headers)
+
+
+def count(response: object) -> int:
+    return int(json.loads(response.data)["results"]["bindings"][0]["n"]["value"])  # type: ignore[attr-defined]
+
+
+def test_get_post_form_and_post_direct_agree(client: FlaskClient) -> None:
+    by_get = get(client, COUNT)
+    by_form = client.post("/sparql", data={"query": COUNT})
+    by_body = client.post("/sparql", data=COUNT, content_type=f"{QUERY_TYPE}; charset=UTF-8")
+    assert [r.status_code for r in (by_get, by_form, by_body)] == [200, 200, 200]
+    assert count(by_get) == count(by_form) == count(by_body) == 28
+
+
+def test_unknown_parameters_are_ignored(client: FlaskClient) -> None:
+    response = client.get(f"/sparql?query={quote(COUNT)}&output=json&results=json&format=json")
+    assert response.status_code == 200
+
+
+def test_query_without_the_inferred_graph(client: FlaskClient) -> None:
+    query = "SELECT (COUNT(*) AS ?n) { ?s a <https://schema.org/Project> }"
+    assert count(get(client, query)) == 28
+    asserted = "default-graph-uri=https://w3id.org/psfkg/graph/asserted"
+    response = client.get(f"/sparql?query={quote(query)}&{asserted}")
+    assert count(response) == 0
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+    ],
+)
+def test_select_formats(client: FlaskClient, accept: str, media_type: str) -> None:
+    response = get(client, COUNT, Accept=accept)
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert response.mimetype == media_type  # type: ignore[attr-defined]
+    assert "Accept" in response.headers["Vary"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("accept", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/ld+json", "json-ld"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "xml"),
+        ("application/n-quads", "nquads"),
+        ("application/trig", "trig"),
+    ],
+)
+def test_construct_and_describe_formats(
+    client: FlaskClient, accept: str, rdflib_format: str
+) -> None:
+    for query in (
+        "CONSTRUCT WHERE { <https://w3id.org/psfkg/id/project/jatoc> ?p ?o }",
+        "DESCRIBE <https://w3id.org/psfkg/id/project/jatoc>",
+    ):
+        response = get(client, query, Accept=accept)
+        assert response.status_code == 200, response.data  # type: ignore[attr-defined]
+        assert response.mimetype == accept  # type: ignore[attr-defined]
+        graph = Graph().parse(data=response.data, format=rdflib_format)  # type: ignore[attr-defined]
+        assert len(graph) > 10
+
+
+def test_format_parameter_overrides_accept_for_links(client: FlaskClient) -> None:
+    response = client.get(
+        f"/sparql?query={quote(COUNT)}&format=csv", headers={"Accept": "application/json"}
+    )
+    assert response.mimetype == "text/csv"
+    assert response.data.decode().splitlines() == ["n", "28"]
+
+
+def test_406_lists_what_is_offered(client: FlaskClient) -> None:
+    response = get(client, "ASK {}", Accept="text/csv")
+    assert response.status_code == 406  # type: ignore[attr-defined]
+    assert b"application/sparql-results+json" in response.data  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("SELECT * { ?s ?p }", 400, b"syntax error: error at 1:"),
+        ("SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", 400, b"SERVICE is not allowed"),
+        ("SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }", 400, b"file: IRIs"),
+        ("SELECT * FROM <http://example.org/elsewhere> { ?s ?p ?o }", 400, b"not in this dataset"),
+        (
+            "SELECT * FROM NAMED <http://example.org/elsewhere> { ?s ?p ?o }",
+            400,
+            b"not in this dataset",
+        ),
+        ("ASK { " + "{" * 200 + "}" * 200 + " }", 400, b"nesting too deep"),
+        ("INSERT DATA { <a> <b> <c> }", 403, b"read-only"),
+    ],
+)
+def test_refusals(client: FlaskClient, query: str, status: int, message: bytes) -> None:
+    response = client.post("/sparql", data={"query": query})
+    assert response.status_code == status
+    assert message in response.data
+    assert b"Traceback" not in response.data and b"/work/" not in response.data
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_from_a_graph_of_the_dataset_is_fine(client: FlaskClient) -> None:
+    query = "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/psfkg/graph/metadata> { ?s ?p ?o }"
+    assert count(get(client, query)) == 16
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"data": "update=CLEAR ALL", "content_type": "application/x-www-form-urlencoded"}, 403),
+        ({"data": "CLEAR ALL", "content_type": "application/sparql-update"}, 403),
+        ({"data": "ASK {}", "content_type": "text/plain"}, 415),
+        ({"data": "ASK {}"}, 415),
+        ({"data": "ASK {}".encode("utf-16"), "content_type": f"{QUERY_TYPE}; charset=UTF-16"}, 415),
+        ({"data": b"ASK { \xff }", "content_type": QUERY_TYPE}, 400),
+        (
+            {
+                "data": "query=ASK {}&query=ASK {}",
+                "content_type": "application/x-www-form-urlencoded",
+            },
+            400,
+        ),
+        ({"data": ""}, 415),
+    ],
+)
+def test_protocol_errors(client: FlaskClient, kwargs: dict[str, object], status: int) -> None:
+    assert client.post("/sparql", **kwargs).status_code == status  # type: ignore[arg-type]
+
+
+def test_other_methods_get_405(client: FlaskClient) -> None:
+    response = client.put(f"/sparql?query={quote('ASK {}')}")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST, HEAD"
+
+
+def test_update_by_get_is_refused(client: FlaskClient) -> None:
+    assert client.get("/sparql?update=CLEAR%20ALL").status_code == 403
+
+
+def test_too_long_query_and_too_large_body_get_413(client: FlaskClient) -> None:
+    long_query = "ASK {} #" + "x" * 70_000
+    assert client.post("/sparql", data=long_query, content_type=QUERY_TYPE).status_code == 413
+    assert client.post("/sparql", data={"query": long_query}).status_code == 413
+    assert client.post("/sparql", data="x" * 2_000_000, content_type=QUERY_TYPE).status_code == 413
+
+
+def test_etag_and_conditional_get(client: FlaskClient) -> None:
+    first = get(client, COUNT)
+    etag = first.headers["ETag"]  # type: ignore[attr-defined]
+    again = get(client, COUNT, **{"If-None-Match": etag})
+    assert again.status_code == 304  # type: ignore[attr-defined]
+    other = get(client, COUNT, Accept="text/csv")
+    assert other.headers["ETag"] != etag  # type: ignore[attr-defined]
+
+
+def test_head_does_not_evaluate(client: FlaskClient) -> None:
+    runaway = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    response = client.head(f"/sparql?query={quote(runaway)}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/sparql-results+json"
+    assert response.data == b""
+
+
+def test_cors_and_cache_headers(client: FlaskClient) -> None:
+    response = get(client, COUNT, Origin="https://example.org")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"  # type: ignore[attr-defined]
+    assert "Access-Control-Allow-Credentials" not in response.headers  # type: ignore[attr-defined]
+    assert "max-age" in response.headers["Cache-Control"]  # type: ignore[attr-defined]
+
+
+def test_row_cap_is_reported(client: FlaskClient, app: object) -> None:
+    from psfkg.web.service import EXTENSION
+
+    settings = app.extensions[EXTENSION].settings  # type: ignore[attr-defined]
+    response = get(client, "SELECT * { ?s ?p ?o }")
+    rows = int(response.headers["X-PSFKG-Rows"])  # type: ignore[attr-defined]
+    assert rows == min(settings.result_row_cap, 7321)
+
+
+@pytest.mark.parametrize(
+    ("accept", "rdflib_format"),
+    [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/rdf+xml", "xml")],
+)
+def test_service_description(client: FlaskClient, accept: str, rdflib_format: str) -> None:
+    response = client.get("/sparql", headers={"Accept": accept})
+    assert response.mimetype == accept
+    graph = Graph().parse(data=response.data, format=rdflib_format)
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    names = {str(o) for o in graph.objects(None, __import__("rdflib").URIRef(sd + "name"))}
+    assert names == {
+        f"https://w3id.org/psfkg/graph/{g}"
+        for g in ("ontology", "asserted", "inferred", "metadata")
+    }
+    text = response.data.decode()
+    for term in ("UnionDefaultGraph", "OWL-RDF-Based", "http://localhost/sparql"):
+        assert term in text
