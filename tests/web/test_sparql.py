@@ -190,6 +190,22 @@ def test_cors_and_cache_headers(client: FlaskClient) -> None:
     assert "max-age" in response.headers["Cache-Control"]  # type: ignore[attr-defined]
 
 
+def test_cors_preflight_for_a_direct_post(client: FlaskClient) -> None:
+    response = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+    assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+
+
 def test_row_cap_is_reported(client: FlaskClient, app: object) -> None:
     from psfkg.web.service import EXTENSION
 

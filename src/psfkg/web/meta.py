@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import version
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .. import __version__
@@ -17,6 +17,8 @@ from ..errors import NotAcceptable, QueryRejected, QueryTimeout, StoreUnavailabl
 from .service import service
 
 bp = Blueprint("meta", __name__)
+#: Response headers a script in a browser may read.
+EXPOSED = "ETag, Content-Disposition, Retry-After, X-PSFKG-Rows, X-PSFKG-Truncated"
 log = logging.getLogger("psfkg.web")
 
 
@@ -96,6 +98,11 @@ def internal_error(error: Exception) -> Response:
 def common_headers(response: Response) -> Response:
     """CORS for every origin (no credentials), and caching tied to the release's ETag."""
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
     if response.status_code >= 400:
         response.headers["Cache-Control"] = "no-store"
     else:

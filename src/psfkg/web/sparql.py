@@ -29,10 +29,12 @@ OFFERS = {
 }
 
 
-@bp.route("/sparql", methods=["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH"])
+@bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def endpoint() -> ResponseReturnValue:
     """Answer a query, or describe the service when there is none."""
     svc = service()
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": "GET, POST, HEAD, OPTIONS"})
     operation = protocol.parse(request, max_query_bytes=svc.settings.max_query_bytes)
     if operation.query is None:
         if request.method == "POST":
