@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
 from psfkg.errors import PsfkgError, QueryRejected
 from psfkg.store import EmbeddedStore, QueryRequest
@@ -96,3 +97,24 @@ def test_a_syntax_error_in_a_file_names_it(tmp_path: Path) -> None:
 def test_from_in_the_query_takes_the_place_of_the_union(store: EmbeddedStore) -> None:
     query = "SELECT ?v FROM <http://e.org/g1> { ?s ?p ?v }"
     assert values(store, query, union_default_graph=False) == ["2"]
+
+
+def test_the_store_returns_every_triple_of_the_dumps_as_written(releases: Path) -> None:
+    """pyoxigraph normalises some literals on load (oxigraph#526); the PSF data avoids them."""
+    from rdflib import Dataset
+    from rdflib.compare import isomorphic
+
+    from psfkg.release import latest
+
+    current = latest(releases)
+    assert current is not None
+    store = EmbeddedStore.from_files([current / "psfkg.nq"])
+    body = store.answer(
+        QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples", row_cap=10**6)
+    ).body
+    served, dumped = Graph().parse(data=body, format="nt"), Graph()
+    dataset = Dataset()
+    dataset.parse(current / "psfkg.nq", format="nquads")
+    for quad in dataset.quads((None, None, None, None)):
+        dumped.add(quad[:3])
+    assert isomorphic(served, dumped)

@@ -164,10 +164,10 @@ def map_records(records: Records) -> Mapped:
                 (
                     s,
                     PSF.statedProjectCount,
-                    Literal(fp.stated_project_count, datatype=XSD.nonNegativeInteger),
+                    Literal(fp.stated_project_count, datatype=XSD.integer),
                 )
             )
-        add((s, PSF.listedProjectCount, Literal(listed[fp.key], datatype=XSD.nonNegativeInteger)))
+        add((s, PSF.listedProjectCount, Literal(listed[fp.key], datatype=XSD.integer)))
         if fp.remark:
             add((s, PSF.remark, en(fp.remark)))
 
