@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph
 
 from psfkg.errors import PsfkgError, QueryRejected
-from psfkg.store import EmbeddedStore, QueryRequest
+from psfkg.store import Binding, EmbeddedStore, QueryRequest
 
 TRIG = """
 @prefix e: <http://e.org/> .
@@ -118,3 +118,15 @@ def test_the_store_returns_every_triple_of_the_dumps_as_written(releases: Path) 
     for quad in dataset.quads((None, None, None, None)):
         dumped.add(quad[:3])
     assert isomorphic(served, dumped)
+
+
+def test_bindings_are_rdf_terms_not_text(store: EmbeddedStore) -> None:
+    query = "SELECT ?s ?v { ?s ?p ?v }"
+    bound = (("s", Binding("iri", "http://e.org/c")),)
+    assert values(store, query, bindings=bound) == ["3"]
+    injection = (("v", Binding("literal", "1 } UNION { ?s ?p ?v", datatype=None)),)
+    assert values(store, query, bindings=injection) == []
+    with pytest.raises(QueryRejected, match="does not contain"):
+        store.answer(QueryRequest("SELECT ?v { ?s ?p ?v }", JSON, bindings=bound))
+    with pytest.raises(QueryRejected, match="not a valid iri"):
+        store.answer(QueryRequest(query, JSON, bindings=(("s", Binding("iri", "not an iri")),)))

@@ -48,6 +48,35 @@ ASK_WRITERS = {
 
 
 @dataclass(frozen=True)
+class Binding:
+    """A value bound to a query variable as an RDF term (never pasted into the query text).
+
+    ``kind`` is ``iri`` or ``literal``; a literal may have a ``datatype`` IRI or a ``language``.
+    """
+
+    kind: str
+    value: str
+    datatype: str | None = None
+    language: str | None = None
+
+    def term(self) -> ox.NamedNode | ox.Literal:
+        """The pyoxigraph term.
+
+        :raises QueryRejected: when the value is not a valid IRI or literal.
+        """
+        try:
+            if self.kind == "iri":
+                return ox.NamedNode(self.value)
+            if self.language:
+                return ox.Literal(self.value, language=self.language)
+            if self.datatype:
+                return ox.Literal(self.value, datatype=ox.NamedNode(self.datatype))
+            return ox.Literal(self.value)
+        except ValueError as exc:
+            raise QueryRejected(f"not a valid {self.kind}: {exc}") from None
+
+
+@dataclass(frozen=True)
 class QueryRequest:
     """A screened query and how to answer it.
 
@@ -64,6 +93,8 @@ class QueryRequest:
     named_graphs: tuple[str, ...] = ()
     row_cap: int = 100_000
     union_default_graph: bool = True
+    #: Values of variables, bound as RDF terms (SEP-0007 substitution).
+    bindings: tuple[tuple[str, Binding], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +159,7 @@ class EmbeddedStore:
 
     def answer(self, request: QueryRequest) -> Answer:
         """Evaluate and serialise, stopping at ``request.row_cap`` rows (or triples)."""
+        substitutions = {ox.Variable(name): b.term() for name, b in request.bindings} or None
         try:
             if request.default_graphs or request.named_graphs:
                 default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
@@ -138,16 +170,18 @@ class EmbeddedStore:
                     base_iri=request.base_iri,
                     default_graph=default,
                     named_graphs=[ox.NamedNode(g) for g in request.named_graphs],
+                    substitutions=substitutions,
                 )
             else:
                 result = self._store.query(
                     request.query,
                     base_iri=request.base_iri,
                     use_default_graph_as_union=request.union_default_graph,
+                    substitutions=substitutions,
                 )
         except SyntaxError as exc:
             raise QueryRejected(f"syntax error: {exc}") from None
-        except ValueError as exc:
+        except (ValueError, RuntimeError) as exc:
             raise QueryRejected(f"the query cannot be run: {exc}") from None
         if isinstance(result, ox.QueryBoolean):
             writer = ASK_WRITERS.get(request.media_type)
