@@ -47,6 +47,10 @@ ASK_WRITERS = {
 }
 
 
+#: The terms a variable can be bound to.
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
 @dataclass(frozen=True)
 class Binding:
     """A value bound to a query variable as an RDF term (never pasted into the query text).
@@ -159,7 +163,9 @@ class EmbeddedStore:
 
     def answer(self, request: QueryRequest) -> Answer:
         """Evaluate and serialise, stopping at ``request.row_cap`` rows (or triples)."""
-        substitutions = {ox.Variable(name): b.term() for name, b in request.bindings} or None
+        substitutions: dict[ox.Variable, Term] | None = {
+            ox.Variable(name): b.term() for name, b in request.bindings
+        } or None
         try:
             if request.default_graphs or request.named_graphs:
                 default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [

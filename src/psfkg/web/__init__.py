@@ -2,6 +2,7 @@
 
 - ``sparql``: the SPARQL 1.1 Protocol endpoint and its service description, at ``/sparql``;
 - ``dumps``: the files of the current release, at ``/dumps``;
+- ``resources``: every IRI the graph mints, as HTML or RDF (``/id/``, ``/def``, ``/graph/``...);
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import Settings
-from . import dumps, meta, sparql
+from . import dumps, meta, resources, site, sparql
 from .service import EXTENSION, Service
 
 
@@ -32,4 +33,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(meta.bp)
+    app.register_blueprint(resources.bp)
+    site.install(app)
     return app

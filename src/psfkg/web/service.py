@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -30,6 +31,8 @@ class Service:
     #: Changes whenever the served data changes; part of every ETag.
     etag: str
     triples: int
+    #: Things derived from the (immutable) served data, computed once per worker.
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, settings: Settings, files: Sequence[Path] = ()) -> Service:

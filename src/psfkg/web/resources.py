@@ -1,0 +1,167 @@
+"""Every IRI the graph mints answers a GET: records, ontology terms, named graphs, the dataset and
+the source pages.
+
+Cool URIs by content negotiation: ``/id/project/jatoc`` answers HTML to browsers and Turtle,
+JSON-LD, N-Triples or RDF/XML to RDF clients, names the variant in ``Content-Location`` and lists
+every variant in ``Link: rel=alternate``. A suffix (``.html``, ``.ttl``, ``.jsonld``, ``.nt``,
+``.rdf``) or ``format=`` asks for one variant. Hash IRIs of terms (``/def#Project``) resolve to the
+ontology's page, which has an anchor for each term.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, request
+from flask.typing import ResponseReturnValue
+from rdflib import Graph, URIRef
+
+from .. import formats
+from ..store import Binding, QueryRequest
+from . import views
+from .service import service
+from .site import HTML, RDF_SUFFIXES, link_header, page, wants
+
+bp = Blueprint("resources", __name__)
+RESOURCE_QUERY = (Path(__file__).parent / "resource.rq").read_text(encoding="utf-8")
+ONTOLOGY_QUERY = "CONSTRUCT WHERE { ?s ?p ?o }"
+
+
+def _split(path: str) -> tuple[str, str | None]:
+    """``id/project/jatoc.ttl`` -> (``id/project/jatoc``, ``ttl``)."""
+    stem, dot, suffix = path.rpartition(".")
+    if dot and (suffix in RDF_SUFFIXES or suffix == "html") and "/" not in suffix:
+        return stem, suffix
+    return path, None
+
+
+def _choose(suffix: str | None) -> str:
+    if suffix == "html":
+        return HTML
+    if suffix:
+        return RDF_SUFFIXES[suffix].media_type
+    fmt = request.args.get("format")
+    if fmt:
+        chosen = formats.by_format_param(tuple(RDF_SUFFIXES.values()), fmt)
+        if chosen is not None:
+            return chosen.media_type
+        if fmt == "html":
+            return HTML
+    return wants([HTML, *(f.media_type for f in RDF_SUFFIXES.values()), "application/xml"])
+
+
+def _fetch(
+    iri: str, media_type: str, query: str = RESOURCE_QUERY, graphs: tuple[str, ...] = ()
+) -> bytes:
+    svc = service()
+    bindings = (("resource", Binding("iri", iri)),) if query is RESOURCE_QUERY else ()
+    answer = svc.runner.run(
+        QueryRequest(
+            query,
+            media_type,
+            default_graphs=graphs,
+            row_cap=svc.settings.result_row_cap,
+            bindings=bindings,
+        )
+    )
+    return answer.body
+
+
+def resource_graph(iri: str) -> Graph:
+    """A resource's data (see ``resource.rq``) as an rdflib graph."""
+    return Graph().parse(data=_fetch(iri, formats.N_TRIPLES.media_type), format="nt")
+
+
+def respond(
+    path: str,
+    suffix: str | None,
+    *,
+    query: str = RESOURCE_QUERY,
+    graphs: tuple[str, ...] = (),
+    html: views.Renderer = views.resource,
+) -> ResponseReturnValue:
+    """Serve the resource at ``path`` (no leading slash) in the negotiated representation."""
+    svc = service()
+    iri = svc.settings.base_iri + path
+    media_type = _choose(suffix)
+    if media_type == "application/xml":
+        media_type = formats.RDF_XML.media_type
+    if media_type == HTML:
+        graph = Graph().parse(
+            data=_fetch(iri, formats.N_TRIPLES.media_type, query, graphs), format="nt"
+        )
+        if not any(True for _ in graph.triples((URIRef(iri), None, None))):
+            return not_found(iri)
+        response = html(URIRef(iri), graph)
+    else:
+        body = _fetch(iri, media_type, query, graphs)
+        if not body.strip():
+            return not_found(iri)
+        response = Response(body, content_type=f"{media_type}; charset=utf-8")
+    local = "/" + path
+    response.headers["Content-Location"] = f"{local}.{_suffix_of(media_type)}"
+    response.headers["Link"] = link_header(local, canonical=iri)
+    response.vary.add("Accept")
+    response.set_etag(f"{svc.etag}-{media_type}-{path}")
+    return response.make_conditional(request)
+
+
+def _suffix_of(media_type: str) -> str:
+    if media_type == HTML:
+        return "html"
+    return next(s for s, f in RDF_SUFFIXES.items() if f.media_type == media_type)
+
+
+def not_found(iri: str) -> Response:
+    """A helpful 404: what was looked for, and where to go instead."""
+    return page("not_found.html", status=404, iri=iri, title="Not found")
+
+
+def _require_release() -> None:
+    if service().release is None:
+        abort(404, "this server serves files given on the command line, not the PSF graph")
+
+
+@bp.route("/id/<path:path>")
+def record(path: str) -> ResponseReturnValue:
+    """A project, organisation, participation, country, priority area, period, event..."""
+    _require_release()
+    stem, suffix = _split(path)
+    return respond(f"id/{stem}", suffix)
+
+
+@bp.route("/def")
+@bp.route("/def.<suffix>")
+def ontology(suffix: str | None = None) -> ResponseReturnValue:
+    """The ontology: documentation for people, Turtle and the rest for machines."""
+    _require_release()
+    if suffix is not None and suffix not in RDF_SUFFIXES and suffix != "html":
+        abort(404)
+    graph = service().settings.base_iri + "graph/ontology"
+    return respond("def", suffix, query=ONTOLOGY_QUERY, graphs=(graph,), html=views.ontology)
+
+
+@bp.route("/graph/<name>")
+def named_graph(name: str) -> ResponseReturnValue:
+    """A named graph of the dataset, as the metadata graph describes it."""
+    _require_release()
+    stem, suffix = _split(name)
+    return respond(f"graph/{stem}", suffix)
+
+
+@bp.route("/dataset")
+@bp.route("/dataset.<suffix>")
+def dataset(suffix: str | None = None) -> ResponseReturnValue:
+    """The dataset itself."""
+    _require_release()
+    return respond("dataset", suffix)
+
+
+@bp.route("/source/<name>")
+def source(name: str) -> ResponseReturnValue:
+    """A source page: its description, and its text with an anchor on every line."""
+    _require_release()
+    if name.endswith(".txt"):
+        return views.source_text(name.removesuffix(".txt"))
+    stem, suffix = _split(name)
+    return respond(f"source/{stem}", suffix, html=views.source)

@@ -1,0 +1,277 @@
+"""HTML views of resources: what each page shows, built from the resource's data graph.
+
+Every page shows labels and description, links in both directions with their labels, the line of
+the source page each fact came from, the alternate formats, a "query this" panel, and schema.org
+JSON-LD for search engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Response, abort, request
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL
+from rdflib.term import Node
+
+from .. import formats
+from ..namespaces import PSF
+from ..store import QueryRequest
+from .service import service
+from .site import alternates, curie, href, label, local_path, page
+
+Renderer = Callable[[URIRef, Graph], Response]
+SCHEMA_TYPES: dict[Node, str] = {
+    PSF.Project: "Project",
+    PSF.Organisation: "Organization",
+    PSF.Country: "Country",
+    PSF.Event: "Event",
+    PSF.Meeting: "Event",
+    PSF.FundingProgramme: "FundingScheme",
+}
+HIDDEN = {RDF.type}
+
+
+@dataclass
+class Link:
+    """A value on a page: its text and, for a resource, where it links."""
+
+    text: str
+    href: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Row:
+    """One predicate of a resource and its values."""
+
+    predicate: Link
+    values: list[Link] = field(default_factory=list)
+
+
+def term_labels() -> dict[str, str]:
+    """Labels of the ontology's terms (for predicate names), read once per worker."""
+    svc = service()
+    if "term_labels" not in svc.cache:
+        ontology = svc.settings.base_iri + "graph/ontology"
+        body = svc.runner.run(
+            QueryRequest(
+                "CONSTRUCT WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
+                formats.N_TRIPLES.media_type,
+                default_graphs=(ontology,),
+            )
+        ).body
+        graph = Graph().parse(data=body, format="nt")
+        svc.cache["term_labels"] = {str(s): str(o) for s, o in graph.subject_objects(RDFS.label)}
+    labels: dict[str, str] = svc.cache["term_labels"]
+    return labels
+
+
+def link(graph: Graph, term: Node) -> Link:
+    """A value as a link (resources) or text (literals)."""
+    if isinstance(term, Literal):
+        lang = f"@{term.language}" if term.language else ""
+        return Link(str(term), note=lang or None)
+    return Link(label(graph, term), href(term))
+
+
+def predicate_link(predicate: Node) -> Link:
+    """A predicate, named by its label when the ontology has one."""
+    iri = str(predicate)
+    return Link(term_labels().get(iri, curie(iri)), href(iri))
+
+
+def outgoing(graph: Graph, subject: URIRef) -> list[Row]:
+    """The resource's own statements, grouped by predicate."""
+    rows: dict[Node, Row] = {}
+    for p, o in sorted(graph.predicate_objects(subject)):
+        if p in HIDDEN or (p == RDFS.label and isinstance(o, Literal)):
+            continue
+        rows.setdefault(p, Row(predicate_link(p))).values.append(link(graph, o))
+    return sorted(rows.values(), key=lambda r: r.predicate.text)
+
+
+def incoming(graph: Graph, subject: URIRef) -> list[Row]:
+    """Statements about other resources that point at this one."""
+    rows: dict[Node, Row] = {}
+    for s, p in sorted(graph.subject_predicates(subject)):
+        if s != subject:
+            rows.setdefault(p, Row(predicate_link(p))).values.append(link(graph, s))
+    return sorted(rows.values(), key=lambda r: r.predicate.text)
+
+
+def participations(graph: Graph, subject: URIRef, *, of_project: bool) -> list[dict[str, Link]]:
+    """The partner table of a project, or the project table of an organisation."""
+    parts = (
+        graph.objects(subject, PSF.hasParticipation)
+        if of_project
+        else graph.subjects(PSF.participant, subject)
+    )
+    table = []
+    for part in parts:
+        org, project = graph.value(part, PSF.participant), graph.value(part, PSF.participationIn)
+        country = graph.value(org, PSF.country) if org is not None else None
+        role, written, remark = (
+            graph.value(part, p) for p in (PSF.role, PSF.nameAsWritten, PSF.remark)
+        )
+        table.append(
+            {
+                "organisation": link(graph, org) if org is not None else Link("?"),
+                "project": link(graph, project) if project is not None else Link("?"),
+                "country": link(graph, country) if country is not None else Link(""),
+                "role": Link(term_labels().get(str(role), curie(str(role))) if role else ""),
+                "written": Link(str(written or "")),
+                "remark": Link(str(remark or "")),
+                "participation": link(graph, part),
+            }
+        )
+    key = "organisation" if of_project else "project"
+    return sorted(table, key=lambda row: (row["role"].text != "coordinator", row[key].text))
+
+
+def sources(graph: Graph, subject: URIRef) -> list[Link]:
+    """The lines of the source pages the resource came from."""
+    out = []
+    for src in sorted(graph.objects(subject, DCTERMS.source), key=str):
+        name, _, lines = str(src).rsplit("/", 1)[-1].partition("#line=")
+        out.append(Link(f"{name}, line {lines.split(',')[-1]}" if lines else name, href(src)))
+    return out
+
+
+def schema_org(graph: Graph, subject: URIRef, types: set[Node]) -> dict[str, Any]:
+    """schema.org JSON-LD for search engines."""
+    kind = next((SCHEMA_TYPES[t] for t in types if t in SCHEMA_TYPES), "Thing")
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": kind,
+        "@id": str(subject),
+        "name": label(graph, subject),
+        "url": request.url_root.rstrip("/") + request.path,
+    }
+    description = graph.value(subject, PSF.description) or graph.value(subject, PSF.title)
+    if description is not None:
+        data["description"] = str(description)
+    same = [str(o) for o in graph.objects(subject, PSF.wikidata)] + [
+        str(o) for o in graph.objects(subject, PSF.euAuthority)
+    ]
+    if same:
+        data["sameAs"] = same
+    if kind == "Project":
+        data["member"] = [
+            {"@type": "Organization", "@id": str(o), "name": label(graph, o)}
+            for o in graph.objects(subject, PSF.involvesOrganisation)
+        ]
+    return data
+
+
+def query_panel(iri: str) -> dict[str, str]:
+    """The SPARQL and curl commands that fetch this resource."""
+    root = request.url_root.rstrip("/")
+    sparql = f"DESCRIBE <{iri}>"
+    turtle = "curl -H 'Accept: text/turtle'"
+    return {
+        "sparql": sparql,
+        "curl": f"{turtle} {root}{local_path(iri) or ''}",
+        "curl_sparql": f"{turtle} -G --data-urlencode 'query={sparql}' {root}/sparql",
+    }
+
+
+def resource(subject: URIRef, graph: Graph) -> Response:
+    """The page of a record."""
+    types = set(graph.objects(subject, RDF.type))
+    path = local_path(str(subject)) or ""
+    return page(
+        "resource.html",
+        title=label(graph, subject),
+        iri=str(subject),
+        types=[predicate_link(t) for t in sorted(types, key=str) if str(t).startswith(str(PSF))],
+        description=graph.value(subject, PSF.description),
+        full_title=graph.value(subject, PSF.title),
+        rows=outgoing(graph, subject),
+        incoming=incoming(graph, subject),
+        partners=participations(graph, subject, of_project=True) if PSF.Project in types else [],
+        projects=participations(graph, subject, of_project=False)
+        if PSF.Organisation in types
+        else [],
+        sources=sources(graph, subject),
+        alternates=alternates(path),
+        query=query_panel(str(subject)),
+        json_ld=schema_org(graph, subject, types),
+    )
+
+
+def ontology(subject: URIRef, graph: Graph) -> Response:
+    """The ontology's documentation, with an anchor for every term."""
+
+    def terms(*kinds: URIRef) -> list[dict[str, Any]]:
+        found = {
+            s
+            for k in kinds
+            for s in graph.subjects(RDF.type, k)
+            if isinstance(s, URIRef) and str(s).startswith(str(PSF))
+        }
+        return [
+            {
+                "id": str(t).split("#", 1)[1],
+                "iri": str(t),
+                "label": label(graph, t),
+                "definition": graph.value(t, SKOS.definition),
+                "rows": outgoing(graph, t),
+            }
+            for t in sorted(found, key=str)
+        ]
+
+    return page(
+        "ontology.html",
+        title=label(graph, subject),
+        iri=str(subject),
+        version=graph.value(subject, OWL.versionInfo),
+        version_iri=graph.value(subject, OWL.versionIRI),
+        description=graph.value(subject, DCTERMS.description),
+        classes=terms(OWL.Class),
+        properties=terms(OWL.ObjectProperty, OWL.DatatypeProperty),
+        individuals=terms(PSF.Role),
+        alternates=alternates("/def"),
+        query=query_panel(str(subject)),
+        json_ld={
+            "@context": "https://schema.org",
+            "@type": "DefinedTermSet",
+            "@id": str(subject),
+            "name": label(graph, subject),
+        },
+    )
+
+
+def source(subject: URIRef, graph: Graph) -> Response:
+    """A source page: its description, and its text with an anchor on each line."""
+    svc = service()
+    name = str(subject).rsplit("/", 1)[-1]
+    path = svc.settings.data_dir / "sources" / f"{name}.txt"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return page(
+        "source.html",
+        title=label(graph, subject),
+        iri=str(subject),
+        rows=outgoing(graph, subject),
+        lines=lines,
+        name=name,
+        alternates=alternates(local_path(str(subject)) or ""),
+        query=query_panel(str(subject)),
+        json_ld={
+            "@context": "https://schema.org",
+            "@type": "WebPage",
+            "@id": str(subject),
+            "name": label(graph, subject),
+        },
+    )
+
+
+def source_text(name: str) -> Response:
+    """The plain text of a source page."""
+    path: Path = service().settings.data_dir / "sources" / f"{name}.txt"
+    if "/" in name or not path.is_file():
+        abort(404, f"no source page {name!r}")
+    return Response(path.read_bytes(), content_type="text/plain; charset=utf-8")
