@@ -3,6 +3,8 @@
 - ``sparql``: the SPARQL 1.1 Protocol endpoint and its service description, at ``/sparql``;
 - ``dumps``: the files of the current release, at ``/dumps``;
 - ``resources``: every IRI the graph mints, as HTML or RDF (``/id/``, ``/def``, ``/graph/``...);
+- ``pages``: the landing page, browse lists with facets, charts, the validation report;
+- ``queries``: the named queries and the query page;
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
 """
 
@@ -14,7 +16,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import Settings
-from . import dumps, meta, resources, site, sparql
+from . import dumps, meta, pages, queries, resources, site, sparql
 from .service import EXTENSION, Service
 
 
@@ -34,5 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dumps.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(resources.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(queries.bp)
     site.install(app)
     return app

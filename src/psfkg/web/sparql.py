@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from .. import formats
 from ..errors import QueryRejected
-from ..screening import screen
+from ..screening import Screened, screen
 from ..store import QueryRequest
 from . import protocol
 from .description import describe
@@ -40,11 +40,7 @@ def endpoint() -> ResponseReturnValue:
         if request.method == "POST":
             raise QueryRejected("no query: send query= or a body of type application/sparql-query")
         return service_description()
-    screened = screen(operation.query, base=request.base_url, max_depth=svc.settings.max_nesting)
-    known = svc.store.named_graphs()
-    unknown = [g for g in screened.from_graphs + screened.from_named_graphs if g not in known]
-    if unknown:
-        raise QueryRejected(f"FROM names a graph that is not in this dataset: <{unknown[0]}>")
+    screened = check(operation.query)
     chosen = formats.negotiate(
         OFFERS[screened.form], request.headers.get("Accept"), operation.format
     )
@@ -70,6 +66,20 @@ def endpoint() -> ResponseReturnValue:
             f"true; the answer stops at the row cap of {query.row_cap}"
         )
     return response
+
+
+def check(query: str) -> Screened:
+    """Screen a query (see :mod:`psfkg.screening`) and check its FROM graphs are in the dataset.
+
+    :raises QueryRejected: for anything a public endpoint refuses before evaluation.
+    """
+    svc = service()
+    screened = screen(query, base=request.base_url, max_depth=svc.settings.max_nesting)
+    known = svc.store.named_graphs()
+    unknown = [g for g in screened.from_graphs + screened.from_named_graphs if g not in known]
+    if unknown:
+        raise QueryRejected(f"FROM names a graph that is not in this dataset: <{unknown[0]}>")
+    return screened
 
 
 def _etag(release: str, query: QueryRequest) -> str:

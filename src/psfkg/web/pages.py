@@ -1,0 +1,282 @@
+"""Pages for people: the landing page, browse lists with facets, the charts, the validation report.
+
+Facets work without JavaScript: each facet value is a link that adds (or removes) a filter, and
+carries the number of items it would leave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, request
+from flask.typing import ResponseReturnValue
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from .. import charts
+from .data import Row, select
+from .queries import named_queries
+from .service import service
+from .site import page, wants
+
+bp = Blueprint("pages", __name__)
+PREFIX = "PREFIX psf: <https://w3id.org/psfkg/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+PROJECTS = (
+    PREFIX
+    + """SELECT ?item ?label ?title ?year ?area ?areaLabel ?period ?periodLabel
+  ?country ?countryLabel
+WHERE { ?item a psf:Project ; rdfs:label ?label .
+  OPTIONAL { ?item psf:title ?title } OPTIONAL { ?item psf:startYear ?year }
+  OPTIONAL { ?item psf:priorityArea ?area . ?area rdfs:label ?areaLabel }
+  OPTIONAL { ?item psf:fundingPeriod ?period . ?period rdfs:label ?periodLabel }
+  OPTIONAL { ?item psf:involvesCountry ?country . ?country rdfs:label ?countryLabel } }"""
+)
+ORGANISATIONS = (
+    PREFIX
+    + """SELECT ?item ?label ?country ?countryLabel ?project
+WHERE { ?item a psf:Organisation ; rdfs:label ?label .
+  OPTIONAL { ?item psf:country ?country . ?country rdfs:label ?countryLabel }
+  OPTIONAL { ?item psf:involvedIn ?project } }"""
+)
+COUNTS = (
+    PREFIX
+    + """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?class { psf:Project
+  psf:Organisation psf:Participation psf:Country psf:PriorityArea psf:FundingPeriod } ?s a ?class }
+  GROUP BY ?class"""
+)
+#: facet parameter -> (value variable, label variable, heading)
+FACETS = {
+    "projects": {
+        "priority-area": ("area", "areaLabel", "Priority area"),
+        "year": ("year", "year", "Start year"),
+        "country": ("country", "countryLabel", "Country"),
+        "funding-period": ("period", "periodLabel", "Funding period"),
+    },
+    "organisations": {"country": ("country", "countryLabel", "Country")},
+}
+PAGE_SIZE = 100
+
+
+@dataclass
+class Item:
+    """A browsed item: its IRI, label, a line of detail, and its facet values (slug -> label)."""
+
+    iri: str
+    label: str
+    detail: str = ""
+    facets: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def slug(value: str) -> str:
+    """The last segment of an IRI (or the value itself): what a facet link carries."""
+    return value.rstrip("/").rsplit("/", 1)[-1]
+
+
+def items(kind: str) -> list[Item]:
+    """Every project or organisation with its facet values, computed once per worker."""
+    _, rows = select(PROJECTS if kind == "projects" else ORGANISATIONS, cache=f"browse-{kind}")
+    found: dict[str, Item] = {}
+    for row in rows:
+        item = found.setdefault(row["item"].text, Item(row["item"].text, row["label"].text))
+        if kind == "projects" and "title" in row:
+            item.detail = row["title"].text
+        for facet, (var, label_var, _) in FACETS[kind].items():
+            if var in row:
+                item.facets.setdefault(facet, {})[slug(row[var].text)] = row.get(
+                    label_var, row[var]
+                ).text
+        if kind == "organisations" and "project" in row:
+            item.facets.setdefault("projects", {})[row["project"].text] = ""
+    if kind == "organisations":
+        for item in found.values():
+            item.detail = f"{len(item.facets.get('projects', {}))} project(s)"
+    return sorted(found.values(), key=lambda i: i.label.lower())
+
+
+def matches(item: Item, filters: dict[str, str], skip: str | None = None) -> bool:
+    """Whether an item has every filtered facet value (but ``skip``)."""
+    return all(
+        value in item.facets.get(facet, {}) for facet, value in filters.items() if facet != skip
+    )
+
+
+def facet_links(kind: str, everything: list[Item], filters: dict[str, str]) -> list[dict[str, Any]]:
+    """For each facet, its values with counts and the link that toggles each."""
+    out = []
+    for facet, (_, _, heading) in FACETS[kind].items():
+        counts: dict[str, tuple[str, int]] = {}
+        for item in everything:
+            if matches(item, filters, skip=facet):
+                for value, text in item.facets.get(facet, {}).items():
+                    counts[value] = (text, counts.get(value, (text, 0))[1] + 1)
+        values = []
+        for value, (text, n) in sorted(
+            counts.items(), key=lambda kv: (facet != "year", kv[1][0].lower())
+        ):
+            toggled = {k: v for k, v in filters.items() if k != facet}
+            if filters.get(facet) != value:
+                toggled[facet] = value
+            values.append(
+                {
+                    "text": text,
+                    "count": n,
+                    "active": filters.get(facet) == value,
+                    "href": f"/browse/{kind}?{urlencode(toggled)}"
+                    if toggled
+                    else f"/browse/{kind}",
+                }
+            )
+        out.append({"heading": heading, "options": values})
+    return out
+
+
+@bp.route("/")
+def landing() -> ResponseReturnValue:
+    """What the dataset is, its counts, licence and sources, the release, and where to go next."""
+    svc = service()
+    if svc.release is None:
+        abort(404, "this server serves files given on the command line: see /sparql")
+    _, rows = select(COUNTS, cache="counts")
+    counts = {slug(r["class"].text.replace("#", "/")): int(r["n"].text) for r in rows}
+    manifest = svc.release.manifest
+    base = svc.settings.base_iri
+    json_ld = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "@id": base + "dataset",
+        "name": "CBSS Project Support Facility knowledge graph",
+        "description": "Projects funded by the Project Support Facility of the Council of the "
+        "Baltic Sea States (2013-2018) and BALTinnoSEC: partners, countries, priority areas, "
+        "funding periods.",
+        "url": request.url_root,
+        "version": manifest["version"],
+        "dateModified": manifest["date"],
+        "isBasedOn": [
+            base + "source/cbss-psf-past-projects",
+            base + "source/cbss-baltinnosec-kickoff",
+        ],
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "contentUrl": f"{request.url_root}dumps/{name}",
+                "encodingFormat": media,
+            }
+            for name, media in DUMP_TYPES.items()
+        ],
+    }
+    queries = named_queries()
+    return page(
+        "landing.html",
+        title="CBSS PSF knowledge graph",
+        counts=counts,
+        manifest=manifest,
+        release=svc.release.name,
+        triples=svc.triples,
+        queries=queries.values(),
+        json_ld=json_ld,
+    )
+
+
+DUMP_TYPES = {
+    "psfkg.ttl": "text/turtle",
+    "psfkg.nt": "application/n-triples",
+    "psfkg.jsonld": "application/ld+json",
+    "psfkg.nq": "application/n-quads",
+}
+
+
+@bp.route("/browse/<kind>")
+def browse(kind: str) -> ResponseReturnValue:
+    """Projects or organisations, filtered by facets."""
+    if kind not in FACETS or service().release is None:
+        abort(
+            404, f"nothing to browse called {kind!r}: try /browse/projects or /browse/organisations"
+        )
+    filters = {k: v for k, v in request.args.items() if k in FACETS[kind] and v}
+    everything = items(kind)
+    chosen = [i for i in everything if matches(i, filters)]
+    number = max(
+        int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 1
+    )
+    shown = chosen[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    more = {**filters, "page": str(number + 1)} if number * PAGE_SIZE < len(chosen) else None
+    return page(
+        "browse.html",
+        title=kind.capitalize(),
+        kind=kind,
+        items=shown,
+        total=len(chosen),
+        facets=facet_links(kind, everything, filters),
+        filters=filters,
+        next_href=f"/browse/{kind}?{urlencode(more)}" if more else None,
+    )
+
+
+def _chart_rows(name: str) -> list[Row]:
+    query = named_queries()[name]
+    return select(query.text, query.bind({}), cache=f"query-{name}")[1]
+
+
+@bp.route("/charts/projects-per-year.svg")
+def chart_projects_per_year() -> ResponseReturnValue:
+    """Projects per start year, stacked by priority area."""
+    rows = _chart_rows("projects-per-priority-area-and-year")
+    data = [(r["priorityAreaLabel"].text, r["year"].text, int(r["projects"].text)) for r in rows]
+    return _svg(charts.stacked_bars(data, title="Projects per start year and priority area"))
+
+
+@bp.route("/charts/co-participation.svg")
+def chart_co_participation() -> ResponseReturnValue:
+    """The country co-participation network."""
+    rows = _chart_rows("country-co-participation")
+    data = [
+        (r["country1Label"].text, r["country2Label"].text, int(r["projects"].text)) for r in rows
+    ]
+    return _svg(charts.network(data, title="Countries linked by the projects they share"))
+
+
+def _svg(body: str) -> ResponseReturnValue:
+    response = Response(body, content_type="image/svg+xml; charset=utf-8")
+    response.set_etag(f"{service().etag}-{request.path}")
+    return response.make_conditional(request)
+
+
+@bp.route("/validation")
+@bp.route("/validation.ttl")
+def validation() -> ResponseReturnValue:
+    """The SHACL validation report of the current release, as a page or as RDF."""
+    svc = service()
+    if svc.release is None:
+        abort(404, "no release: no validation report")
+    report = svc.release.path / "validation.ttl"
+    if request.path.endswith(".ttl") or wants(["text/html", "text/turtle"]) == "text/turtle":
+        return Response(report.read_bytes(), content_type="text/turtle; charset=utf-8")
+    graph = Graph().parse(report, format="turtle")
+    results = [_result(graph, r) for r in graph.subjects(RDF.type, SH.ValidationResult)]
+    results.sort(key=lambda r: (r["severity"] != "Violation", r["focus"], r["message"]))
+    conforms = str(next(graph.objects(None, SH.conforms), "true")).lower() == "true"
+    return page(
+        "validation.html",
+        title="Validation report",
+        results=results,
+        conforms=conforms,
+        release=svc.release.name,
+        alternates=[("/validation.ttl", "text/turtle", "Turtle")],
+    )
+
+
+def _result(graph: Graph, node: Node) -> dict[str, str]:
+    def one(predicate: URIRef) -> str:
+        value = graph.value(node, predicate)
+        return "" if value is None else str(value)
+
+    return {
+        "severity": one(SH.resultSeverity).rsplit("#", 1)[-1],
+        "focus": one(SH.focusNode),
+        "path": one(SH.resultPath),
+        "message": one(SH.resultMessage),
+        "value": one(SH.value),
+    }

@@ -1,0 +1,121 @@
+"""Named queries at stable URLs, and the query page.
+
+``/queries`` lists the named queries; ``/queries/<name>`` runs one with its parameters as HTML,
+``/queries/<name>.csv`` and ``.json`` (SPARQL JSON results) as data, in the manner of Datasette's
+canned queries: ``/queries/projects-with-partner-from-country.csv?country=FI``. Parameter values are
+bound as RDF terms, never pasted into the query.
+
+``/query`` is a SPARQL editor preloaded with the named queries. Its form uses GET, so a result page
+has a URL to share, and it works without JavaScript; the script only runs queries in place.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, request
+from flask.typing import ResponseReturnValue
+
+from .. import formats
+from ..errors import QueryRejected
+from ..named_queries import NamedQuery, load
+from ..store import QueryRequest
+from .data import Row, select
+from .service import service
+from .site import page
+from .sparql import check
+
+bp = Blueprint("queries", __name__)
+DATA_SUFFIXES = {"csv": formats.CSV, "json": formats.JSON_RESULTS, "tsv": formats.TSV}
+
+
+def named_queries() -> dict[str, NamedQuery]:
+    """The named queries, read once per worker."""
+    cache = service().cache
+    if "named-queries" not in cache:
+        cache["named-queries"] = load()
+    queries: dict[str, NamedQuery] = cache["named-queries"]
+    return queries
+
+
+def named(name: str) -> NamedQuery:
+    """A named query by name, or 404."""
+    queries = named_queries()
+    if name not in queries:
+        abort(404, f"no named query {name!r}: see /queries")
+    return queries[name]
+
+
+@bp.route("/queries")
+def index() -> ResponseReturnValue:
+    """Every named query, with what it answers and its parameters."""
+    return page("queries.html", title="Named queries", queries=list(named_queries().values()))
+
+
+@bp.route("/queries/<name>")
+def run(name: str) -> ResponseReturnValue:
+    """Run a named query: HTML by default, CSV, TSV or JSON by suffix."""
+    stem, _, suffix = name.partition(".")
+    query = named(stem)
+    bindings = query.bind(request.args)
+    if suffix:
+        fmt = DATA_SUFFIXES.get(suffix)
+        if fmt is None:
+            abort(404, f"no format {suffix!r}: use .csv, .tsv or .json")
+        svc = service()
+        answer = svc.runner.run(
+            QueryRequest(
+                query.text, fmt.media_type, bindings=bindings, row_cap=svc.settings.result_row_cap
+            )
+        )
+        response = Response(answer.body, content_type=fmt.content_type)
+        response.headers["Content-Disposition"] = f"inline; filename={stem}.{suffix}"
+        response.headers["X-PSFKG-Rows"] = str(answer.rows)
+        return response
+    variables, rows = select(query.text, bindings)
+    values = {p.name: request.args.get(p.name) or p.default for p in query.params}
+    args = urlencode(values)
+    return page(
+        "named_query.html",
+        title=query.title,
+        query=query,
+        variables=variables,
+        rows=rows,
+        values=values,
+        args=args,
+        alternates=[
+            (f"/queries/{stem}.{s}?{args}", f.media_type, s.upper())
+            for s, f in DATA_SUFFIXES.items()
+        ],
+    )
+
+
+@bp.route("/query")
+def editor() -> ResponseReturnValue:
+    """The SPARQL query page; with ``?query=`` it also shows the results."""
+    text = request.args.get("query", "")
+    examples = list(named_queries().values())
+    variables: list[str] = []
+    rows: list[Row] = []
+    error = graph_result = None
+    if text.strip():
+        try:
+            if check(text).form in ("CONSTRUCT", "DESCRIBE"):
+                graph_result = f"/sparql?{urlencode({'query': text, 'format': 'ttl'})}"
+            else:
+                variables, rows = select(text)
+        except QueryRejected as exc:
+            error = str(exc)
+    return page(
+        "query.html",
+        title="SPARQL query",
+        text=text or examples[0].text,
+        examples=examples,
+        base_iri=service().settings.base_iri,
+        variables=variables,
+        rows=rows,
+        error=error,
+        ran=bool(text.strip()),
+        graph_result=graph_result,
+        links={s: f"/sparql?{urlencode({'query': text, 'format': s})}" for s in DATA_SUFFIXES},
+    )
