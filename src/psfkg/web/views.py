@@ -7,7 +7,7 @@ JSON-LD for search engines.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,23 +84,34 @@ def predicate_link(predicate: Node) -> Link:
     return Link(term_labels().get(iri, curie(iri)), href(iri))
 
 
+def grouped(graph: Graph, pairs: Iterable[tuple[Node, Node]]) -> list[Row]:
+    """(predicate, value) pairs as rows, one per predicate.
+
+    A row in another vocabulary whose values all stand under a psfkg term too is an echo of an
+    alignment (``dcterms:description`` of ``psf:description``): the page leaves it out, the RDF
+    keeps it.
+    """
+    values: dict[Node, set[Node]] = {}
+    for p, o in pairs:
+        if p not in HIDDEN and not (p == RDFS.label and isinstance(o, Literal)):
+            values.setdefault(p, set()).add(o)
+    ours = set().union(*(v for p, v in values.items() if str(p).startswith(str(PSF))))
+    rows = [
+        Row(predicate_link(p), [link(graph, o) for o in sorted(objects, key=str)])
+        for p, objects in values.items()
+        if str(p).startswith(str(PSF)) or not objects <= ours
+    ]
+    return sorted(rows, key=lambda r: r.predicate.text)
+
+
 def outgoing(graph: Graph, subject: URIRef) -> list[Row]:
-    """The resource's own statements, grouped by predicate."""
-    rows: dict[Node, Row] = {}
-    for p, o in sorted(graph.predicate_objects(subject)):
-        if p in HIDDEN or (p == RDFS.label and isinstance(o, Literal)):
-            continue
-        rows.setdefault(p, Row(predicate_link(p))).values.append(link(graph, o))
-    return sorted(rows.values(), key=lambda r: r.predicate.text)
+    """The resource's own statements."""
+    return grouped(graph, graph.predicate_objects(subject))
 
 
 def incoming(graph: Graph, subject: URIRef) -> list[Row]:
-    """Statements about other resources that point at this one."""
-    rows: dict[Node, Row] = {}
-    for s, p in sorted(graph.subject_predicates(subject)):
-        if s != subject:
-            rows.setdefault(p, Row(predicate_link(p))).values.append(link(graph, s))
-    return sorted(rows.values(), key=lambda r: r.predicate.text)
+    """Statements of other resources that point at this one."""
+    return grouped(graph, ((p, s) for s, p in graph.subject_predicates(subject) if s != subject))
 
 
 def participations(graph: Graph, subject: URIRef, *, of_project: bool) -> list[dict[str, Link]]:
