@@ -5,6 +5,7 @@
 - ``resources``: every IRI the graph mints, as HTML or RDF (``/id/``, ``/def``, ``/graph/``...);
 - ``pages``: the landing page, browse lists with facets, charts, the validation report;
 - ``queries``: the named queries and the query page;
+- ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import Settings
-from . import dumps, meta, pages, queries, resources, site, sparql
+from . import dumps, meta, pages, portal, queries, resources, site, sparql
 from .service import EXTENSION, Service
 
 
@@ -38,5 +39,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(queries.bp)
+    app.register_blueprint(portal.bp)
     site.install(app)
     return app

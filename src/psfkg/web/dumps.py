@@ -82,7 +82,7 @@ def listing() -> Response:
             LISTING,
             name=published.name,
             files=files,
-            json_url=url_for("dumps.listing", _external=True) + ".json",
+            json_url=request.url_root + "dumps.json",
         )
         response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept"

@@ -1,0 +1,116 @@
+"""For portals and crawlers: the DCAT-AP 3 catalogue, VoID, ``sitemap.xml`` and ``robots.txt``.
+
+The catalogue and VoID are built from the release being served (see :mod:`psfkg.catalog`), with
+download and endpoint URLs under the URL the site is reached at, once per worker and site.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request
+from flask.typing import ResponseReturnValue
+from rdflib import Dataset, Graph
+
+from .. import catalog, formats
+from ..store import Binding
+from .data import select
+from .pages import FACETS
+from .queries import named_queries
+from .service import service
+from .site import RDF_SUFFIXES, wants
+
+bp = Blueprint("portal", __name__)
+OFFERS = (formats.TURTLE, formats.RDF_XML, formats.JSON_LD, formats.N_TRIPLES)
+RDFLIB = {
+    formats.TURTLE: "turtle",
+    formats.RDF_XML: "xml",
+    formats.JSON_LD: "json-ld",
+    formats.N_TRIPLES: "nt",
+}
+RECORDS = "SELECT DISTINCT ?s ?prefix WHERE { ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), ?prefix)) } ORDER BY ?s"
+
+
+def _release_data() -> Dataset:
+    svc = service()
+    if svc.release is None:
+        abort(404, "this server serves files given on the command line: it has no catalogue")
+    if "dataset" not in svc.cache:
+        data = Dataset()
+        data.parse(svc.release.dataset_file, format="nquads")
+        svc.cache["dataset"] = data
+    found: Dataset = svc.cache["dataset"]
+    return found
+
+
+def _graph_response(key: str, build: str) -> ResponseReturnValue:
+    svc = service()
+    data = _release_data()
+    assert svc.release is not None
+    site = request.url_root
+    suffix = request.path.rsplit(".", 1)[-1] if "." in request.path.rsplit("/", 1)[-1] else None
+    chosen = RDF_SUFFIXES.get(suffix) if suffix else None
+    if chosen is None:
+        chosen = formats.negotiate(
+            OFFERS, request.headers.get("Accept"), request.args.get("format")
+        )
+    cache_key = f"{key}-{site}"
+    if cache_key not in svc.cache:
+        make = catalog.dcat if build == "dcat" else catalog.void
+        svc.cache[cache_key] = make(svc.release.manifest, data, site=site)
+    graph: Graph = svc.cache[cache_key]
+    response = Response(graph.serialize(format=RDFLIB[chosen]), content_type=chosen.content_type)
+    response.vary.add("Accept")
+    response.set_etag(f"{svc.etag}-{key}-{chosen.suffix}")
+    return response.make_conditional(request)
+
+
+@bp.route("/catalog")
+@bp.route("/catalog.<suffix>")
+def dcat(suffix: str | None = None) -> ResponseReturnValue:
+    """The DCAT-AP 3 catalogue: Turtle, RDF/XML, JSON-LD or N-Triples."""
+    if suffix is not None and suffix not in RDF_SUFFIXES:
+        abort(404)
+    return _graph_response("catalog", "dcat")
+
+
+@bp.route("/.well-known/void")
+@bp.route("/.well-known/void.<suffix>")
+def void(suffix: str | None = None) -> ResponseReturnValue:
+    """The VoID description of the dataset."""
+    if suffix is not None and suffix not in RDF_SUFFIXES:
+        abort(404)
+    return _graph_response("void", "void")
+
+
+@bp.route("/robots.txt")
+def robots() -> Response:
+    """Crawlers are welcome on pages and dumps; queries are for people and programs, not crawls."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /sparql",
+        "Disallow: /query",
+        "Allow: /",
+        f"Sitemap: {request.url_root}sitemap.xml",
+        "",
+    ]
+    return Response("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@bp.route("/sitemap.xml")
+def sitemap() -> Response:
+    """Every page of the site: the landing and browse pages, queries, and every record."""
+    svc = service()
+    if svc.release is None:
+        abort(404)
+    root = request.url_root.rstrip("/")
+    paths = ["/", "/def", "/dataset", "/validation", "/queries", "/dumps", "/id/priority-areas"]
+    paths += [f"/browse/{kind}" for kind in FACETS]
+    paths += [f"/queries/{name}" for name in named_queries()]
+    base = svc.settings.base_iri
+    _, rows = select(RECORDS, (("prefix", Binding("literal", base + "id/")),), cache="sitemap")
+    paths += ["/" + row["s"].text[len(base) :] for row in rows]
+    body = "".join(f"<url><loc>{root}{path}</loc></url>" for path in paths)
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n'
+    )
+    return Response(xml, content_type="application/xml; charset=utf-8")
