@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
@@ -20,8 +19,16 @@ from psfkg.config import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = PROJECT_ROOT / "build" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HREFS = "links => links.map(a => a.getAttribute('href'))"
 PAGES = {
     "landing": "/",
     "project": "/id/project/jatoc",
@@ -94,7 +101,7 @@ def test_every_link_resolves(page: Page, psf_server: str) -> None:
         if not response.headers.get("Content-Type", "").startswith("text/html"):
             continue
         page.set_content(response.text)
-        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
+        for href in page.eval_on_selector_all("a[href]", HREFS):
             target = urldefrag(urljoin(url, href))[0]
             if urlparse(target).netloc == urlparse(psf_server).netloc and target not in seen:
                 queue.append(target)
@@ -128,8 +135,5 @@ def test_facets_work_without_javascript(browser: Browser, psf_server: str) -> No
 def test_data_cannot_make_a_javascript_link(page: Page, psf_server: str) -> None:
     for url in PAGES.values():
         page.goto(psf_server + url)
-        hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+        hrefs = page.eval_on_selector_all("a[href]", HREFS)
         assert not [h for h in hrefs if h.strip().lower().startswith(("javascript:", "data:"))]
-
-
-

@@ -16,7 +16,7 @@ from .data import select
 from .pages import FACETS
 from .queries import named_queries
 from .service import service
-from .site import RDF_SUFFIXES, wants
+from .site import RDF_SUFFIXES
 
 bp = Blueprint("portal", __name__)
 OFFERS = (formats.TURTLE, formats.RDF_XML, formats.JSON_LD, formats.N_TRIPLES)
@@ -26,7 +26,8 @@ RDFLIB = {
     formats.JSON_LD: "json-ld",
     formats.N_TRIPLES: "nt",
 }
-RECORDS = "SELECT DISTINCT ?s ?prefix WHERE { ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), ?prefix)) } ORDER BY ?s"
+RECORDS = """SELECT DISTINCT ?s ?prefix
+WHERE { ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), ?prefix)) } ORDER BY ?s"""
 
 
 def _release_data() -> Dataset:
