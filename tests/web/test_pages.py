@@ -1,0 +1,90 @@
+"""Pages for people: landing, facets, charts, validation report, query page, portal files."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask.testing import FlaskClient
+from rdflib import Graph
+
+
+def test_landing_page(client: FlaskClient) -> None:
+    html = client.get("/").data.decode()
+    for text in (
+        "<strong>28</strong>",
+        "<strong>171</strong>",
+        "sha256sum -c SHA256SUMS",
+        "/dumps/psfkg.ttl",
+        "/sparql",
+        "/queries",
+        "/def",
+        "/validation",
+        "cbss.org",
+        "CC BY 4.0",
+    ):
+        assert text in html
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    )  # type: ignore[union-attr]
+    assert data["@type"] == "Dataset" and len(data["distribution"]) == 4
+
+
+def test_facets_filter_and_count(client: FlaskClient) -> None:
+    html = client.get("/browse/projects?country=iceland").data.decode()
+    assert "1 projects match the filters" in html
+    assert 'href="/id/project/balance"' in html
+    years = client.get("/browse/projects").data.decode()
+    assert re.search(r'year=2016">2016</a> <span class="count">\(5\)</span>', years)
+    orgs = client.get("/browse/organisations?country=iceland").data.decode()
+    assert "Icelandic Coast Guard" in orgs and "1 organisations match" in orgs
+
+
+def test_charts_are_svg_with_title_and_description(client: FlaskClient) -> None:
+    for path in ("/charts/projects-per-year.svg", "/charts/co-participation.svg"):
+        response = client.get(path)
+        assert response.mimetype == "image/svg+xml"
+        body = response.data.decode()
+        assert body.startswith("<svg") and "<title" in body and "<desc" in body
+
+
+def test_validation_report_page_and_rdf(client: FlaskClient) -> None:
+    html = client.get("/validation").data.decode()
+    assert "conforms" in html and "0 violation(s)" in html and "Warning" in html
+    graph = Graph().parse(data=client.get("/validation.ttl").data, format="turtle")
+    assert len(graph) > 10
+
+
+def test_query_page_without_javascript(client: FlaskClient) -> None:
+    html = client.get(
+        "/query?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20%7B%20%3Fs%20a%20%3Chttps%3A%2F%2Fw3id.org%2Fpsfkg%2Fdef%23Project%3E%20%7D"
+    ).data.decode()
+    assert "<td>28</td>" in html and "format=csv" in html
+    refused = client.get(
+        "/query?query=SELECT%20*%20%7B%20SERVICE%20%3Chttp%3A%2F%2Fx%2F%3E%20%7B%7D%20%7D"
+    ).data.decode()
+    assert "SERVICE is not allowed" in refused
+
+
+def test_html_injection_through_query_text_is_escaped(client: FlaskClient) -> None:
+    html = client.get("/query?query=%3Cscript%3Ealert(1)%3C%2Fscript%3E").data.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_catalog_void_sitemap_robots(client: FlaskClient) -> None:
+    for path, accept in (
+        ("/catalog", "text/turtle"),
+        ("/catalog", "application/rdf+xml"),
+        ("/catalog", "application/ld+json"),
+        ("/.well-known/void", "text/turtle"),
+    ):
+        response = client.get(path, headers={"Accept": accept})
+        assert response.status_code == 200 and response.mimetype == accept
+    void = Graph().parse(data=client.get("/.well-known/void").data, format="turtle")
+    assert "http://localhost/sparql" in {str(o) for o in void.objects()}
+    sitemap = client.get("/sitemap.xml").data.decode()
+    assert (
+        sitemap.count("<url>") > 200 and "<loc>http://localhost/id/project/jatoc</loc>" in sitemap
+    )
+    robots = client.get("/robots.txt").data.decode()
+    assert "Sitemap: http://localhost/sitemap.xml" in robots and "Disallow: /sparql" in robots

@@ -1,0 +1,144 @@
+"""Every minted IRI answers GET: HTML for browsers, RDF by Accept or by suffix (Cool URIs)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+
+ID = "https://w3id.org/psfkg/id/"
+MINTED = [
+    "/id/project/jatoc",
+    "/id/organisation/lund-university",
+    "/id/country/sweden",
+    "/id/participation/jatoc--finnish-border-guard",
+    "/id/priority-area/safe-and-secure-region",
+    "/id/priority-areas",
+    "/id/funding-period/psf-2016",
+    "/id/programme/psf",
+    "/id/event/baltinnosec-kick-off-meeting",
+    "/def",
+    "/graph/asserted",
+    "/graph/inferred",
+    "/dataset",
+    "/source/cbss-psf-past-projects",
+]
+
+
+@pytest.mark.parametrize("path", MINTED)
+def test_html_for_browsers(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert response.headers["Content-Location"] == f"{path}.html"
+    assert f'<{path}.ttl>; rel="alternate"; type="text/turtle"' in response.headers["Link"]
+    assert "Accept" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "suffix", "rdflib_format"),
+    [
+        ("text/turtle", "ttl", "turtle"),
+        ("application/ld+json", "jsonld", "json-ld"),
+        ("application/n-triples", "nt", "nt"),
+        ("application/rdf+xml", "rdf", "xml"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/id/project/jatoc", "/id/country/sweden", "/def"])
+def test_rdf_by_accept_and_by_suffix(
+    client: FlaskClient, path: str, accept: str, suffix: str, rdflib_format: str
+) -> None:
+    by_accept = client.get(path, headers={"Accept": accept})
+    by_suffix = client.get(f"{path}.{suffix}")
+    assert by_accept.status_code == by_suffix.status_code == 200
+    assert by_accept.mimetype == by_suffix.mimetype == accept
+    assert by_accept.headers["Content-Location"] == f"{path}.{suffix}"
+    graph = Graph().parse(data=by_accept.data, format=rdflib_format)
+    assert len(graph) > 10
+
+
+def test_resource_data_has_own_triples_labels_and_incoming_links(client: FlaskClient) -> None:
+    graph = Graph().parse(data=client.get("/id/organisation/university-of-turku.ttl").data)
+    org = URIRef(ID + "organisation/university-of-turku")
+    psf = "https://w3id.org/psfkg/def#"
+    assert (org, URIRef(psf + "country"), URIRef(ID + "country/finland")) in graph
+    assert (
+        URIRef(ID + "country/finland"),
+        URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+        None,
+    ) in graph
+    participations = set(graph.subjects(URIRef(psf + "participant"), org))
+    assert len(participations) == 2
+    projects = set(graph.objects(org, URIRef(psf + "involvedIn")))
+    assert projects == {
+        URIRef(ID + "project/the-future-of-the-eurofaculty"),
+        URIRef(ID + "project/baltic-sea-ports"),
+    }
+
+
+def test_a_country_page_lists_its_organisations_and_projects(client: FlaskClient) -> None:
+    html = client.get("/id/country/iceland").data.decode()
+    assert 'href="/id/organisation/icelandic-coast-guard"' in html
+    assert 'href="/id/project/balance"' in html
+
+
+def test_project_page_shows_partners_countries_roles_and_source(client: FlaskClient) -> None:
+    html = client.get("/id/project/balance").data.decode()
+    assert re.search(
+    row = r'The Finnish Border Guard</a></td><td><a href="/id/country/finland">Finland</a></td>'
+    assert re.search(row + "<td>lead partner", html)
+        html,
+    )
+    assert 'href="/source/cbss-psf-past-projects#line=414,415"' in html
+    assert "DESCRIBE &lt;https://w3id.org/psfkg/id/project/balance&gt;" in html
+    assert "curl -H &#39;Accept: text/turtle&#39;" in html
+
+
+def test_schema_org_json_ld_is_embedded_and_cannot_be_closed_by_data(client: FlaskClient) -> None:
+    html = client.get("/id/project/jatoc").data.decode()
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert script is not None
+    data = json.loads(script.group(1))
+    assert data["@type"] == "Project" and data["name"] == "JATOC" and len(data["member"]) == 8
+    assert "</" not in script.group(1)
+
+
+def test_unknown_iri_gets_a_helpful_404(client: FlaskClient) -> None:
+    for accept in ("text/html", "text/turtle"):
+        response = client.get("/id/project/no-such-thing", headers={"Accept": accept})
+        assert response.status_code == 404
+    html = client.get("/id/project/no-such-thing").data.decode()
+    assert "/browse/projects" in html and "https://w3id.org/psfkg/id/project/no-such-thing" in html
+
+
+def test_links_stay_on_this_site_whatever_the_host(client: FlaskClient) -> None:
+    html = client.get("/id/project/jatoc", base_url="http://psfkg.example:9000").data.decode()
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert not [h for h in hrefs if h.startswith("https://w3id.org/")]
+    assert "/id/country/latvia" in hrefs
+
+
+def test_ontology_has_an_anchor_per_term(client: FlaskClient) -> None:
+    html = client.get("/def").data.decode()
+    for term in ("Project", "Organisation", "Participation", "involvesCountry", "Coordinator"):
+        assert f'id="{term}"' in html
+
+
+def test_source_lines_have_rfc5147_anchors(client: FlaskClient) -> None:
+    html = client.get("/source/cbss-psf-past-projects").data.decode()
+    assert '<li id="line=15,16">2013 NGOs in the BSR</li>' in html
+    text = client.get("/source/cbss-psf-past-projects.txt")
+    assert text.mimetype == "text/plain" and text.data.startswith(b"cbss.org")
+
+
+def test_conditional_get(client: FlaskClient) -> None:
+    first = client.get("/id/project/jatoc.ttl")
+    assert (
+        client.get(
+            "/id/project/jatoc.ttl", headers={"If-None-Match": first.headers["ETag"]}
+        ).status_code
+        == 304
+    )
