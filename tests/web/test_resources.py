@@ -87,11 +87,8 @@ def test_a_country_page_lists_its_organisations_and_projects(client: FlaskClient
 
 def test_project_page_shows_partners_countries_roles_and_source(client: FlaskClient) -> None:
     html = client.get("/id/project/balance").data.decode()
-    assert re.search(
     row = r'The Finnish Border Guard</a></td><td><a href="/id/country/finland">Finland</a></td>'
     assert re.search(row + "<td>lead partner", html)
-        html,
-    )
     assert 'href="/source/cbss-psf-past-projects#line=414,415"' in html
     assert "DESCRIBE &lt;https://w3id.org/psfkg/id/project/balance&gt;" in html
     assert "curl -H &#39;Accept: text/turtle&#39;" in html
