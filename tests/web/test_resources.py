@@ -139,3 +139,25 @@ def test_conditional_get(client: FlaskClient) -> None:
         ).status_code
         == 304
     )
+
+
+def test_a_machine_can_follow_every_iri_with_accept_headers(client: FlaskClient) -> None:
+    """Start at the catalogue and follow every IRI under the base as an RDF client would."""
+    base = "https://w3id.org/psfkg/"
+    queue, seen, failed = ["catalog", "dataset", "id/priority-areas"], set(), []
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        response = client.get("/" + path, headers={"Accept": "text/turtle"})
+        if response.status_code != 200 or response.mimetype != "text/turtle":
+            failed.append(f"{response.status_code} /{path}")
+            continue
+        for term in Graph().parse(data=response.data, format="turtle").all_nodes():
+            iri = str(term).split("#", 1)[0]
+            if isinstance(term, URIRef) and iri.startswith(base) and iri[len(base) :] not in seen:
+                queue.append(iri[len(base) :])
+    assert failed == []
+    assert {"def", "graph/inferred", "sparql-service", "dataset/distribution/psfkg.nq.gz"} <= seen
+    assert len([p for p in seen if p.startswith("id/participation/")]) == 180

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 
 from .. import catalog, formats
 from ..store import Binding
+from . import views
 from .data import select
 from .pages import FACETS
 from .queries import named_queries
+from .resources import _choose, _split, not_found
 from .service import service
-from .site import RDF_SUFFIXES
+from .site import HTML, RDF_SUFFIXES, link_header
 
 bp = Blueprint("portal", __name__)
 OFFERS = (formats.TURTLE, formats.RDF_XML, formats.JSON_LD, formats.N_TRIPLES)
@@ -115,3 +117,49 @@ def sitemap() -> Response:
         f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n'
     )
     return Response(xml, content_type="application/xml; charset=utf-8")
+
+
+@bp.route("/dataset/distribution/<name>")
+@bp.route("/dataset/linkset/<name>")
+@bp.route("/sparql-service")
+def catalog_resource(name: str | None = None) -> ResponseReturnValue:
+    """A resource the catalogue or VoID mints (a distribution, a linkset, the data service)."""
+    svc = service()
+    _release_data()
+    site = request.url_root
+    for key, make in (("catalog", catalog.dcat), ("void", catalog.void)):
+        if f"{key}-{site}" not in svc.cache:
+            svc.cache[f"{key}-{site}"] = make(svc.release.manifest, _release_data(), site=site)  # type: ignore[union-attr]
+    path = request.path.lstrip("/")
+    found = _described(path, [svc.cache[f"{key}-{site}"] for key in ("catalog", "void")])
+    if found is None:
+        return not_found(svc.settings.base_iri + path)
+    iri, stem, suffix, described = found
+    media_type = _choose(suffix)
+    if media_type == HTML:
+        response = views.resource(iri, described)
+    else:
+        fmt = next(f for f in OFFERS if f.media_type == media_type)
+        response = Response(described.serialize(format=RDFLIB[fmt]), content_type=fmt.content_type)
+    response.headers["Link"] = link_header("/" + stem, canonical=str(iri))
+    response.vary.add("Accept")
+    return response
+
+
+def _described(path: str, graphs: list[Graph]) -> tuple[URIRef, str, str | None, Graph] | None:
+    """What ``graphs`` say about the IRI at ``path``: its triples and those of its blank nodes.
+
+    A distribution's name ends in its file's suffix, so the path is tried as it is, then as
+    ``stem.suffix`` (a representation of the stem).
+    """
+    for stem, suffix in ((path, None), _split(path)):
+        iri = URIRef(service().settings.base_iri + stem)
+        described = Graph()
+        for source in graphs:
+            for triple in source.triples((iri, None, None)):
+                described.add(triple)
+                for nested in source.triples((triple[2], None, None)):
+                    described.add(nested)
+        if described:
+            return iri, stem, suffix, described
+    return None

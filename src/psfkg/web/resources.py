@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from rdflib import Graph, URIRef
 
 from .. import formats
+from ..namespaces import ONTOLOGY_VERSION_IRI
 from ..store import Binding, QueryRequest
 from . import views
 from .service import service
@@ -132,9 +133,17 @@ def record(path: str) -> ResponseReturnValue:
 
 @bp.route("/def")
 @bp.route("/def.<suffix>")
-def ontology(suffix: str | None = None) -> ResponseReturnValue:
-    """The ontology: documentation for people, Turtle and the rest for machines."""
+@bp.route("/def/<version>")
+def ontology(suffix: str | None = None, version: str | None = None) -> ResponseReturnValue:
+    """The ontology: documentation for people, Turtle and the rest for machines.
+
+    ``/def/<major.minor>`` is the version IRI; the current version is served there too.
+    """
     _require_release()
+    if version is not None:
+        stem, suffix = _split(version)
+        if f"{stem}" != ONTOLOGY_VERSION_IRI.rsplit("/", 1)[-1]:
+            abort(404, f"version {stem} of the ontology is not served here; see /def")
     if suffix is not None and suffix not in RDF_SUFFIXES and suffix != "html":
         abort(404)
     graph = service().settings.base_iri + "graph/ontology"
