@@ -34,3 +34,10 @@ serve: $(STAMP)
 
 clean:
 	rm -rf $(VENV) releases .pytest_cache .mypy_cache .ruff_cache
+
+# Latency and throughput of the endpoint on the PSF release and on synthetic data at 10x and
+# 100x (tests/benchmark.py); BENCH_ARGS="--sizes 1,10" limits it. Builds are cached in
+# releases/bench/.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)

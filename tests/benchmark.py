@@ -1,0 +1,529 @@
+"""Benchmark psfkg's SPARQL endpoint (``make bench``); a script, not a test.
+
+For the PSF release (1x) and synthetic data at 10x and 100x (``psfkg synth``), it times each
+build, then the researcher query mix in ``bench_queries/`` three ways: over HTTP against the real
+server (gunicorn, 4 workers), in-process with pyoxigraph (the same store and serialisation, minus
+HTTP: the floor), and with rdflib's evaluator (a few runs, one at 100x, each capped, in a forked
+child). Last, it compares requests per second for a cheap query with a hello-world Flask app
+served the same way. It prints a Markdown table per section and writes everything as JSON.
+
+Built releases are cached under ``releases/bench/<size>x/``, keyed by the code, ontology, shapes
+and data they were built from; everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import math
+import multiprocessing
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+from flask import Flask
+
+from live import free_port, live_server
+from psfkg import records
+from psfkg.config import PROJECT_ROOT, Settings
+from psfkg.serving import Server, options
+
+QUERIES = Path(__file__).with_name("bench_queries")
+BENCH = PROJECT_ROOT / "releases" / "bench"
+BASE_IRI = "https://w3id.org/psfkg/"
+ENV = {**os.environ, "PSFKG_BASE_IRI": BASE_IRI}
+#: What a release is built from, besides the build's modules: a change invalidates the cache.
+INPUTS = ("ontology", "shapes", "data")
+#: Prints the files of the psfkg modules a build (and synth) imports.
+BUILD_MODULES = """import sys, psfkg.pipeline, psfkg.synth
+files = (m.__file__ for n, m in sys.modules.items() if n.split(".")[0] == "psfkg")
+print(*sorted(files), sep="\\n")"""
+WORKERS = 4
+CHEAP = "ASK {}"
+JSON_RESULTS, TURTLE = "application/sparql-results+json", "text/turtle"
+#: A step of ``psfkg build`` and its duration, as it prints them.
+STEP = re.compile(r"^ +(?P<step>[a-z]+) +(?P<seconds>[0-9.]+) s$", re.MULTILINE)
+LATENCY_TARGET, THROUGHPUT_TARGET = 1.5, 0.75
+COUNTS = """PREFIX psf: <https://w3id.org/psfkg/def#>
+SELECT (COUNT(DISTINCT ?p) AS ?projects) (COUNT(DISTINCT ?x) AS ?participations)
+WHERE { ?p a psf:Project . OPTIONAL { ?p psf:hasParticipation ?x } }"""
+
+
+@dataclass
+class Dataset:
+    """A built release to measure."""
+
+    name: str
+    size: int
+    releases: Path
+    build_seconds: float
+    build_steps: dict[str, float]
+    cached: bool
+    projects: int = 0
+    participations: int = 0
+    quads: int = 0
+
+    @property
+    def nquads(self) -> Path:
+        """The release's whole dataset, N-Quads."""
+        return self.releases / "latest" / "psfkg.nq"
+
+
+# -- datasets -------------------------------------------------------------------------------
+
+
+def fingerprint(size: int, seed: int) -> str:
+    """A digest of what a release is built from: the build's modules, ontology, shapes, data."""
+    modules = subprocess.run(
+        [sys.executable, "-c", BUILD_MODULES], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    digest = hashlib.sha256(f"{size}:{seed}".encode())
+    inputs = [Path(m) for m in modules]
+    inputs += [p for top in INPUTS for p in sorted((PROJECT_ROOT / top).rglob("*")) if p.is_file()]
+    for path in inputs:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def psfkg(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run the psfkg command.
+
+    :raises RuntimeError: when it fails, with its error output.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "psfkg", *map(str, args)],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"psfkg {args[0]} failed ({done.returncode}):\n{done.stderr}")
+    return done
+
+
+def prepare(size: int, *, projects: int, seed: int, rebuild: bool) -> Dataset:
+    """The release of one dataset: from the cache when its inputs are unchanged, else built."""
+    folder, key = BENCH / f"{size}x", fingerprint(size, seed)
+    name = "PSF (1x)" if size == 1 else f"synthetic {size}x"
+    meta = folder / "build.json"
+    if not rebuild and meta.is_file() and json.loads(meta.read_text())["key"] == key:
+        built = json.loads(meta.read_text())
+        return Dataset(name, size, folder / "releases", built["seconds"], built["steps"], True)
+    shutil.rmtree(folder, ignore_errors=True)
+    data = PROJECT_ROOT / "data"
+    if size > 1:
+        data = folder / "data"
+        psfkg("synth", "--projects", str(projects * size), "--out", data, "--seed", str(seed))
+    print(f"building {name} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    done = psfkg("build", "--data", data, "--out", folder / "releases")
+    seconds = time.perf_counter() - started
+    steps = {m["step"]: float(m["seconds"]) for m in STEP.finditer(done.stderr)}
+    meta.write_text(json.dumps({"key": key, "seconds": seconds, "steps": steps}))
+    return Dataset(name, size, folder / "releases", seconds, steps, False)
+
+
+# -- timing ---------------------------------------------------------------------------------
+
+
+def percentile(times: list[float], p: float) -> float:
+    """The nearest-rank percentile, in milliseconds (with 30 runs, p99 is the slowest)."""
+    ordered = sorted(times)
+    return 1000 * ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def sample(once: Callable[[], object], *, warmup: int, runs: int, budget: float) -> list[float]:
+    """Seconds per call of ``once`` after ``warmup`` calls: ``runs`` calls, or fewer (at least
+    five) when they would take longer than ``budget`` seconds."""
+    for _ in range(warmup):
+        once()
+    times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < runs and (len(times) < 5 or time.perf_counter() - started < budget):
+        begin = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - begin)
+    return times
+
+
+def summary(times: list[float] | None) -> dict[str, Any]:
+    """p50 and p99 in milliseconds, and the number of runs."""
+    if not times:
+        return {"p50_ms": None, "p99_ms": None, "runs": 0}
+    return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "runs": len(times)}
+
+
+class Client:
+    """One keep-alive HTTP connection to 127.0.0.1 (it reconnects when the server closes)."""
+
+    def __init__(self, base: str) -> None:
+        port = urllib.parse.urlsplit(base).port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def get(self, path: str, accept: str) -> http.client.HTTPResponse:
+        """GET ``path``; the response, its body read.
+
+        :raises http.client.HTTPException: for any status but 200.
+        """
+        try:
+            self.conn.request("GET", path, headers={"Accept": accept})
+            response = self.conn.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            raise
+        if response.status != 200:
+            raise http.client.HTTPException(f"{response.status}: {body[:300]!r}")
+        return response
+
+
+def sparql_path(query: str) -> str:
+    """The GET path of a query."""
+    return "/sparql?" + urllib.parse.urlencode({"query": query})
+
+
+def in_process(store: ox.Store, query: str) -> bytes:
+    """Evaluate with the union default graph and serialise as the server would answer."""
+    result = store.query(query, use_default_graph_as_union=True)
+    if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+        return result.serialize(format=ox.QueryResultsFormat.JSON)  # type: ignore[no-any-return]
+    return ox.serialize(result, format=ox.RdfFormat.TURTLE)  # type: ignore[no-any-return]
+
+
+def rows_of(store: ox.Store, query: str) -> int:
+    """Solutions (or triples) a query gives."""
+    return sum(1 for _ in store.query(query, use_default_graph_as_union=True))
+
+
+def _rdflib_child(
+    dataset: rdflib.Dataset, query: str, warmup: int, runs: int, budget: float, out: Connection
+) -> None:
+    started = time.perf_counter()
+    try:
+        for n in range(warmup + runs):
+            begin = time.perf_counter()
+            result = dataset.query(query)
+            result.serialize(format="json" if result.type in ("SELECT", "ASK") else "turtle")
+            if n >= warmup:
+                out.send(time.perf_counter() - begin)
+            if time.perf_counter() - started > budget:
+                break
+    except Exception as exc:  # reported in the table, not raised: rdflib may not support a query
+        out.send(f"{type(exc).__name__}: {exc}")
+    out.close()
+
+
+def rdflib_times(
+    dataset: rdflib.Dataset, query: str, *, warmup: int, runs: int, budget: float, cap: float
+) -> dict[str, Any]:
+    """Time rdflib's evaluator in a forked child, which is killed when a run passes ``cap``."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_rdflib_child, args=(dataset, query, warmup, runs, budget, send))
+    child.start()
+    send.close()
+    times: list[float] = []
+    note = None
+    while receive.poll(cap):
+        try:
+            message = receive.recv()
+        except EOFError:  # the child is done
+            break
+        if isinstance(message, str):
+            note = message
+        else:
+            times.append(message)
+    else:
+        child.kill()
+        note = f"> {cap:g} s"
+    child.join()
+    receive.close()
+    return summary(times) | {"note": note}
+
+
+# -- throughput -----------------------------------------------------------------------------
+
+
+def throughput(
+    base: str, path: str, accept: str, *, threads: int, seconds: float
+) -> dict[str, Any]:
+    """Requests per second from ``threads`` keep-alive clients for ``seconds`` seconds."""
+    counts, errors = [0] * threads, [0] * threads
+    deadline = time.perf_counter() + seconds
+
+    def load(n: int) -> None:
+        client = Client(base)
+        while time.perf_counter() < deadline:
+            try:
+                ok = bool(client.get(path, accept))
+            except (OSError, http.client.HTTPException):
+                ok = False
+            counts[n] += ok
+            errors[n] += not ok
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=load, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    return {"requests_per_s": sum(counts) / elapsed, "errors": sum(errors), "seconds": elapsed}
+
+
+def serve_hello(port: int, workers: int) -> None:
+    """Serve a hello-world Flask app with psfkg's gunicorn settings (in a subprocess)."""
+    app = Flask("hello")
+    app.add_url_rule("/", "hello", lambda: "Hello, World!")
+    settings = replace(Settings.from_env(ENV), host="127.0.0.1", port=port, workers=workers)
+    Server(app, options(settings)).run()
+
+
+@contextmanager
+def hello_server(workers: int) -> Iterator[str]:
+    """Run :func:`serve_hello` until the block ends; yield its base URL."""
+    port = free_port()
+    args = [sys.executable, __file__, "--serve-hello", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                Client(base).get("/", "text/plain")
+                break
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def measure(
+    dataset: Dataset, queries: dict[str, str], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """HTTP, in-process and rdflib latencies of every query on one dataset."""
+    big = dataset.size >= 100
+    runs, budget = args.runs, args.budget
+    store = ox.Store()
+    store.bulk_load(path=str(dataset.nquads), format=ox.RdfFormat.N_QUADS)
+    dataset.quads = len(store)
+    counts = next(iter(store.query(COUNTS, use_default_graph_as_union=True)))
+    dataset.projects, dataset.participations = (
+        int(counts[v].value) for v in ("projects", "participations")
+    )
+    results: dict[str, dict[str, Any]] = {}
+    for name, text in queries.items():
+        times = sample(
+            lambda text=text: in_process(store, text), warmup=args.warmup, runs=runs, budget=budget
+        )
+        results[name] = {"query": name, "rows": rows_of(store, text), "in_process": summary(times)}
+    print(f"{dataset.name}: in-process done; starting the server", file=sys.stderr, flush=True)
+    with live_server(releases=dataset.releases, workers=WORKERS, env=ENV, startup=600) as base:
+        # Concurrent requests reach every worker, so each forks its query child before timing.
+        throughput(base, sparql_path(CHEAP), JSON_RESULTS, threads=2 * WORKERS, seconds=1)
+        client = Client(base)
+        for name, text in queries.items():
+            accept = TURTLE if "DESCRIBE" in text else JSON_RESULTS
+            path = sparql_path(text)
+            served = client.get(path, accept)
+            rows = int(served.headers.get("X-PSFKG-Rows", -1))
+            times = sample(
+                lambda p=path, a=accept: client.get(p, a),
+                warmup=args.warmup,
+                runs=runs,
+                budget=budget,
+            )
+            results[name] |= {"http": summary(times), "http_rows": rows}
+    print(f"{dataset.name}: loading rdflib", file=sys.stderr, flush=True)
+    graph = rdflib.Dataset(default_union=True)
+    started = time.perf_counter()
+    graph.parse(dataset.nquads, format="nquads")
+    load_seconds = time.perf_counter() - started
+    for name, text in queries.items():
+        warmup, rdflib_runs = (0, 1) if big else (1, args.rdflib_runs)
+        timed = rdflib_times(
+            graph, text, warmup=warmup, runs=rdflib_runs, budget=budget, cap=args.rdflib_cap
+        )
+        results[name] |= {"rdflib": timed, "rdflib_load_s": load_seconds}
+    del graph
+    for result in results.values():
+        http_p50, floor = result["http"]["p50_ms"], result["in_process"]["p50_ms"]
+        result["ratio"] = http_p50 / floor
+        result["meets_target"] = result["ratio"] <= LATENCY_TARGET
+        result["dataset"] = dataset.name
+    return list(results.values())
+
+
+def serial_and_parallel(base: str, path: str, accept: str, run: dict[str, Any]) -> dict[str, Any]:
+    """One client's latency, then the throughput of many, after a warm-up of every worker."""
+    throughput(base, path, accept, threads=run["threads"], seconds=2)
+    client = Client(base)
+    alone = sample(lambda: client.get(path, accept), warmup=10, runs=300, budget=10)
+    return throughput(base, path, accept, **run) | {"one_client": summary(alone)}
+
+
+def compare_throughput(dataset: Dataset, args: argparse.Namespace) -> dict[str, Any]:
+    """Requests per second for a cheap query against psfkg, and for hello world, alike."""
+    run = {"threads": args.threads, "seconds": args.duration}
+    with live_server(releases=dataset.releases, workers=WORKERS, env=ENV) as base:
+        psf = serial_and_parallel(base, sparql_path(CHEAP), JSON_RESULTS, run)
+    with hello_server(WORKERS) as base:
+        hello = serial_and_parallel(base, "/", "text/plain", run)
+    ratio = psf["requests_per_s"] / hello["requests_per_s"]
+    return {
+        "dataset": dataset.name,
+        "query": CHEAP,
+        "workers": WORKERS,
+        "worker_class": options(Settings.from_env(ENV))["worker_class"],
+        **run,
+        "psfkg": psf,
+        "flask_hello_world": hello,
+        "ratio": ratio,
+        "meets_target": ratio >= THROUGHPUT_TARGET,
+    }
+
+
+# -- reporting ------------------------------------------------------------------------------
+
+
+def ms(value: float | None) -> str:
+    """Milliseconds for a table cell."""
+    return "–" if value is None else f"{value:,.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def tables(report: dict[str, Any], cap: float) -> str:
+    """The report as Markdown tables, one per section."""
+    steps = ("records", "mapping", "reasoning", "validation", "release")
+    out = [
+        "## Datasets and builds (seconds)",
+        "",
+        "| dataset | projects | participations | quads | build | " + " | ".join(steps) + " |",
+        "|---|" + "---:|" * (4 + len(steps)),
+    ]
+    for d in report["datasets"]:
+        cached = " (cached)" if d["cached"] else ""
+        took = " | ".join(f"{d['build_steps'].get(step, 0):.1f}" for step in steps)
+        out.append(
+            f"| {d['name']} | {d['projects']:,} | {d['participations']:,} | {d['quads']:,} "
+            f"| {d['build_seconds']:.1f}{cached} | {took} |"
+        )
+    for d in report["datasets"]:
+        rows = [r for r in report["latency"] if r["dataset"] == d["name"]]
+        load = rows[0]["rdflib_load_s"] if rows else 0
+        out += [
+            "",
+            f"## Latency (ms), {d['name']}",
+            "",
+            f"HTTP: the server with {WORKERS} workers, JSON results (Turtle for DESCRIBE). "
+            f"In-process: pyoxigraph, same store and serialisation. rdflib: its evaluator "
+            f"(load {load:.1f} s not counted; a run over {cap:g} s is cut).",
+            "",
+            "| query | rows | HTTP p50 | HTTP p99 | in-process p50 | in-process p99 "
+            "| rdflib p50 (runs) | HTTP - in-process | HTTP / in-process | ≤ 1.5x |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+        ]
+        for r in rows:
+            http, floor, slow = r["http"], r["in_process"], r["rdflib"]
+            checked = "" if r["http_rows"] == r["rows"] else f" (HTTP {r['http_rows']})"
+            rdflib_cell = slow["note"] or f"{ms(slow['p50_ms'])} ({slow['runs']})"
+            if slow["note"] and slow["runs"]:
+                rdflib_cell = f"{ms(slow['p50_ms'])} ({slow['runs']}), then {slow['note']}"
+            out.append(
+                f"| {r['query']} | {r['rows']:,}{checked} | {ms(http['p50_ms'])} "
+                f"| {ms(http['p99_ms'])} | {ms(floor['p50_ms'])} | {ms(floor['p99_ms'])} "
+                f"| {rdflib_cell} | {ms(http['p50_ms'] - floor['p50_ms'])} "
+                f"| {r['ratio']:.1f}x | {'yes' if r['meets_target'] else 'no'} |"
+            )
+    t = report.get("throughput")
+    if t:
+        out += [
+            "",
+            f"## Throughput ({t['dataset']}; {t['threads']} keep-alive client threads, "
+            f"{t['seconds']:g} s, {t['workers']} {t['worker_class']} workers)",
+            "",
+            "| server | requests/s | errors | one client: p50 (ms) | p99 (ms) |",
+            "|---|---:|---:|---:|---:|",
+            *(
+                f"| {label} | {r['requests_per_s']:,.0f} | {r['errors']} "
+                f"| {ms(r['one_client']['p50_ms'])} | {ms(r['one_client']['p99_ms'])} |"
+                for label, r in (
+                    (f"psfkg, `{t['query']}`", t["psfkg"]),
+                    ("Flask hello world", t["flask_hello_world"]),
+                )
+            ),
+            "",
+            f"psfkg / hello world: {t['ratio']:.0%} (target ≥ {THROUGHPUT_TARGET:.0%}: "
+            f"{'met' if t['meets_target'] else 'not met'})",
+        ]
+    return "\n".join(out)
+
+
+def main() -> None:
+    """Parse the arguments and run the benchmark (or, with --serve-hello, the hello server)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,10,100", help="Dataset sizes, x the PSF release.")
+    parser.add_argument("--seed", type=int, default=0, help="Seed of the synthetic data.")
+    parser.add_argument("--out", type=Path, default=BENCH / "bench.json", help="JSON report.")
+    parser.add_argument("--runs", type=int, default=30, help="Timed runs per query and way.")
+    parser.add_argument("--warmup", type=int, default=3, help="Untimed runs before those.")
+    parser.add_argument("--budget", type=float, default=10, help="Seconds per query and way.")
+    parser.add_argument("--rdflib-runs", type=int, default=5, help="rdflib runs (1 at 100x).")
+    parser.add_argument("--rdflib-cap", type=float, default=60, help="rdflib seconds per run.")
+    parser.add_argument("--threads", type=int, default=8, help="Throughput client threads.")
+    parser.add_argument("--duration", type=float, default=10, help="Throughput seconds.")
+    parser.add_argument("--rebuild", action="store_true", help="Ignore the cached releases.")
+    parser.add_argument("--serve-hello", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=WORKERS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_hello:
+        serve_hello(args.serve_hello, args.workers)
+        return
+    queries = {p.stem: p.read_text(encoding="utf-8") for p in sorted(QUERIES.glob("*.rq"))}
+    psf_projects = len(records.load(PROJECT_ROOT / "data").projects)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    datasets = [
+        prepare(s, projects=psf_projects, seed=args.seed, rebuild=args.rebuild) for s in sizes
+    ]
+    latency = [row for d in datasets for row in measure(d, queries, args)]
+    report = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "pyoxigraph": ox.__version__,
+            "rdflib": rdflib.__version__,
+        },
+        "settings": {k: v for k, v in vars(args).items() if k not in ("out", "serve_hello")},
+        "datasets": [asdict(d) | {"releases": str(d.releases)} for d in datasets],
+        "latency": latency,
+        "throughput": compare_throughput(datasets[0], args),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(tables(report, args.rdflib_cap))
+    print(f"\nJSON: {args.out}")
+
+
+if __name__ == "__main__":
+    main()
