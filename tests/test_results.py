@@ -14,13 +14,10 @@ from psfkg import results
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ROWS = [
-    {
-        "s": NamedNode("http://e.org/a?x=1&y=2"),
-        "o": Literal('tab\there, "quoted"\nline', language="en"),
-    },
-    {"s": BlankNode("b0"), "o": Literal("42", datatype=NamedNode(XSD + "integer"))},
-    {"s": NamedNode("http://e.org/c"), "o": None},
-    {"s": NamedNode("http://e.org/d"), "o": Literal("1.5", datatype=NamedNode(XSD + "decimal"))},
+    (NamedNode("http://e.org/a?x=1&y=2"), Literal('tab\there, "quoted"\nline', language="en")),
+    (BlankNode("b0"), Literal("42", datatype=NamedNode(XSD + "integer"))),
+    (NamedNode("http://e.org/c"), None),
+    (NamedNode("http://e.org/d"), Literal("1.5", datatype=NamedNode(XSD + "decimal"))),
 ]
 EXPECTED = [
     (URIRef("http://e.org/a?x=1&y=2"), RLiteral('tab\there, "quoted"\nline', lang="en")),
@@ -54,7 +51,7 @@ def test_csv_holds_lexical_forms_quoted_as_rfc4180() -> None:
 
 
 def test_tsv_writes_numbers_in_short_form_only_when_the_datatype_survives() -> None:
-    body = results.tsv(["o"], [{"o": Literal("1", datatype=NamedNode(XSD + "decimal"))}]).decode()
+    body = results.tsv(["o"], [(Literal("1", datatype=NamedNode(XSD + "decimal")),)]).decode()
     assert body == '?o\n"1"^^<http://www.w3.org/2001/XMLSchema#decimal>\n'
 
 

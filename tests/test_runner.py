@@ -75,3 +75,50 @@ def test_rejections_pass_through_and_the_child_is_kept() -> None:
         runner.run(QueryRequest("other", "text/plain"))
     assert "ValueError" in str(caught.value)
     runner.close()
+
+
+def open_fds(pid: int) -> set[int]:
+    return {int(fd) for fd in os.listdir(f"/proc/{pid}/fd")}
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc (Linux)")
+def test_a_child_keeps_only_stdio_and_its_own_pipes() -> None:
+    runner = QueryRunner(evaluate, timeout=5)
+    first = runner._take()  # an idle child whose pipes the parent holds
+    listening = os.open(os.devnull, os.O_RDONLY)  # stands for the web worker's socket
+    try:
+        second = runner._take()
+        child = int(second.run(QueryRequest("pid", "text/plain"), 5).body)
+        fds = open_fds(child)
+        assert len(fds) == 5 and {0, 1, 2} <= fds
+        assert listening not in fds and first.requests not in fds and first.replies not in fds
+    finally:
+        os.close(listening)
+    first.kill()
+    second.kill()
+
+
+def test_a_child_dies_with_its_parent() -> None:
+    """A web worker killed with SIGKILL leaves no query child behind."""
+    read, write = os.pipe()
+    worker = os.fork()
+    if worker == 0:  # a stand-in web worker: start a child, report its pid, wait to be killed
+        try:
+            os.close(read)
+            child = QueryRunner(evaluate, timeout=5)._take()
+            os.write(write, str(child.pid).encode())
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(write)
+    child_pid = int(os.read(read, 32))
+    os.close(read)
+    os.kill(worker, signal.SIGKILL)
+    os.waitpid(worker, 0)
+    for _ in range(50):
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"query child {child_pid} outlived its killed parent")

@@ -5,85 +5,151 @@ worker keeps query children, forked from it with the store already in memory (co
 A child reads a request from its pipe, answers, and waits for the next. When a query passes its
 deadline the child is sent SIGKILL, its CPU is freed at once, and a fresh child is forked for the
 next query. The web worker itself never evaluates, so forking never copies a held lock.
+
+A child keeps nothing of its parent but the store: it closes every other file descriptor (the
+listening socket, other children's pipes), restores the default signal handlers, and asks the
+kernel to kill it if its parent dies, so a killed web worker leaves no child behind.
 """
 
 from __future__ import annotations
 
-import faulthandler
-import multiprocessing
+import contextlib
+import ctypes
 import os
+import pickle
+import select
 import signal
+import struct
+import sys
 import threading
 from collections.abc import Callable
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 
 from .errors import QueryRejected, QueryTimeout, StoreUnavailable
 from .store import Answer, QueryRequest
 
 Evaluate = Callable[[QueryRequest], Answer]
 #: Signals a child dies of when the parser or evaluator runs out of stack.
-CRASH_SIGNALS = {-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS}
+CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS}
+HEADER = struct.Struct("!Q")
+PR_SET_PDEATHSIG = 1
 
 
-def _child_loop(conn: Connection, evaluate: Evaluate) -> None:
-    # A crash here is answered with a 400; a Python dump in the log would only add noise.
-    faulthandler.disable()
+def _send(fd: int, message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive(fd: int) -> object:
+    (size,) = HEADER.unpack(_read_exactly(fd, HEADER.size))
+    return pickle.loads(_read_exactly(fd, size))
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _child_main(requests: int, replies: int, evaluate: Evaluate, parent: int) -> None:
+    low, high = sorted((requests, replies))
+    os.closerange(3, low)
+    os.closerange(low + 1, high)
+    os.closerange(high + 1, os.sysconf("SC_OPEN_MAX"))
+    for number in (
+        signal.SIGTERM,
+        signal.SIGHUP,
+        signal.SIGQUIT,
+        signal.SIGUSR1,
+        signal.SIGUSR2,
+        signal.SIGCHLD,
+        signal.SIGWINCH,
+        signal.SIGTTIN,
+        signal.SIGTTOU,
+    ):
+        signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
     while True:
         try:
-            request = conn.recv()
+            request = _receive(requests)
         except (EOFError, OSError):
             return
         try:
-            reply: tuple[str, object] = ("ok", evaluate(request))
+            reply: tuple[str, object] = ("ok", evaluate(request))  # type: ignore[arg-type]
         except QueryRejected as exc:
             reply = ("rejected", (str(exc), exc.status))
         except Exception as exc:  # the message goes to the log, never to the client
             reply = ("failed", f"{type(exc).__name__}: {exc}")
-        conn.send(reply)
+        _send(replies, reply)
 
 
 class Child:
-    """One query child and the parent's end of its pipe."""
+    """One query child: its process id and the parent's ends of its two pipes."""
 
     def __init__(self, evaluate: Evaluate) -> None:
-        context = multiprocessing.get_context("fork")
-        self.conn, child_end = context.Pipe()
-        self.process: BaseProcess = context.Process(
-            target=_child_loop, args=(child_end, evaluate), daemon=True, name="psfkg-query"
-        )
-        self.process.start()
-        child_end.close()
-        self.owner = os.getpid()
+        request_read, request_write = os.pipe()  # parent -> child
+        reply_read, reply_write = os.pipe()  # child -> parent
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # in the child: answer until the parent goes, then leave without cleanup
+            try:
+                _child_main(request_read, reply_write, evaluate, parent)
+            finally:
+                os._exit(0)
+        os.close(request_read)
+        os.close(reply_write)
+        self.pid, self.owner = pid, parent
+        self.requests, self.replies = request_write, reply_read
+        self.poller = select.poll()
+        self.poller.register(reply_read, select.POLLIN | select.POLLHUP | select.POLLERR)
+        self.status: int | None = None
 
     def run(self, request: QueryRequest, timeout: float) -> Answer:
         """Send a request and wait for the answer at most ``timeout`` seconds.
 
         :raises QueryTimeout: the deadline passed; the child has been killed.
         :raises StoreUnavailable: the child died (it was killed, or crashed).
-        :raises QueryRejected: the store refused the query (syntax error...).
+        :raises QueryRejected: the store refused the query (syntax error...), or it crashed the
+            parser (nesting too deep).
         """
         try:
-            self.conn.send(request)
-            ready = self.conn.poll(timeout)
-        except (OSError, EOFError):
-            ready = True  # the child is gone; recv below says so
+            _send(self.requests, request)
+            ready = bool(self.poller.poll(timeout * 1000))
+        except OSError:
+            ready = True  # the child is gone: reading says so
         if not ready:
             self.kill()
             raise QueryTimeout(f"query timed out after {timeout:g} s")
         try:
-            kind, payload = self.conn.recv()
+            reply = _receive(self.replies)
         except (EOFError, OSError):
             self.kill()
-            if self.process.exitcode in CRASH_SIGNALS:
+            if (
+                self.status is not None
+                and os.WIFSIGNALED(self.status)
+                and os.WTERMSIG(self.status) in CRASH_SIGNALS
+            ):
                 raise QueryRejected(
                     "the query is too complex to evaluate (nested too deeply)"
                 ) from None
             raise StoreUnavailable("the query worker stopped; please retry") from None
-        if kind == "ok":
-            assert isinstance(payload, Answer)
+        assert isinstance(reply, tuple)
+        kind, payload = reply
+        if kind == "ok" and isinstance(payload, Answer):
             return payload
         if kind == "rejected":
             message, status = payload
@@ -92,16 +158,21 @@ class Child:
 
     @property
     def alive(self) -> bool:
-        """Whether the child is running and belongs to this process."""
-        return self.owner == os.getpid() and self.process.is_alive()
+        """Whether the child belongs to this process and has not hung up."""
+        if self.owner != os.getpid() or self.status is not None:
+            return False
+        events = self.poller.poll(0)
+        return not any(e & (select.POLLHUP | select.POLLERR) for _, e in events)
 
     def kill(self) -> None:
-        """Stop the child at once and reap it."""
-        if self.owner == os.getpid() and self.process.is_alive():
-            self.process.kill()
-        if self.owner == os.getpid():
-            self.process.join(timeout=5)
-        self.conn.close()
+        """Stop the child at once, reap it, and close the pipes."""
+        if self.owner != os.getpid() or self.status is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        _, self.status = os.waitpid(self.pid, 0)
+        for fd in (self.requests, self.replies):
+            os.close(fd)
 
 
 class QueryRunner:
@@ -136,6 +207,7 @@ class QueryRunner:
                 child = self._idle.pop()
                 if child.alive:
                     return child
+                child.kill()
         return Child(self.evaluate)
 
     def _give_back(self, child: Child) -> None:

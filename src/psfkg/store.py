@@ -204,13 +204,13 @@ class EmbeddedStore:
         if writer is None:
             raise QueryRejected(f"a SELECT result cannot be written as {request.media_type}", 406)
         variables = [v.value for v in solutions.variables]
-        rows: list[dict[str, object]] = []
+        rows: list[tuple[object, ...]] = []
         truncated = False
         for solution in solutions:
             if len(rows) == request.row_cap:
                 truncated = True
                 break
-            rows.append({v: solution[v] for v in variables})
+            rows.append(tuple(solution))
         return Answer(writer(variables, rows), request.media_type, len(rows), truncated)
 
     @staticmethod

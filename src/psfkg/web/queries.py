@@ -100,7 +100,7 @@ def editor() -> ResponseReturnValue:
     error = graph_result = None
     if text.strip():
         try:
-            if check(text).form in ("CONSTRUCT", "DESCRIBE"):
+            if check(text, request.url_root + "sparql").form in ("CONSTRUCT", "DESCRIBE"):
                 graph_result = f"/sparql?{urlencode({'query': text, 'format': 'ttl'})}"
             else:
                 variables, rows = select(text)

@@ -40,14 +40,15 @@ def endpoint() -> ResponseReturnValue:
         if request.method == "POST":
             raise QueryRejected("no query: send query= or a body of type application/sparql-query")
         return service_description()
-    screened = check(operation.query)
+    base = request.base_url  # computed once: werkzeug rebuilds it on every access
+    screened = check(operation.query, base)
     chosen = formats.negotiate(
         OFFERS[screened.form], request.headers.get("Accept"), operation.format
     )
     query = QueryRequest(
         operation.query,
         chosen.media_type,
-        base_iri=request.base_url,
+        base_iri=base,
         default_graphs=operation.default_graphs,
         named_graphs=operation.named_graphs,
         row_cap=svc.settings.result_row_cap,
@@ -68,13 +69,13 @@ def endpoint() -> ResponseReturnValue:
     return response
 
 
-def check(query: str) -> Screened:
+def check(query: str, base: str) -> Screened:
     """Screen a query (see :mod:`psfkg.screening`) and check its FROM graphs are in the dataset.
 
     :raises QueryRejected: for anything a public endpoint refuses before evaluation.
     """
     svc = service()
-    screened = screen(query, base=request.base_url, max_depth=svc.settings.max_nesting)
+    screened = screen(query, base=base, max_depth=svc.settings.max_nesting)
     known = svc.store.named_graphs()
     unknown = [g for g in screened.from_graphs + screened.from_named_graphs if g not in known]
     if unknown:
