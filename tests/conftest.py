@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +14,12 @@ from flask.testing import FlaskClient
 from psfkg import pipeline
 from psfkg.config import PROJECT_ROOT, Settings
 from psfkg.progress import Progress
+from psfkg.release import latest
+from psfkg.remote import publish
 from psfkg.web import create_app
 
 from .live import live_server
+from .virtuoso import BINARY, Virtuoso, virtuoso
 
 DATA = PROJECT_ROOT / "data"
 
@@ -50,9 +54,25 @@ def psf_server(releases: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app(releases: Path) -> Flask:
-    """The app, in-process, serving the PSF release built for this run."""
+def psf_virtuoso(releases: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """A real Virtuoso on 127.0.0.1 holding the PSF release, loaded with ``psfkg publish``."""
+    if BINARY is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("virtuoso-t is not installed: .ci/run installs virtuoso-opensource-7-bin")
+        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource-7-bin)")
+    with virtuoso(tmp_path_factory.mktemp("virtuoso")) as running:
+        current = latest(releases)
+        assert current is not None
+        publish(current / "psfkg.nq", running.gsp, user=running.user, password=running.password)
+        yield running
+
+
+@pytest.fixture(scope="session", params=["embedded", "virtuoso"])
+def app(request: pytest.FixtureRequest, releases: Path) -> Flask:
+    """The app, in-process, serving the PSF release built for this run, on each store."""
     env = {"PSFKG_RELEASES_DIR": str(releases), "PSFKG_QUERY_TIMEOUT": "5"}
+    if request.param == "virtuoso":
+        env["PSFKG_STORE"] = request.getfixturevalue("psf_virtuoso").sparql
     return create_app({"SETTINGS": Settings.from_env(env), "TESTING": True})
 
 

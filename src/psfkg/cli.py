@@ -150,6 +150,35 @@ def synth(projects: int, out_dir: Path, seed: int) -> None:
     click.echo(out_dir)
 
 
+@cli.command()
+@OUT
+@click.option("--gsp", help="The store's Graph Store Protocol URL. Default: the store_gsp setting.")
+@click.option("--user", help="User name for the store. Default: the store_user setting.")
+def publish(out_dir: Path | None, gsp: str | None, user: str | None) -> None:
+    """Load the latest release into a triple store, graph by graph (Graph Store Protocol PUT).
+
+    The password is read from PSFKG_STORE_PASSWORD, never from the command line.
+    """
+    from .remote import publish as put_graphs
+
+    settings = Settings.from_env()
+    current = release.latest(out_dir or settings.releases_dir)
+    if current is None:
+        raise PsfkgError("no release to publish: run psfkg build first")
+    target = gsp or settings.store_gsp
+    if not target:
+        raise PsfkgError("no Graph Store Protocol URL: give --gsp or set PSFKG_STORE_GSP")
+    sent = put_graphs(
+        release.Published.open(current).dataset_file,
+        target,
+        user=user or settings.store_user or None,
+        password=settings.store_password or None,
+    )
+    for graph, count in sent.items():
+        click.echo(f"{count:>9} triples -> <{graph}>", err=True)
+    click.echo(current)
+
+
 def main() -> None:
     """Run the CLI; turn psfkg's own errors into a message and an exit code, never a traceback."""
     try:

@@ -56,6 +56,17 @@ SETTINGS: tuple[Setting, ...] = (
         "result_row_cap", "100000", "Most rows (or triples) one answer holds; the cut is reported."
     ),
     Setting("max_nesting", "64", "Deepest nesting of brackets in a query; deeper ones get 400."),
+    Setting(
+        "store",
+        "embedded",
+        "'embedded' (pyoxigraph, in memory), or the SPARQL endpoint URL of a "
+        "triple store holding the release (see psfkg publish).",
+    ),
+    Setting("store_gsp", "", "Graph Store Protocol URL of that store, where psfkg publish loads."),
+    Setting(
+        "store_user", "", "User name for the store's Graph Store Protocol, if it asks for one."
+    ),
+    Setting("store_password", "", "Password for the store's Graph Store Protocol."),
 )
 
 
@@ -74,6 +85,10 @@ class Settings:
     max_body_bytes: int
     result_row_cap: int
     max_nesting: int
+    store: str
+    store_gsp: str
+    store_user: str
+    store_password: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -117,4 +132,8 @@ class Settings:
             max_body_bytes=int(numbers["max_body_bytes"]),
             result_row_cap=int(numbers["result_row_cap"]),
             max_nesting=int(numbers["max_nesting"]),
+            store=raw["store"],
+            store_gsp=raw["store_gsp"],
+            store_user=raw["store_user"],
+            store_password=raw["store_password"],
         )

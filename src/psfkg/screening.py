@@ -135,3 +135,43 @@ def screen(query: str, *, base: str | None = None, max_depth: int = 64) -> Scree
         elif form is None and upper in UPDATES:
             raise QueryRejected("this endpoint is read-only: SPARQL Update is not allowed", 403)
     return Screened(form or "SELECT", tuple(froms), tuple(named), deepest)
+
+
+def where_group(query: str) -> int:
+    """The offset just inside the ``{`` that opens the query's WHERE group.
+
+    For CONSTRUCT with a template, that is the second group at the top level; otherwise the first.
+
+    >>> q = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    >>> q[where_group(q):].strip()
+    '?s ?p ?o }'
+
+    :raises QueryRejected: for a query with no WHERE group, or the short form ``CONSTRUCT WHERE``,
+        whose pattern is its template and can take no inline data.
+    """
+    form: str | None = None
+    depth = groups = 0
+    template = False
+    for match in TOKEN.finditer(query):
+        kind, text = match.lastgroup, match.group()
+        if kind in ("space", "comment"):
+            continue
+        if form is None and kind == "word" and text.upper() in FORMS:
+            form = text.upper()
+            continue
+        short_form = form == "CONSTRUCT" and groups == depth == 0 and not template
+        if short_form and kind == "word" and text.upper() == "WHERE":
+            raise QueryRejected("CONSTRUCT WHERE { ... } cannot take parameters: write a template")
+        if kind == "open" and text == "{":
+            if depth == 0:
+                groups += 1
+                if form == "CONSTRUCT" and groups == 1:
+                    template = True
+                elif form is not None:
+                    return match.end()
+            depth += 1
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+    raise QueryRejected("the query has no WHERE group to bind parameters in")

@@ -189,44 +189,54 @@ class EmbeddedStore:
             raise QueryRejected(f"syntax error: {exc}") from None
         except (ValueError, RuntimeError) as exc:
             raise QueryRejected(f"the query cannot be run: {exc}") from None
-        if isinstance(result, ox.QueryBoolean):
-            writer = ASK_WRITERS.get(request.media_type)
-            if writer is None:
-                raise QueryRejected(f"an ASK result cannot be written as {request.media_type}", 406)
-            return Answer(writer(bool(result)), request.media_type, 1)
-        if isinstance(result, ox.QuerySolutions):
-            return self._solutions(result, request)
-        return self._triples(result, request)
+        return write_answer(result, request)
 
-    @staticmethod
-    def _solutions(solutions: ox.QuerySolutions, request: QueryRequest) -> Answer:
-        writer = SELECT_WRITERS.get(request.media_type)
+
+def write_answer(
+    result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple], request: QueryRequest
+) -> Answer:
+    """Serialise a query result as ``request.media_type``, stopping at ``request.row_cap``.
+
+    :raises QueryRejected: 406 when the result's kind cannot be written in that format.
+    """
+    if isinstance(result, ox.QueryBoolean):
+        writer = ASK_WRITERS.get(request.media_type)
         if writer is None:
-            raise QueryRejected(f"a SELECT result cannot be written as {request.media_type}", 406)
-        variables = [v.value for v in solutions.variables]
-        rows: list[tuple[object, ...]] = []
-        truncated = False
-        for solution in solutions:
-            if len(rows) == request.row_cap:
-                truncated = True
-                break
-            rows.append(tuple(solution))
-        return Answer(writer(variables, rows), request.media_type, len(rows), truncated)
+            raise QueryRejected(f"an ASK result cannot be written as {request.media_type}", 406)
+        return Answer(writer(bool(result)), request.media_type, 1)
+    if isinstance(result, ox.QuerySolutions):
+        return _solutions(result, request)
+    return _triples(result, request)
 
-    @staticmethod
-    def _triples(triples: Iterable[ox.Triple], request: QueryRequest) -> Answer:
-        fmt = GRAPH_FORMATS.get(request.media_type)
-        if fmt is None:
-            raise QueryRejected(f"a graph result cannot be written as {request.media_type}", 406)
-        kept: list[ox.Triple] = []
-        truncated = False
-        for triple in triples:
-            if len(kept) == request.row_cap:
-                truncated = True
-                break
-            kept.append(triple)
-        body = ox.serialize(_as_quads(kept) if fmt.supports_datasets else kept, format=fmt)
-        return Answer(body or b"", request.media_type, len(kept), truncated)
+
+def _solutions(solutions: ox.QuerySolutions, request: QueryRequest) -> Answer:
+    writer = SELECT_WRITERS.get(request.media_type)
+    if writer is None:
+        raise QueryRejected(f"a SELECT result cannot be written as {request.media_type}", 406)
+    variables = [v.value for v in solutions.variables]
+    rows: list[tuple[object, ...]] = []
+    truncated = False
+    for solution in solutions:
+        if len(rows) == request.row_cap:
+            truncated = True
+            break
+        rows.append(tuple(solution))
+    return Answer(writer(variables, rows), request.media_type, len(rows), truncated)
+
+
+def _triples(triples: Iterable[ox.Triple], request: QueryRequest) -> Answer:
+    fmt = GRAPH_FORMATS.get(request.media_type)
+    if fmt is None:
+        raise QueryRejected(f"a graph result cannot be written as {request.media_type}", 406)
+    kept: list[ox.Triple] = []
+    truncated = False
+    for triple in triples:
+        if len(kept) == request.row_cap:
+            truncated = True
+            break
+        kept.append(triple)
+    body = ox.serialize(_as_quads(kept) if fmt.supports_datasets else kept, format=fmt)
+    return Answer(body or b"", request.media_type, len(kept), truncated)
 
 
 def _as_quads(triples: Sequence[ox.Triple]) -> list[ox.Quad]:

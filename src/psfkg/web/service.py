@@ -13,8 +13,9 @@ from flask import current_app
 from ..config import Settings
 from ..errors import ReleaseError
 from ..release import Published, latest
+from ..remote import RemoteStore
 from ..runner import QueryRunner
-from ..store import EmbeddedStore, Store
+from ..store import EmbeddedStore
 
 EXTENSION = "psfkg"
 
@@ -24,7 +25,7 @@ class Service:
     """The state shared by the blueprints, kept in ``app.extensions["psfkg"]``."""
 
     settings: Settings
-    store: Store
+    store: EmbeddedStore | RemoteStore
     runner: QueryRunner
     #: The PSF release being served; None when serving arbitrary files.
     release: Published | None
@@ -41,6 +42,7 @@ class Service:
         :raises ReleaseError: when there is no release, or it is incomplete or corrupt.
         """
         published: Published | None = None
+        store: EmbeddedStore | RemoteStore
         if files:
             store = EmbeddedStore.from_files(files)
             digest = hashlib.sha256()
@@ -54,7 +56,16 @@ class Service:
                     f"no release in {settings.releases_dir}: run `psfkg build` first"
                 )
             published = Published.open(current)
-            store = EmbeddedStore.from_files([published.dataset_file])
+            if settings.store == "embedded":
+                store = EmbeddedStore.from_files([published.dataset_file])
+            else:
+                counts = published.manifest["triples"]
+                store = RemoteStore(
+                    settings.store,
+                    counts,
+                    triples=sum(counts.values()),
+                    timeout=settings.query_timeout,
+                )
             etag = published.etag
         runner = QueryRunner(store.answer, timeout=settings.query_timeout)
         return cls(settings, store, runner, published, etag, len(store))
