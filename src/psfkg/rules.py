@@ -1,0 +1,282 @@
+"""A faster OWL 2 RL path for psfkg's ontology: its rules compiled, then run to a fixpoint.
+
+owlrl (:func:`psfkg.reasoning.infer` with ``engine="owlrl"``) is the reference. It applies every
+OWL 2 RL rule to every triple in rounds, which takes minutes on a few hundred thousand triples.
+Here the schema (the ontology, a few hundred triples) is closed by owlrl itself, and what that
+closure says about classes and properties is compiled into lookup tables. The rules about
+individuals that the ontology can fire are then run over the data, semi-naively (each round
+looks only at the triples the last round added):
+
+- cax-sco (class hierarchy), prp-spo1 (property hierarchy), prp-dom and prp-rng,
+- prp-inv1/2 (inverses), prp-symp (symmetric), prp-spo2 (property chains),
+- cax-dw and cax-adc (disjoint classes) and cls-nothing2, as clashes.
+
+An ontology that uses anything else (class expressions, sameAs, keys, transitive properties...),
+or data that would make a functional property yield ``owl:sameAs``, is left to owlrl:
+:func:`compile_rules` returns None and :func:`closure` reports why.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from owlrl import DeductiveClosure, OWLRL_Semantics
+from rdflib import OWL, RDF, RDFS, Graph, Literal
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+Triple = tuple[Node, Node, Node]
+#: Schema terms this compiler understands; an ontology using others goes to owlrl.
+UNDERSTOOD = {
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    OWL.inverseOf,
+    OWL.propertyChainAxiom,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+    OWL.disjointWith,
+    OWL.members,
+    OWL.versionIRI,
+    OWL.versionInfo,
+}
+NOT_UNDERSTOOD_TYPES = {
+    OWL.TransitiveProperty,
+    OWL.InverseFunctionalProperty,
+    OWL.IrreflexiveProperty,
+    OWL.AsymmetricProperty,
+    OWL.Restriction,
+    OWL.AllDifferent,
+    OWL.NegativePropertyAssertion,
+}
+NOT_UNDERSTOOD_PREDICATES = {
+    OWL.sameAs,
+    OWL.differentFrom,
+    OWL.hasKey,
+    OWL.intersectionOf,
+    OWL.unionOf,
+    OWL.oneOf,
+    OWL.complementOf,
+    OWL.someValuesFrom,
+    OWL.allValuesFrom,
+    OWL.hasValue,
+    OWL.propertyDisjointWith,
+    OWL.maxCardinality,
+    OWL.maxQualifiedCardinality,
+}
+
+
+@dataclass
+class Rules:
+    """The ontology's closed schema as lookup tables."""
+
+    schema: Graph
+    superclasses: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    superproperties: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    domains: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    ranges: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    inverses: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    symmetric: set[Node] = field(default_factory=set)
+    functional: set[Node] = field(default_factory=set)
+    chains: list[tuple[Node, list[Node]]] = field(default_factory=list)
+    disjoint: set[frozenset[Node]] = field(default_factory=set)
+
+
+def compile_rules(ontology: Graph) -> Rules | None:
+    """Close the ontology with owlrl and compile it; None when it uses what is not compiled."""
+    if any(p in NOT_UNDERSTOOD_PREDICATES for p in ontology.predicates()):
+        return None
+    if any(o in NOT_UNDERSTOOD_TYPES for o in ontology.objects(None, RDF.type)):
+        return None
+    schema = Graph()
+    for triple in ontology:
+        schema.add(triple)
+    DeductiveClosure(OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(schema)
+    rules = Rules(schema)
+    for s, o in schema.subject_objects(RDFS.subClassOf):
+        if s != o:
+            rules.superclasses[s].add(o)
+    for s, o in schema.subject_objects(RDFS.subPropertyOf):
+        if s != o:
+            rules.superproperties[s].add(o)
+    for s, o in schema.subject_objects(RDFS.domain):
+        rules.domains[s].add(o)
+    for s, o in schema.subject_objects(RDFS.range):
+        rules.ranges[s].add(o)
+    for s, o in schema.subject_objects(OWL.inverseOf):
+        rules.inverses[s].add(o)
+        rules.inverses[o].add(s)
+    rules.symmetric = set(schema.subjects(RDF.type, OWL.SymmetricProperty))
+    rules.functional = set(schema.subjects(RDF.type, OWL.FunctionalProperty))
+    for prop, chain in schema.subject_objects(OWL.propertyChainAxiom):
+        rules.chains.append((prop, list(Collection(schema, chain))))
+    for s, o in schema.subject_objects(OWL.disjointWith):
+        rules.disjoint.add(frozenset((s, o)))
+    for group in schema.subjects(RDF.type, OWL.AllDisjointClasses):
+        head = schema.value(group, OWL.members)
+        members = list(Collection(schema, head)) if head is not None else []
+        rules.disjoint.update(frozenset((a, b)) for a in members for b in members if a != b)
+    return rules
+
+
+class Codes:
+    """Terms as small integers, so the rules compare and hash ints, not rdflib terms."""
+
+    def __init__(self) -> None:
+        self.ids: dict[Node, int] = {}
+        self.terms: list[Node] = []
+        self.literals: set[int] = set()
+
+    def id(self, term: Node) -> int:
+        """The id of a term, given on first sight."""
+        found = self.ids.get(term)
+        if found is None:
+            found = self.ids[term] = len(self.terms)
+            self.terms.append(term)
+            if isinstance(term, Literal):
+                self.literals.add(found)
+        return found
+
+    def ids_of(self, terms: Iterable[Node]) -> set[int]:
+        """The ids of some terms."""
+        return {self.id(t) for t in terms}
+
+
+IdTriple = tuple[int, int, int]
+
+
+@dataclass
+class Compiled:
+    """The lookup tables of :class:`Rules`, over term ids."""
+
+    type: int
+    nothing: int
+    superclasses: dict[int, set[int]]
+    superproperties: dict[int, set[int]]
+    domains: dict[int, set[int]]
+    ranges: dict[int, set[int]]
+    inverses: dict[int, set[int]]
+    symmetric: set[int]
+    chains: list[tuple[int, list[int]]]
+    chain_links: set[int]
+
+
+def _encode(rules: Rules, codes: Codes) -> Compiled:
+    def table(source: dict[Node, set[Node]]) -> dict[int, set[int]]:
+        return {codes.id(k): codes.ids_of(v) for k, v in source.items()}
+
+    chains = [(codes.id(prop), [codes.id(link) for link in chain]) for prop, chain in rules.chains]
+    return Compiled(
+        type=codes.id(RDF.type),
+        nothing=codes.id(OWL.Nothing),
+        superclasses=table(rules.superclasses),
+        superproperties=table(rules.superproperties),
+        domains=table(rules.domains),
+        ranges=table(rules.ranges),
+        inverses=table(rules.inverses),
+        symmetric=codes.ids_of(rules.symmetric),
+        chains=chains,
+        chain_links={link for _, chain in chains for link in chain},
+    )
+
+
+class Facts:
+    """Triples of ids, indexed by predicate both ways for the joins of chains."""
+
+    def __init__(self) -> None:
+        self.all: set[IdTriple] = set()
+        self.forward: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self.backward: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+
+    def add(self, triples: Iterable[IdTriple]) -> set[IdTriple]:
+        """Add triples; return those that were new."""
+        new = set(triples) - self.all
+        self.all |= new
+        forward, backward = self.forward, self.backward
+        for s, p, o in new:
+            forward[p][s].add(o)
+            backward[p][o].add(s)
+        return new
+
+
+def _walk(facts: Facts, starts: set[int], path: list[int], forward: bool) -> set[int]:
+    ends = starts
+    for prop in path:
+        index = facts.forward[prop] if forward else facts.backward[prop]
+        ends = {n for e in ends for n in index.get(e, ())}
+        if not ends:
+            break
+    return ends
+
+
+def _consequences(
+    rules: Compiled, literals: set[int], facts: Facts, triple: IdTriple
+) -> Iterable[IdTriple]:
+    s, p, o = triple
+    if p == rules.type:
+        for c in rules.superclasses.get(o, ()):
+            yield (s, p, c)
+    for q in rules.superproperties.get(p, ()):
+        yield (s, q, o)
+    for c in rules.domains.get(p, ()):
+        yield (s, rules.type, c)
+    if o in literals:
+        return
+    for c in rules.ranges.get(p, ()):
+        yield (o, rules.type, c)
+    for q in rules.inverses.get(p, ()):
+        yield (o, q, s)
+    if p in rules.symmetric:
+        yield (o, p, s)
+    if p in rules.chain_links:
+        for prop, chain in rules.chains:
+            for i, link in enumerate(chain):
+                if link == p:
+                    lefts = _walk(facts, {s}, chain[:i][::-1], forward=False)
+                    rights = _walk(facts, {o}, chain[i + 1 :], forward=True)
+                    yield from ((left, prop, right) for left in lefts for right in rights)
+
+
+class Unsupported(Exception):
+    """The data asks for a rule this compiler leaves to owlrl."""
+
+
+def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[str]]:
+    """Everything the compiled rules derive from ``triples`` (with the closed schema), and the
+    clashes found.
+
+    :raises Unsupported: when a functional property has two values (owlrl would add sameAs).
+    """
+    codes = Codes()
+    compiled = _encode(rules, codes)
+    code = codes.id
+    facts = Facts()
+    delta = facts.add((code(s), code(p), code(o)) for s, p, o in triples)
+    delta |= facts.add((code(s), code(p), code(o)) for s, p, o in rules.schema)
+    literals = codes.literals
+    while delta:
+        derived = [t for triple in delta for t in _consequences(compiled, literals, facts, triple)]
+        delta = facts.add(derived)
+    for prop in codes.ids_of(rules.functional):
+        for subject, values in facts.forward[prop].items():
+            if len(values) > 1:
+                raise Unsupported(
+                    f"{codes.terms[subject]} has {len(values)} values of {codes.terms[prop]}"
+                )
+    terms = codes.terms
+    clashes = []
+    disjoint = [codes.ids_of(pair) for pair in rules.disjoint]
+    for s, members in facts.forward[compiled.type].items():
+        if compiled.nothing in members:
+            clashes.append(f"{terms[s]} is a member of owl:Nothing")
+        clashes += [
+            f"{terms[s]} is an instance of the disjoint classes "
+            f"{' and '.join(sorted(str(terms[c]) for c in pair))}"
+            for pair in disjoint
+            if pair <= members
+        ]
+    derived_terms = {(terms[s], terms[p], terms[o]) for s, p, o in facts.all}
+    return derived_terms, sorted(set(clashes))
