@@ -8,7 +8,6 @@ data are byte-identical.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -20,11 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from . import __version__
+from . import __version__, writers
 from .errors import ReleaseError
 from .namespaces import ASSERTED_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH, PREFIXES, rebase
 
@@ -51,20 +49,10 @@ class Contents:
     source_hashes: Mapping[str, str]
 
 
-def canonical(graph: Graph) -> Graph:
-    """``graph`` with blank nodes labelled from their content, so that labels are stable."""
-    if not any(isinstance(term, BNode) for triple in graph for term in triple):
-        return graph
-    out = Graph()
-    for t in to_canonical_graph(graph):
-        out.add(t)
-    return out
-
-
 def rebased(graph: Graph, base: str) -> Graph:
     """A copy of ``graph`` with every IRI under the default base moved to ``base``."""
     if base == DEFAULT_BASE:
-        return canonical(graph)
+        return writers.canonical(graph)
 
     def move(term: Node) -> Node:
         return URIRef(rebase(str(term), base)) if isinstance(term, URIRef) else term
@@ -72,7 +60,7 @@ def rebased(graph: Graph, base: str) -> Graph:
     out = Graph()
     for s, p, o in graph:
         out.add((move(s), move(p), move(o)))
-    return canonical(out)
+    return writers.canonical(out)
 
 
 def context(base: str = DEFAULT_BASE) -> dict[str, Any]:
@@ -84,51 +72,6 @@ def _bind(graph: Graph, base: str) -> Graph:
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, rebase(ns, base), override=True, replace=True)
     return graph
-
-
-def sorted_lines(text: str) -> str:
-    """Lines sorted and de-duplicated: the canonical order of N-Triples and N-Quads."""
-    return "".join(f"{line}\n" for line in sorted({ln for ln in text.splitlines() if ln.strip()}))
-
-
-def _canonical_json(value: Any) -> Any:
-    """Sort JSON-LD node arrays and value arrays (not ``@list``s) so output order is stable."""
-    if isinstance(value, dict):
-        return {k: (v if k == "@list" else _canonical_json(v)) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        items = [_canonical_json(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return value
-
-
-def serialise(contents: Contents, base: str) -> dict[str, bytes]:
-    """Every file of a release, as bytes, in canonical order."""
-    graphs = {rebase(str(g), base): rebased(graph, base) for g, graph in contents.graphs.items()}
-    public = Graph()
-    for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH):
-        for t in graphs[rebase(str(g), base)]:
-            public.add(t)
-    _bind(public, base)
-    quads = "".join(
-        line[: -len(" .")] + f" <{name}> .\n"
-        for name, graph in sorted(graphs.items())
-        for line in graph.serialize(format="nt").splitlines()
-        if line.strip()
-    )
-    ctx = context(base)
-    jsonld = json.loads(
-        public.serialize(format="json-ld", context=ctx["@context"], auto_compact=True)
-    )
-    jsonld = {"@context": ctx["@context"], "@graph": _canonical_json(jsonld.get("@graph", []))}
-    report = _bind(rebased(contents.report, base), base)
-    return {
-        "psfkg.ttl": public.serialize(format="turtle").encode("utf-8"),
-        "psfkg.nt": sorted_lines(public.serialize(format="nt")).encode("utf-8"),
-        "psfkg.jsonld": (json.dumps(jsonld, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
-        "psfkg.nq": sorted_lines(quads).encode("utf-8"),
-        "context.jsonld": (json.dumps(ctx, indent=1) + "\n").encode("utf-8"),
-        "validation.ttl": report.serialize(format="turtle").encode("utf-8"),
-    }
 
 
 def sha256(data: bytes) -> str:
@@ -151,7 +94,6 @@ def write(
     :param on_file: called with each file name as it is written (for progress).
     :raises ReleaseError: when the release cannot be written; nothing is left half-written.
     """
-    files = serialise(contents, base)
     now = datetime.now(UTC).replace(microsecond=0)
     try:
         releases_dir.mkdir(parents=True, exist_ok=True)
@@ -159,12 +101,18 @@ def write(
     except OSError as exc:
         raise ReleaseError(f"cannot create a release in {releases_dir}: {exc.strerror}") from exc
     try:
+        public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
+        writers.write_dumps(staging, contents.graphs, public, base)
+        _write_file(
+            staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode()
+        )
+        report = _bind(rebased(contents.report, base), base)
+        _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
         sums: dict[str, str] = {}
         sizes: dict[str, int] = {}
-        for name, data in files.items():
-            for file_name, payload in ((name, data), (f"{name}.gz", _gzip(data))):
-                _write_file(staging / file_name, payload)
-                sums[file_name], sizes[file_name] = sha256(payload), len(payload)
+        for name in FILES:
+            for path in (staging / name, writers.gzip_file(staging / name)):
+                sums[path.name], sizes[path.name] = writers.file_sha256(path), path.stat().st_size
             if on_file:
                 on_file(name)
         manifest = {
@@ -218,11 +166,6 @@ def _free_name(releases_dir: Path, stem: str) -> Path:
         n += 1
         candidate = releases_dir / f"{stem}-{n}"
     return candidate
-
-
-def _gzip(data: bytes) -> bytes:
-    # mtime=0 and no file name: the same bytes in give the same bytes out.
-    return gzip.compress(data, compresslevel=9, mtime=0)
 
 
 def _write_file(path: Path, data: bytes) -> None:
