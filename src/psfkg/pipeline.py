@@ -38,7 +38,7 @@ def check(data_dir: Path, progress: Progress) -> Checked:
     with progress.step("reasoning"):
         inferred = reasoning.infer(ontology, mapped.graph)
     with progress.step("validation"):
-        report = validation.validate(mapped.graph + inferred, ontology, mapped.origins)
+        report = validation.validate(mapped.graph, ontology, mapped.origins, inferred=inferred)
     return Checked(recs, ontology, mapped.graph, inferred, report)
 
 

@@ -9,12 +9,14 @@ in the ontology.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, RDFS, SH, Graph, URIRef
+from rdflib import RDF, RDFS, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from . import compiled_shapes
 from .namespaces import PSF
 from .records import Origin
 
@@ -108,14 +110,31 @@ def undeclared_terms(data: Graph, ontology: Graph) -> list[URIRef]:
     )
 
 
-def validate(data: Graph, ontology: Graph, origins: dict[URIRef, Origin]) -> Report:
-    """Validate ``data`` (asserted plus inferred triples) with the ontology mixed in.
+def validate(
+    data: Graph,
+    ontology: Graph,
+    origins: dict[URIRef, Origin],
+    *,
+    inferred: Graph | None = None,
+    engine: str = "compiled",
+) -> Report:
+    """Validate ``data`` (and ``inferred``, its entailments) with the ontology mixed in.
 
     :param data: the graph to check.
+    :param inferred: the triples reasoning added, checked with ``data`` (not copied into it).
     :param ontology: the ontology, so that ``sh:targetClass`` reaches subclasses.
     :param origins: for each record IRI, where it stands in ``data/``.
+    :param engine: ``compiled`` (the shapes as SPARQL, see :mod:`psfkg.compiled_shapes`; it falls
+        back to pySHACL for shapes it does not compile) or ``pyshacl`` (the reference).
     """
     shapes_graph = shapes()
+    compiled = compiled_shapes.compile_shapes(shapes_graph) if engine == "compiled" else None
+    if compiled is not None:
+        found = compiled_shapes.run(compiled, chain(data, inferred or (), ontology))
+        findings = [_compiled_finding(r, origins) for r in found]
+        return _report(findings, data, ontology, _results_graph(found))
+    if inferred is not None:
+        data = data + inferred
     _, results, _ = shacl_validate(
         data,
         shacl_graph=shapes_graph,
@@ -130,6 +149,11 @@ def validate(data: Graph, ontology: Graph, origins: dict[URIRef, Origin]) -> Rep
         _finding(results, shapes_graph, r, origins)
         for r in results.subjects(RDF.type, SH.ValidationResult)
     ]
+    return _report(findings, data, ontology, results)
+
+
+def _report(findings: list[Finding], data: Graph, ontology: Graph, results: Graph) -> Report:
+    """Add the meta-check, sort for people, and wrap up."""
     for term in undeclared_terms(data, ontology):
         findings.append(
             Finding(
@@ -150,6 +174,41 @@ def validate(data: Graph, ontology: Graph, origins: dict[URIRef, Origin]) -> Rep
         )
     )
     return Report(tuple(findings), results)
+
+
+def _compiled_finding(result: compiled_shapes.Result, origins: dict[URIRef, Origin]) -> Finding:
+    focus, value, path = result.focus, result.value, result.check.path
+    return Finding(
+        severity=str(result.check.severity).rsplit("#", 1)[-1],
+        focus=str(focus),
+        rule=result.shape.label,
+        message=result.message or "does not conform",
+        path=short(str(path)) if path is not None else None,
+        value=str(value) if value is not None and value != focus else None,
+        origin=origins.get(focus) if isinstance(focus, URIRef) else None,
+    )
+
+
+def _results_graph(found: list[compiled_shapes.Result]) -> Graph:
+    """A SHACL validation report (``sh:ValidationReport``) of compiled results."""
+    graph = Graph()
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    conforms = not any(r.check.severity == SH.Violation for r in found)
+    graph.add((report, SH.conforms, Literal(conforms)))
+    for r in found:
+        node = BNode()
+        graph.add((report, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, r.focus))
+        graph.add((node, SH.resultSeverity, r.check.severity))
+        graph.add((node, SH.sourceConstraintComponent, r.check.component))
+        graph.add((node, SH.resultMessage, Literal(r.message)))
+        if r.check.path is not None:
+            graph.add((node, SH.resultPath, r.check.path))
+        if r.value is not None:
+            graph.add((node, SH.value, r.value))
+    return graph
 
 
 def _finding(
