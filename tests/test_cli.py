@@ -67,3 +67,9 @@ def test_import_page_reports_no_difference_for_the_recorded_pages() -> None:
     run = psfkg("import-page", str(DATA / "sources" / "cbss-psf-past-projects.txt"))
     assert run.returncode == 0
     assert run.stdout.strip().endswith("0 difference(s) from " + str(DATA))
+
+
+def test_validate_with_the_reference_engines() -> None:
+    run = psfkg("validate", "--reference")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 violation(s), 6 warning(s): conforms" in run.stdout

@@ -95,3 +95,14 @@ def test_another_base_iri_moves_every_minted_iri(tmp_path: Path) -> None:
     text = (current / "psfkg.nq").read_text()
     assert "<https://w3id.org/psfkg/" not in text
     assert "<http://localhost:8000/id/project/jatoc>" in text
+
+
+def test_the_reference_engines_give_byte_identical_dumps(releases: Path, tmp_path: Path) -> None:
+    """owlrl and pySHACL (--reference) against the compiled rules and shapes: same release."""
+    fast = latest(releases)
+    assert fast is not None
+    reference = pipeline.build(
+        DATA, tmp_path, base="https://w3id.org/psfkg/", progress=Progress(None), reference=True
+    ).path
+    for name in ("psfkg.nq", "psfkg.ttl", "psfkg.nt", "psfkg.jsonld"):
+        assert (fast / name).read_bytes() == (reference / name).read_bytes(), name

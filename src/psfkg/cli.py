@@ -25,6 +25,11 @@ DATA = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder of records. Default: the data_dir setting (data/).",
 )
+REFERENCE = click.option(
+    "--reference",
+    is_flag=True,
+    help="Reason with owlrl and validate with pySHACL (slower; same results).",
+)
 OUT = click.option(
     "--out",
     "out_dir",
@@ -42,7 +47,8 @@ def cli() -> None:
 @cli.command()
 @DATA
 @OUT
-def build(data_dir: Path | None, out_dir: Path | None) -> None:
+@REFERENCE
+def build(data_dir: Path | None, out_dir: Path | None, reference: bool) -> None:
     """Build a release: records -> RDF -> reasoning -> SHACL -> release directory.
 
     Prints the new release's directory as the last line of output.
@@ -54,6 +60,7 @@ def build(data_dir: Path | None, out_dir: Path | None) -> None:
         out_dir or settings.releases_dir,
         base=settings.base_iri,
         progress=progress,
+        reference=reference,
     )
     click.echo(built.report.text(), err=True)
     click.echo(built.path)
@@ -61,10 +68,11 @@ def build(data_dir: Path | None, out_dir: Path | None) -> None:
 
 @cli.command()
 @DATA
-def validate(data_dir: Path | None) -> None:
+@REFERENCE
+def validate(data_dir: Path | None, reference: bool) -> None:
     """Check the records and the built graph without writing anything (exit 0, 1 or 2)."""
     settings = Settings.from_env()
-    checked = pipeline.check(data_dir or settings.data_dir, Progress())
+    checked = pipeline.check(data_dir or settings.data_dir, Progress(), reference=reference)
     click.echo(checked.report.text())
     sys.exit(0 if checked.report.conforms else 1)
 
