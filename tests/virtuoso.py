@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .live import free_port
+from .live import free_port, stop
 
 BINARY = shutil.which("virtuoso-t")
 INI = """[Database]
@@ -96,9 +96,4 @@ def virtuoso(
                 time.sleep(0.2)
         yield Virtuoso(sparql, f"http://127.0.0.1:{http}/sparql-graph-crud-auth")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
