@@ -1,11 +1,14 @@
 """Benchmark psfkg's SPARQL endpoint (``make bench``); a script, not a test.
 
-For the PSF release (1x) and synthetic data at 10x and 100x (``psfkg synth``), it times each
-build, then the researcher query mix in ``bench_queries/`` three ways: over HTTP against the real
-server (gunicorn, 4 workers), in-process with pyoxigraph (the same store and serialisation, minus
-HTTP: the floor), and with rdflib's evaluator (a few runs, one at 100x, each capped, in a forked
-child). Last, it compares requests per second for a cheap query with a hello-world Flask app
-served the same way. It prints a Markdown table per section and writes everything as JSON.
+For the PSF release (1x) and synthetic data at 10x and 100x (``psfkg synth``; 1000x too, build
+only, with ``--with-1000x``), it times each build and its steps and measures its peak memory, and
+fits how both grow with the size. Then it times the researcher query mix in ``bench_queries/``:
+over HTTP against the real server (gunicorn, 4 workers), in-process with pyoxigraph (the same
+store and serialisation, minus HTTP: the floor), and with rdflib's evaluator (a few runs, one at
+100x, each capped, in a forked child). Next, on a real Virtuoso loaded with the release, it
+times the mix through psfkg's server (``PSFKG_STORE``) and on Virtuoso's own endpoint. Last, it
+compares requests per second for a cheap query with a hello-world Flask app served the same way.
+It prints a Markdown table per section, and writes them (``bench.md``) and everything as JSON.
 
 Built releases are cached under ``releases/bench/<size>x/``, keyed by the code, ontology, shapes
 and data they were built from; everything listens on 127.0.0.1 only.
@@ -23,8 +26,10 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -33,16 +38,21 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 import rdflib
 from flask import Flask
 
-from live import free_port, live_server
 from psfkg import records
 from psfkg.config import PROJECT_ROOT, Settings
+from psfkg.remote import graphs_of, publish
 from psfkg.serving import Server, options
+
+sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package: virtuoso.py imports .live
+from tests.live import free_port, live_server
+from tests.virtuoso import BINARY as VIRTUOSO_BINARY
+from tests.virtuoso import virtuoso
 
 QUERIES = Path(__file__).with_name("bench_queries")
 BENCH = PROJECT_ROOT / "releases" / "bench"
@@ -54,12 +64,19 @@ INPUTS = ("ontology", "shapes", "data")
 BUILD_MODULES = """import sys, psfkg.pipeline, psfkg.synth
 files = (m.__file__ for n, m in sys.modules.items() if n.split(".")[0] == "psfkg")
 print(*sorted(files), sep="\\n")"""
+#: The size (x the PSF release) ``--with-1000x`` adds: its build is measured, not its queries.
+HUGE = 1000
 WORKERS = 4
 CHEAP = "ASK {}"
 JSON_RESULTS, TURTLE = "application/sparql-results+json", "text/turtle"
-#: A step of ``psfkg build`` and its duration, as it prints them.
+N_TRIPLES, FORM = "application/n-triples", "application/x-www-form-urlencoded"
+#: The steps of ``psfkg build``; each prints its name and duration as STEP reads them.
+STEPS = ("records", "mapping", "reasoning", "validation", "release")
 STEP = re.compile(r"^ +(?P<step>[a-z]+) +(?P<seconds>[0-9.]+) s$", re.MULTILINE)
-LATENCY_TARGET, THROUGHPUT_TARGET = 1.5, 0.75
+#: HTTP / in-process at most; psfkg / hello world at least; psfkg on Virtuoso / Virtuoso at most.
+LATENCY_TARGET, THROUGHPUT_TARGET, VIRTUOSO_TARGET = 1.5, 0.75, 2.0
+#: The size at which psfkg on Virtuoso must be within VIRTUOSO_TARGET of Virtuoso's endpoint.
+VIRTUOSO_GOAL_SIZE = 100
 COUNTS = """PREFIX psf: <https://w3id.org/psfkg/def#>
 SELECT (COUNT(DISTINCT ?p) AS ?projects) (COUNT(DISTINCT ?x) AS ?participations)
 WHERE { ?p a psf:Project . OPTIONAL { ?p psf:hasParticipation ?x } }"""
@@ -73,16 +90,32 @@ class Dataset:
     size: int
     releases: Path
     build_seconds: float
+    build_peak_mib: float
     build_steps: dict[str, float]
     cached: bool
     projects: int = 0
-    participations: int = 0
+    participations: int | None = None
     quads: int = 0
 
     @property
     def nquads(self) -> Path:
         """The release's whole dataset, N-Quads."""
         return self.releases / "latest" / "psfkg.nq"
+
+    @property
+    def manifest(self) -> Path:
+        """The release's manifest (its named graphs and their triples)."""
+        return self.releases / "latest" / "manifest.json"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished psfkg command: its output, seconds, and peak resident memory in MiB."""
+
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mib: float
 
 
 # -- datasets -------------------------------------------------------------------------------
@@ -101,21 +134,32 @@ def fingerprint(size: int, seed: int) -> str:
     return digest.hexdigest()
 
 
-def psfkg(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run the psfkg command.
+def psfkg(*args: str | Path) -> Run:
+    """Run the psfkg command, timed, with its peak memory.
+
+    The peak is the ``ru_maxrss`` that ``wait4`` reports for this child (and any descendant it
+    waited for), as ``/usr/bin/time -v`` does: unlike ``RUSAGE_CHILDREN``, no earlier child counts.
 
     :raises RuntimeError: when it fails, with its error output.
     """
-    done = subprocess.run(
-        [sys.executable, "-m", "psfkg", *map(str, args)],
-        env=ENV,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"psfkg {args[0]} failed ({done.returncode}):\n{done.stderr}")
-    return done
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "psfkg", *map(str, args)], env=ENV, stdout=out, stderr=err
+        )
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        except BaseException:
+            child.kill()
+            child.wait()
+            raise
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        stdout, stderr = (f.seek(0) and f.read().decode(errors="replace") for f in (out, err))
+    if child.returncode != 0:
+        raise RuntimeError(f"psfkg {args[0]} failed ({child.returncode}):\n{stderr}")
+    # ru_maxrss is in KiB on Linux, in bytes on macOS.
+    return Run(stdout, stderr, seconds, usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10))
 
 
 def prepare(size: int, *, projects: int, seed: int, rebuild: bool) -> Dataset:
@@ -123,21 +167,43 @@ def prepare(size: int, *, projects: int, seed: int, rebuild: bool) -> Dataset:
     folder, key = BENCH / f"{size}x", fingerprint(size, seed)
     name = "PSF (1x)" if size == 1 else f"synthetic {size}x"
     meta = folder / "build.json"
-    if not rebuild and meta.is_file() and json.loads(meta.read_text())["key"] == key:
-        built = json.loads(meta.read_text())
-        return Dataset(name, size, folder / "releases", built["seconds"], built["steps"], True)
-    shutil.rmtree(folder, ignore_errors=True)
-    data = PROJECT_ROOT / "data"
-    if size > 1:
-        data = folder / "data"
-        psfkg("synth", "--projects", str(projects * size), "--out", data, "--seed", str(seed))
-    print(f"building {name} ...", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    done = psfkg("build", "--data", data, "--out", folder / "releases")
-    seconds = time.perf_counter() - started
-    steps = {m["step"]: float(m["seconds"]) for m in STEP.finditer(done.stderr)}
-    meta.write_text(json.dumps({"key": key, "seconds": seconds, "steps": steps}))
-    return Dataset(name, size, folder / "releases", seconds, steps, False)
+    built = json.loads(meta.read_text()) if meta.is_file() and not rebuild else {}
+    cached = built.get("key") == key and "peak_mib" in built  # older caches lack the peak
+    if not cached:
+        shutil.rmtree(folder, ignore_errors=True)
+        data = PROJECT_ROOT / "data"
+        if size > 1:
+            data = folder / "data"
+            psfkg("synth", "--projects", str(projects * size), "--out", data, "--seed", str(seed))
+        print(f"building {name} ...", file=sys.stderr, flush=True)
+        run = psfkg("build", "--data", data, "--out", folder / "releases")
+        steps = {m["step"]: float(m["seconds"]) for m in STEP.finditer(run.stderr)}
+        built = {"key": key, "seconds": run.seconds, "peak_mib": run.peak_mib, "steps": steps}
+        meta.write_text(json.dumps(built))
+    dataset = Dataset(
+        name, size, folder / "releases", built["seconds"], built["peak_mib"], built["steps"], cached
+    )
+    dataset.projects = projects * size
+    dataset.quads = sum(graphs_of(dataset.manifest).values())
+    return dataset
+
+
+def scaling_exponent(points: list[tuple[float, float]]) -> float | None:
+    """``b`` in ``y ~ x**b``: the least-squares slope on log-log (None without two sizes)."""
+    logs = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y > 0]
+    if len({x for x, _ in logs}) < 2:
+        return None
+    return statistics.linear_regression(*zip(*logs, strict=True)).slope
+
+
+def scaling(datasets: list[Dataset]) -> dict[str, float | None]:
+    """The scaling exponent of the build's seconds, peak memory and each step's seconds."""
+    measures: dict[str, Callable[[Dataset], float]] = {
+        "seconds": lambda d: d.build_seconds,
+        "peak_mib": lambda d: d.build_peak_mib,
+    }
+    measures |= {step: lambda d, step=step: d.build_steps.get(step, 0) for step in STEPS}
+    return {key: scaling_exponent([(d.size, of(d)) for d in datasets]) for key, of in measures.items()}
 
 
 # -- timing ---------------------------------------------------------------------------------

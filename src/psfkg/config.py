@@ -57,6 +57,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("max_nesting", "64", "Deepest nesting of brackets in a query; deeper ones get 400."),
     Setting(
+        "rate_limit", "600", "Requests a minute one client (address) may send; 0 for no limit."
+    ),
+    Setting("rate_limit_loopback", "", "Set (to anything) to rate-limit loopback clients too."),
+    Setting(
         "store",
         "embedded",
         "'embedded' (pyoxigraph, in memory), or the SPARQL endpoint URL of a "
@@ -85,6 +89,8 @@ class Settings:
     max_body_bytes: int
     result_row_cap: int
     max_nesting: int
+    rate_limit: int
+    rate_limit_loopback: bool
     store: str
     store_gsp: str
     store_user: str
@@ -132,8 +138,17 @@ class Settings:
             max_body_bytes=int(numbers["max_body_bytes"]),
             result_row_cap=int(numbers["result_row_cap"]),
             max_nesting=int(numbers["max_nesting"]),
+            rate_limit=_count(raw["rate_limit"], "rate_limit"),
+            rate_limit_loopback=bool(raw["rate_limit_loopback"]),
             store=raw["store"],
             store_gsp=raw["store_gsp"],
             store_user=raw["store_user"],
             store_password=raw["store_password"],
         )
+
+
+def _count(raw: str, name: str) -> int:
+    """A whole number from 0."""
+    if not raw.isdigit():
+        raise PsfkgError(f"PSFKG_{name.upper()} must be a whole number from 0, not {raw!r}")
+    return int(raw)

@@ -6,6 +6,8 @@ each worker then forks its own query process on its first query (see :mod:`psfkg
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 from flask import Flask
@@ -50,5 +52,10 @@ def options(settings: Settings) -> dict[str, Any]:
 
 
 def serve(app: Flask, settings: Settings) -> None:
-    """Run gunicorn in the foreground until it is stopped."""
+    """Run gunicorn in the foreground until it is stopped; psfkg's logs go to standard error."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    psfkg_log = logging.getLogger("psfkg")
+    psfkg_log.setLevel(logging.INFO)
+    psfkg_log.addHandler(handler)
     Server(app, options(settings)).run()

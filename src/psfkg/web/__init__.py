@@ -6,6 +6,7 @@
 - ``pages``: the landing page, browse lists with facets, charts, the validation report;
 - ``queries``: the named queries and the query page;
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
+- ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import Settings
-from . import dumps, meta, pages, portal, queries, resources, site, sparql
+from . import dumps, meta, pages, portal, queries, resources, site, sparql, traffic
 from .service import EXTENSION, Service
 
 
@@ -40,5 +41,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(traffic.bp)
     site.install(app)
     return app

@@ -64,6 +64,9 @@ def rejected(error: QueryRejected) -> Response:
 @bp.app_errorhandler(QueryTimeout)
 def timed_out(error: QueryTimeout) -> Response:
     """503: the query was stopped at its deadline."""
+    stats = service().stats
+    with stats.lock:
+        stats.timeouts += 1
     response = _text(503, str(error))
     response.headers["Retry-After"] = "10"
     return response

@@ -16,6 +16,7 @@ from ..release import Published, latest
 from ..remote import RemoteStore
 from ..runner import QueryRunner
 from ..store import EmbeddedStore
+from .stats import Stats
 
 EXTENSION = "psfkg"
 
@@ -34,6 +35,8 @@ class Service:
     triples: int
     #: Things derived from the (immutable) served data, computed once per worker.
     cache: dict[str, Any] = field(default_factory=dict)
+    #: This worker's counters and rate-limit windows.
+    stats: Stats = field(default_factory=Stats)
 
     @classmethod
     def load(cls, settings: Settings, files: Sequence[Path] = ()) -> Service:

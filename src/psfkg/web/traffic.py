@@ -1,0 +1,97 @@
+"""What passes through: a structured log line per request, counters, and a rate limit per client.
+
+Each request is logged as one JSON line (logger ``psfkg.access``): time, client, method, path,
+status, milliseconds and, for queries, a hash of the query (never the query itself). ``/-/stats``
+reports this worker's counters. A client (by address) sending more than ``PSFKG_RATE_LIMIT``
+requests a minute gets 429 with ``Retry-After``; loopback clients are exempt unless
+``PSFKG_RATE_LIMIT_LOOPBACK`` is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import logging
+import os
+import time
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from .service import service
+
+bp = Blueprint("traffic", __name__)
+access = logging.getLogger("psfkg.access")
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+@bp.before_app_request
+def limit_and_time() -> Response | None:
+    """Start the clock; refuse a client over its rate."""
+    g.started = time.perf_counter()
+    settings = service().settings
+    client = request.remote_addr or "?"
+    if settings.rate_limit and (settings.rate_limit_loopback or not _loopback(client)):
+        wait = service().stats.allow(client, settings.rate_limit)
+        if wait:
+            response = Response(
+                f"Error 429: more than {settings.rate_limit} requests a minute; please slow down\n",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+            response.headers["Retry-After"] = str(max(1, round(wait)))
+            return response
+    return None
+
+
+@bp.after_app_request
+def log_and_count(response: Response) -> Response:
+    """One JSON log line per request, and the counters."""
+    stats = service().stats
+    query = request.args.get("query") or (
+        request.form.get("query")
+        if request.mimetype == "application/x-www-form-urlencoded"
+        else None
+    )
+    with stats.lock:
+        stats.statuses[response.status_code] += 1
+        if request.path == "/sparql" and query is not None:
+            stats.queries += 1
+    record = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "client": request.remote_addr,
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+        "query": hashlib.sha256(query.encode()).hexdigest()[:16] if query else None,
+        "pid": os.getpid(),
+    }
+    access.info(json.dumps(record))
+    return response
+
+
+@bp.route("/-/stats")
+def stats() -> Response:
+    """This worker's counters: requests by status, queries, timeouts, restarts, rate limiting."""
+    svc = service()
+    counters = svc.stats
+    return jsonify(
+        {
+            "release": svc.release.name if svc.release else None,
+            "worker": os.getpid(),
+            "uptime_seconds": round(time.time() - counters.started, 1),
+            "requests": sum(counters.statuses.values()),
+            "statuses": {str(k): v for k, v in sorted(counters.statuses.items())},
+            "queries": counters.queries,
+            "timeouts": counters.timeouts,
+            "query_process_restarts": svc.runner.restarts,
+            "rate_limited": counters.limited,
+        }
+    )
