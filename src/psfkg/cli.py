@@ -187,6 +187,39 @@ def publish(out_dir: Path | None, gsp: str | None, user: str | None) -> None:
     click.echo(current)
 
 
+@cli.command()
+@OUT
+def rollback(out_dir: Path | None) -> None:
+    """Point latest at the release before it (the newest earlier one that is good).
+
+    A server watching the folder switches to it within a second.
+    """
+    settings = Settings.from_env()
+    folder = out_dir or settings.releases_dir
+    current = release.latest(folder)
+    if current is None:
+        raise PsfkgError(f"no release in {folder}")
+    earlier = sorted(
+        (
+            p
+            for p in folder.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and p.name < current.name
+        ),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    for candidate in earlier:
+        try:
+            release.Published.open(candidate)
+        except PsfkgError as exc:
+            click.echo(f"skipping {candidate.name}: {exc}", err=True)
+            continue
+        release.point_latest(folder, candidate.name)
+        click.echo(candidate)
+        return
+    raise PsfkgError(f"no good release before {current.name} to roll back to")
+
+
 def main() -> None:
     """Run the CLI; turn psfkg's own errors into a message and an exit code, never a traceback."""
     try:

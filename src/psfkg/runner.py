@@ -184,6 +184,7 @@ class QueryRunner:
         self._idle: list[Child] = []
         self._lock = threading.Lock()
         self.restarts = 0
+        self.closed = False
 
     def run(self, request: QueryRequest) -> Answer:
         """Answer a request in a child, within the timeout (see :meth:`Child.run`)."""
@@ -212,11 +213,15 @@ class QueryRunner:
 
     def _give_back(self, child: Child) -> None:
         with self._lock:
-            self._idle.append(child)
+            if not self.closed:
+                self._idle.append(child)
+                return
+        child.kill()  # the runner of a release no longer served
 
     def close(self) -> None:
-        """Stop every idle child."""
+        """Stop every idle child; children still answering are stopped when they are done."""
         with self._lock:
+            self.closed = True
             idle, self._idle = self._idle, []
         for child in idle:
             child.kill()

@@ -19,7 +19,7 @@ from flask import Flask
 
 from ..config import Settings
 from . import dumps, meta, pages, portal, queries, resources, site, sparql, traffic
-from .service import EXTENSION, Service
+from .service import EXTENSION, Releases
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,7 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings: Settings = config.pop("SETTINGS", None) or Settings.from_env()
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False, **config)
-    app.extensions[EXTENSION] = Service.load(settings, config.get("FILES", ()))
+    app.extensions[EXTENSION] = Releases(settings, config.get("FILES", ()))
     app.register_blueprint(sparql.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(meta.bp)

@@ -7,6 +7,7 @@ says to retry after a while.
 from __future__ import annotations
 
 import logging
+import time
 from importlib.metadata import version
 
 from flask import Blueprint, Response, jsonify, request
@@ -14,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import __version__
 from ..errors import NotAcceptable, QueryRejected, QueryTimeout, StoreUnavailable
-from .service import service
+from .service import releases, service
 
 bp = Blueprint("meta", __name__)
 #: Response headers a script in a browser may read.
@@ -24,15 +25,18 @@ log = logging.getLogger("psfkg.web")
 
 @bp.route("/-/health")
 def health() -> Response:
-    """Whether the service is up, and what it serves."""
-    svc = service()
+    """Whether the service is up, what it serves, and any problem with a release it refused."""
+    svc, holder = service(), releases()
     return jsonify(
         {
-            "status": "ok",
+            "status": "degraded" if holder.problem else "ok",
+            "problem": holder.problem,
             "version": __version__,
-            "triples": svc.triples,
             "release": svc.release.name if svc.release else None,
-            "query_restarts": svc.runner.restarts,
+            "triples": svc.triples,
+            "uptime_seconds": round(time.time() - holder.started, 1),
+            "query_process_restarts": svc.runner.restarts,
+            "timeouts": svc.stats.timeouts,
         }
     )
 

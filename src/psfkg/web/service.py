@@ -1,14 +1,24 @@
-"""What the web tier serves: a store, its query runner, and the release it came from."""
+"""What the web tier serves: a store, its query runner, and the release it came from.
+
+A :class:`Service` is one release (or one set of RDF files) opened for serving; it never changes.
+:class:`Releases` holds the current one and switches to a new release when ``latest`` moves: the
+new release is checked against its checksums and loaded before it is swapped in, and a release
+that fails the check is not served (the reason shows at ``/-/health``). Each request takes the
+current service once and keeps it, so no request sees half of one release and half of another.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
 from ..config import Settings
 from ..errors import ReleaseError
@@ -19,11 +29,14 @@ from ..store import EmbeddedStore
 from .stats import Stats
 
 EXTENSION = "psfkg"
+#: Seconds between two looks at where ``latest`` points.
+CHECK_EVERY = 1.0
+log = logging.getLogger("psfkg.web")
 
 
 @dataclass
 class Service:
-    """The state shared by the blueprints, kept in ``app.extensions["psfkg"]``."""
+    """One release (or set of files) opened for serving."""
 
     settings: Settings
     store: EmbeddedStore | RemoteStore
@@ -35,46 +48,114 @@ class Service:
     triples: int
     #: Things derived from the (immutable) served data, computed once per worker.
     cache: dict[str, Any] = field(default_factory=dict)
-    #: This worker's counters and rate-limit windows.
+    #: This worker's counters and rate-limit windows (carried over a switch of release).
     stats: Stats = field(default_factory=Stats)
 
     @classmethod
-    def load(cls, settings: Settings, files: Sequence[Path] = ()) -> Service:
-        """Open the latest release (or the given RDF files) into an embedded store.
-
-        :raises ReleaseError: when there is no release, or it is incomplete or corrupt.
-        """
-        published: Published | None = None
-        store: EmbeddedStore | RemoteStore
-        if files:
-            store = EmbeddedStore.from_files(files)
-            digest = hashlib.sha256()
-            for path in files:
-                digest.update(path.read_bytes())
-            etag = digest.hexdigest()[:16]
-        else:
-            current = latest(settings.releases_dir)
-            if current is None:
-                raise ReleaseError(
-                    f"no release in {settings.releases_dir}: run `psfkg build` first"
-                )
-            published = Published.open(current)
-            if settings.store == "embedded":
-                store = EmbeddedStore.from_files([published.dataset_file])
-            else:
-                counts = published.manifest["triples"]
-                store = RemoteStore(
-                    settings.store,
-                    counts,
-                    triples=sum(counts.values()),
-                    timeout=settings.query_timeout,
-                )
-            etag = published.etag
+    def from_files(cls, settings: Settings, files: Sequence[Path]) -> Service:
+        """Serve RDF files in an embedded store."""
+        store = EmbeddedStore.from_files(files)
+        digest = hashlib.sha256()
+        for path in files:
+            digest.update(path.read_bytes())
         runner = QueryRunner(store.answer, timeout=settings.query_timeout)
-        return cls(settings, store, runner, published, etag, len(store))
+        return cls(settings, store, runner, None, digest.hexdigest()[:16], len(store))
+
+    @classmethod
+    def from_release(cls, settings: Settings, path: Path) -> Service:
+        """Serve a release, after checking every file against its checksums.
+
+        :raises ReleaseError: when the release is incomplete or corrupt.
+        """
+        published = Published.open(path)
+        store: EmbeddedStore | RemoteStore
+        if settings.store == "embedded":
+            store = EmbeddedStore.from_files([published.dataset_file])
+        else:
+            counts = published.manifest["triples"]
+            store = RemoteStore(
+                settings.store, counts, triples=sum(counts.values()), timeout=settings.query_timeout
+            )
+        runner = QueryRunner(store.answer, timeout=settings.query_timeout)
+        return cls(settings, store, runner, published, published.etag, len(store))
+
+
+class Releases:
+    """The service being served, switched when ``latest`` moves to another good release."""
+
+    def __init__(self, settings: Settings, files: Sequence[Path] = ()) -> None:
+        self.settings = settings
+        self.files = list(files)
+        self.problem: str | None = None
+        self.started = time.time()
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        if self.files:
+            self.current = Service.from_files(settings, self.files)
+        else:
+            self.current = self._first_good()
+
+    def _first_good(self) -> Service:
+        """The latest release, or, when it is corrupt, the newest earlier one that is good."""
+        newest = latest(self.settings.releases_dir)
+        if newest is None:
+            raise ReleaseError(
+                f"no release in {self.settings.releases_dir}: run `psfkg build` first"
+            )
+        earlier = sorted(
+            (
+                p
+                for p in self.settings.releases_dir.iterdir()
+                if p.is_dir() and not p.name.startswith(".") and p != newest
+            ),
+            key=lambda p: p.name,
+            reverse=True,
+        )
+        candidates = [newest, *earlier]
+        for candidate in candidates:
+            try:
+                service = Service.from_release(self.settings, candidate)
+            except ReleaseError as exc:
+                self.problem = f"{exc}; serving an earlier good release"
+                log.error("%s", exc)
+                continue
+            return service
+        raise ReleaseError(f"no good release in {self.settings.releases_dir}: {self.problem}")
+
+    def get(self) -> Service:
+        """The current service, after switching release if ``latest`` has moved."""
+        if not self.files and time.monotonic() - self._checked >= CHECK_EVERY:
+            self._switch_if_moved()
+        return self.current
+
+    def _switch_if_moved(self) -> None:
+        with self._lock:
+            self._checked = time.monotonic()
+            target = latest(self.settings.releases_dir)
+            release = self.current.release
+            if target is None or release is None or target == release.path:
+                return
+            try:
+                fresh = Service.from_release(self.settings, target)
+            except ReleaseError as exc:
+                self.problem = f"{exc}; still serving release {release.name}"
+                log.error("%s", self.problem)
+                return
+            fresh.stats = self.current.stats
+            old, self.current, self.problem = self.current, fresh, None
+            log.warning("switched from release %s to %s", release.name, target.name)
+        old.runner.close()
 
 
 def service() -> Service:
-    """The service of the current app."""
-    found: Service = current_app.extensions[EXTENSION]
+    """The service of the current request: taken once, then the same for the whole request."""
+    if "psfkg_service" not in g:
+        g.psfkg_service = releases().get()
+    found: Service = g.psfkg_service
     return found
+
+
+def releases() -> Releases:
+    """The app's release holder."""
+    holder: Releases = current_app.extensions[EXTENSION]
+    return holder
