@@ -7,6 +7,7 @@ lists its named graphs. Any store that does this (a remote triple store, say) ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,11 @@ class EmbeddedStore:
             if fmt is None:
                 known = ", ".join(sorted(LOADABLE))
                 raise PsfkgError(f"{path.name}: unknown RDF file type (known: {known})")
+            if fmt == ox.RdfFormat.RDF_XML and _declares_entities(path):
+                raise PsfkgError(
+                    f"{path.name}: RDF/XML whose DTD declares entities is not loaded "
+                    "(entity expansion can exhaust memory, or read files)"
+                )
             try:
                 store._store.bulk_load(path=str(path), format=fmt)
             except SyntaxError as exc:
@@ -190,6 +196,14 @@ class EmbeddedStore:
         except (ValueError, RuntimeError) as exc:
             raise QueryRejected(f"the query cannot be run: {exc}") from None
         return write_answer(result, request)
+
+
+def _declares_entities(path: Path) -> bool:
+    """Whether an XML file's prolog (before its first element) declares an entity."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    prolog = re.split(rb"<[A-Za-z_]", re.sub(rb"<!--.*?-->", b"", head, flags=re.S), maxsplit=1)[0]
+    return b"<!ENTITY" in prolog
 
 
 def write_answer(
