@@ -559,7 +559,7 @@ def tables(report: dict[str, Any]) -> str:
     shown = sorted({0, *range(0, len(samples), max(1, len(samples) // 5)), len(samples) - 1})
     rows = [("idle, before the load", mem["idle_before"])]
     rows += [(f"soak, +{samples[i]['t_s']:g} s", samples[i]) for i in shown if samples]
-    rows += [("idle, after the soak", mem["idle_after"])]
+    rows += [("idle, after the load", mem["idle_after"])]
     for label, m in rows:
         out.append(f"| {label} | {m['processes']} | {m['rss_mib']:,.1f} | {m['pss_mib']:,.1f} |")
     if mem["soak"]["flat"] is not None:

@@ -26,6 +26,7 @@ from psfkg.store import EmbeddedStore
 from psfkg.web import create_app
 
 from .conftest import DATA
+from .live import live_server
 
 
 @pytest.fixture
@@ -192,3 +193,29 @@ def test_javascript_iris_in_results_never_become_links(client: FlaskClient) -> N
     query = 'SELECT ?x { BIND(IRI("javascript:alert(1)") AS ?x) }'
     html = client.get("/query?query=" + urllib.parse.quote(query)).data.decode()
     assert "javascript:alert(1)" in html and 'href="javascript:' not in html
+
+
+def test_slow_clients_cannot_hold_the_workers(releases: Path) -> None:
+    """More half-sent requests than workers, held open: others are still served."""
+    env = {"PSFKG_CLIENT_TIMEOUT": "1"}
+    with live_server(releases=releases, workers=2, env=env) as base:
+        host, port = urllib.parse.urlsplit(base).netloc.split(":")
+        slow = []
+        for _ in range(4):
+            sock = socket.create_connection((host, int(port)))
+            sock.sendall(
+                b"GET /-/health HTTP/1.1\r\nHost: x\r\n"
+            )  # and never the end of the headers
+            slow.append(sock)
+        try:
+            started = time.monotonic()
+            connection = http.client.HTTPConnection(host, int(port), timeout=15)
+            connection.request("GET", "/sparql?query=ASK%7B%7D")
+            response = connection.getresponse()
+            assert response.status == 200
+            response.read()
+            connection.close()
+            assert time.monotonic() - started < 10
+        finally:
+            for sock in slow:
+                sock.close()

@@ -48,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", "8000", "Port the server listens on."),
     Setting("workers", "4", "Web worker processes (gunicorn); each has its own query process."),
     Setting("query_timeout", "30", "Wall-clock limit of one query, in seconds; past it, 503."),
+    Setting("client_timeout", "10", "Seconds a client may stay silent; then it is dropped."),
     Setting("max_query_bytes", "65536", "Longest query accepted, in bytes; longer ones get 413."),
     Setting(
         "max_body_bytes", "1048576", "Largest request body accepted, in bytes; larger ones get 413."
@@ -85,6 +86,7 @@ class Settings:
     port: int
     workers: int
     query_timeout: float
+    client_timeout: float
     max_query_bytes: int
     max_body_bytes: int
     result_row_cap: int
@@ -113,13 +115,14 @@ class Settings:
             "port",
             "workers",
             "query_timeout",
+            "client_timeout",
             "max_query_bytes",
             "max_body_bytes",
             "result_row_cap",
             "max_nesting",
         ):
             try:
-                numbers[name] = float(raw[name]) if name == "query_timeout" else int(raw[name])
+                numbers[name] = float(raw[name]) if name.endswith("timeout") else int(raw[name])
             except ValueError:
                 raise PsfkgError(
                     f"PSFKG_{name.upper()} must be a number, not {raw[name]!r}"
@@ -134,6 +137,7 @@ class Settings:
             port=int(numbers["port"]),
             workers=int(numbers["workers"]),
             query_timeout=numbers["query_timeout"],
+            client_timeout=numbers["client_timeout"],
             max_query_bytes=int(numbers["max_query_bytes"]),
             max_body_bytes=int(numbers["max_body_bytes"]),
             result_row_cap=int(numbers["result_row_cap"]),

@@ -12,11 +12,31 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.util import close_on_exec
+from gunicorn.workers.sync import SyncWorker
 
 from .config import Settings
 
 #: Seconds gunicorn gives a worker beyond the query timeout before it counts it as hung.
 WORKER_GRACE = 30
+
+
+class ClientTimeoutWorker(SyncWorker):  # type: ignore[misc]
+    """gunicorn's sync worker, with a timeout on each client socket.
+
+    The sync worker reads a request with blocking calls: a client that opens a connection and then
+    sends slowly, or nothing, would hold the worker until the arbiter kills it. With a timeout, a
+    client that stays silent that long is dropped and the worker serves the next.
+    """
+
+    client_timeout: float = 10.0
+
+    def accept(self, listener: Any) -> None:
+        """Accept a connection and serve it, dropping the client if it falls silent."""
+        client, address = listener.accept()
+        client.settimeout(self.client_timeout)
+        close_on_exec(client)
+        self.handle(listener, client, address)
 
 
 class Server(BaseApplication):  # type: ignore[misc]
@@ -41,7 +61,7 @@ def options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
-        "worker_class": "sync",
+        "worker_class": "psfkg.serving.ClientTimeoutWorker",
         "preload_app": True,
         "timeout": int(settings.query_timeout) + WORKER_GRACE,
         "graceful_timeout": 10,
@@ -58,4 +78,5 @@ def serve(app: Flask, settings: Settings) -> None:
     psfkg_log = logging.getLogger("psfkg")
     psfkg_log.setLevel(logging.INFO)
     psfkg_log.addHandler(handler)
+    ClientTimeoutWorker.client_timeout = settings.client_timeout
     Server(app, options(settings)).run()
