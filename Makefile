@@ -41,3 +41,9 @@ clean:
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)
+
+# Load, runaway queries and a memory soak against `psfkg serve` on 127.0.0.1 (tests/loadtest.py):
+# bounded, stops by itself, prints a table. LOADTEST_ARGS="--duration 30 --soak 60" for a short run.
+.PHONY: loadtest
+loadtest: $(STAMP)
+	$(BIN)/python tests/loadtest.py $(LOADTEST_ARGS)
