@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -45,34 +46,35 @@ def live_server(
     ]
     if releases is not None:
         args += ["--out", str(releases)]
-    process = subprocess.Popen(
-        args,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + startup
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"psfkg serve exited {process.returncode}: {process.stderr.read()}"
-                )  # type: ignore[union-attr]
-            try:
-                with urllib.request.urlopen(f"{base}/-/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield base
-    finally:
-        stop(process)
-        if process.stderr:
-            process.stderr.close()
+    # The server logs a line per request: to a file, as an unread pipe would fill and block it.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            args,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + startup
+        try:
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(
+                        f"psfkg serve exited {process.returncode}: {log.read()[-3000:]}"
+                    )
+                try:
+                    with urllib.request.urlopen(f"{base}/-/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            yield base
+        finally:
+            stop(process)
 
 
 def stop(process: subprocess.Popen[Any], timeout: float = 30) -> None:

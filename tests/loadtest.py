@@ -221,48 +221,6 @@ def memory(root: int, started: float) -> dict[str, Any]:
     }
 
 
-class ServerLog(threading.Thread):
-    """Reads the server's standard error, so it never blocks writing there.
-
-    ``live_server`` pipes the server's standard error and reads it only if the server dies on
-    start; the server logs a line per request there, so a full pipe would stall it after a few
-    hundred requests. This reads a duplicate of this process's end of that pipe (found by its
-    inode in ``/proc``), counts the access-log lines and keeps the others.
-    """
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        pipe = os.readlink(f"/proc/{pid}/fd/2")
-        for entry in os.listdir("/proc/self/fd"):
-            try:
-                if os.readlink(f"/proc/self/fd/{entry}") == pipe:
-                    self.fd = os.dup(int(entry))
-                    break
-            except OSError:
-                continue
-        else:
-            raise RuntimeError(f"the server's standard error ({pipe}) is not this script's")
-        self.access_lines = 0
-        self.messages: collections.deque[str] = collections.deque(maxlen=200)
-
-    def run(self) -> None:
-        """Read until the server closes its end."""
-        rest = b""
-        try:
-            while chunk := os.read(self.fd, 1 << 16):
-                *lines, rest = (rest + chunk).split(b"\n")
-                for line in lines:
-                    if line.startswith(b"{"):
-                        self.access_lines += 1
-                    elif line.strip():
-                        self.messages.append(line.decode(errors="replace"))
-        finally:
-            os.close(self.fd)
-
-
-# -- the clients ----------------------------------------------------------------------------
-
-
 def researcher(
     base: str, targets: list[Target], first: int, until: float, wait: float, out: list[Hit]
 ) -> None:
@@ -620,8 +578,6 @@ def main() -> None:
     every = min(max(args.soak / 60, SAMPLE_EVERY[0]), SAMPLE_EVERY[1])
     with live_server(releases=release(), workers=WORKERS, env=env, startup=600) as base:
         root = server_pid(urllib.parse.urlsplit(base).port or 0)
-        log = ServerLog(root)
-        log.start()
         print(f"server {base} (pid {root}); warming up", file=sys.stderr, flush=True)
         failed = warm_up(base, targets, wait)
         if failed:
@@ -633,7 +589,6 @@ def main() -> None:
             run_phase(base, targets, phase, clients=args.clients, wait=wait, meanwhile=meanwhile)
         time.sleep(1)  # let the last killed query children be reaped
         idle_after = memory(root, clock)
-        access_lines = log.access_lines
     samples = next((p.memory for p in phases if p.name == "soak"), [])
     report: dict[str, Any] = {
         "settings": vars(args) | {"out": str(args.out), "workers": WORKERS, "base": base},
@@ -657,7 +612,6 @@ def main() -> None:
             "idle_after": idle_after,
             "soak": soak_memory(samples),
         },
-        "server_log": {"access_lines": access_lines, "other_lines": list(log.messages)},
     }
     report["targets"] = targets_met(report, args.timeout)
     args.out.parent.mkdir(parents=True, exist_ok=True)
