@@ -1,6 +1,6 @@
 """Load test of psfkg's real server (``make loadtest``); a script, not a test.
 
-It starts ``psfkg serve`` (gunicorn, 4 workers) with :func:`tests.live.live_server` on
+It starts ``psfkg serve`` (gunicorn, its default workers) with :func:`tests.live.live_server` on
 127.0.0.1, on the PSF release in ``releases/loadtest/`` (built first if there is none), with
 ``PSFKG_QUERY_TIMEOUT`` from ``--timeout`` and no rate limit, and runs three phases:
 
@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from psfkg.config import PROJECT_ROOT
+from psfkg.config import PROJECT_ROOT, Settings
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package
 from tests.benchmark import (
@@ -60,7 +60,8 @@ from tests.live import live_server
 
 LOADTEST = PROJECT_ROOT / "releases" / "loadtest"
 NAMED_QUERIES = PROJECT_ROOT / "queries"
-WORKERS = 4
+#: The server's own default, as `make serve` runs it.
+WORKERS = Settings.from_env().workers
 PAGES = ("/", "/browse/projects", "/id/project/jatoc", "/id/country/sweden", "/def")
 DUMPS = ("/dumps/psfkg.ttl.gz", "/dumps/psfkg.nt")
 KINDS = ("named-query", "sparql", "page", "dump")

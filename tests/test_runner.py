@@ -122,3 +122,20 @@ def test_a_child_dies_with_its_parent() -> None:
             return
         time.sleep(0.05)
     pytest.fail(f"query child {child_pid} outlived its killed parent")
+
+
+def test_a_long_query_yields_the_cpu_and_its_process_is_not_reused() -> None:
+    def slow(request: QueryRequest) -> Answer:
+        if request.query == "long":
+            time.sleep(1.5)
+        return Answer(
+            f"{os.getpid()} {os.getpriority(os.PRIO_PROCESS, 0)}".encode(), "text/plain", 1
+        )
+
+    runner = QueryRunner(slow, timeout=5)
+    short_pid, short_nice = map(int, runner.run(QueryRequest("short", "text/plain")).body.split())
+    long_pid, long_nice = map(int, runner.run(QueryRequest("long", "text/plain")).body.split())
+    assert long_pid == short_pid and long_nice >= short_nice + 10
+    next_pid, next_nice = map(int, runner.run(QueryRequest("short", "text/plain")).body.split())
+    assert next_pid != long_pid and next_nice == short_nice
+    runner.close()

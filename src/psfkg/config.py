@@ -46,7 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("releases_dir", str(PROJECT_ROOT / "releases"), "Folder the releases are written to."),
     Setting("host", "127.0.0.1", "Address the server listens on."),
     Setting("port", "8000", "Port the server listens on."),
-    Setting("workers", "4", "Web worker processes (gunicorn); each has its own query process."),
+    Setting("workers", "8", "Web worker processes (gunicorn); each has its own query process."),
     Setting("query_timeout", "30", "Wall-clock limit of one query, in seconds; past it, 503."),
     Setting("client_timeout", "10", "Seconds a client may stay silent; then it is dropped."),
     Setting("max_query_bytes", "65536", "Longest query accepted, in bytes; longer ones get 413."),

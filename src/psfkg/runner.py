@@ -31,6 +31,9 @@ Evaluate = Callable[[QueryRequest], Answer]
 #: Signals a child dies of when the parser or evaluator runs out of stack.
 CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS}
 HEADER = struct.Struct("!Q")
+#: A query still running after this many seconds is long: its process yields the CPU to short ones.
+LONG_AFTER = 1.0
+LONG_NICENESS = 10
 PR_SET_PDEATHSIG = 1
 
 
@@ -117,6 +120,8 @@ class Child:
         self.poller = select.poll()
         self.poller.register(reply_read, select.POLLIN | select.POLLHUP | select.POLLERR)
         self.status: int | None = None
+        #: Whether the child was reniced for a long query (it cannot be raised back: not reused).
+        self.niced = False
 
     def run(self, request: QueryRequest, timeout: float) -> Answer:
         """Send a request and wait for the answer at most ``timeout`` seconds.
@@ -128,7 +133,11 @@ class Child:
         """
         try:
             _send(self.requests, request)
-            ready = bool(self.poller.poll(timeout * 1000))
+            first = min(timeout, LONG_AFTER)
+            ready = bool(self.poller.poll(first * 1000))
+            if not ready and timeout > first:
+                self._yield_cpu()
+                ready = bool(self.poller.poll((timeout - first) * 1000))
         except OSError:
             ready = True  # the child is gone: reading says so
         if not ready:
@@ -155,6 +164,12 @@ class Child:
             message, status = payload
             raise QueryRejected(message, status)
         raise StoreUnavailable(f"the store failed to answer ({payload})")
+
+    def _yield_cpu(self) -> None:
+        """Lower a long query's priority, so that short queries keep the CPU."""
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self.pid, LONG_NICENESS)
+            self.niced = True
 
     @property
     def alive(self) -> bool:
@@ -213,10 +228,10 @@ class QueryRunner:
 
     def _give_back(self, child: Child) -> None:
         with self._lock:
-            if not self.closed:
+            if not self.closed and not child.niced:
                 self._idle.append(child)
                 return
-        child.kill()  # the runner of a release no longer served
+        child.kill()  # reniced for a long query, or the runner of a release no longer served
 
     def close(self) -> None:
         """Stop every idle child; children still answering are stopped when they are done."""
