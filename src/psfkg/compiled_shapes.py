@@ -22,8 +22,12 @@ from rdflib.term import Node
 from .namespaces import DEFAULT_BASE
 from .writers import Terms
 
-TARGET = """SELECT DISTINCT ?this WHERE {
-  VALUES ?target { %s } ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?target }"""
+#: The target classes and their subclasses; each check then matches ``?this a ?class``, so that
+#: no query carries a list of focus nodes (which grows with the data).
+CLASSES = """SELECT DISTINCT ?class WHERE {
+  VALUES ?target { %s } ?class <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?target }"""
+TARGETED = "VALUES ?class { $CLASSES } ?this a ?class"
+FOCUS = f"SELECT DISTINCT ?this WHERE {{ {TARGETED} }}"
 #: Constraint components compiled here; a property shape with others goes to pySHACL.
 COMPILED = {
     SH.path,
@@ -103,12 +107,12 @@ def _property_checks(shapes: Graph, prop: Node, severity: URIRef) -> list[Check]
 
     def add(component: URIRef, where: str, with_value: bool = True) -> None:
         select = "?this ?value" if with_value else "?this"
-        query = f"SELECT DISTINCT {select} WHERE {{ VALUES ?this {{ $FOCUS }} {where} }}"
+        query = f"SELECT DISTINCT {select} WHERE {{ {TARGETED} . {where} }}"
         checks.append(Check(component, query, message, path, prop, severity, with_value))
 
     count = (
         "{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) "
-        "WHERE { VALUES ?this { $FOCUS } OPTIONAL { ?this %s ?v } } GROUP BY ?this }"
+        "WHERE { " + TARGETED + " OPTIONAL { ?this %s ?v } } GROUP BY ?this }"
     )
     if (n := shapes.value(prop, SH.minCount)) is not None:
         checks.append(
@@ -257,21 +261,30 @@ def run(shapes: list[NodeShape], data: Iterable[tuple[Node, Node, Node]]) -> lis
     )
     results = []
     for shape in shapes:
-        focus = (
-            [s["this"] for s in _select(store, TARGET % " ".join(shape.targets))]
-            if shape.targets
-            else []
-        )
-        if not focus:
+        if not shape.targets:
             continue
-        values = " ".join(str(f) for f in focus)
-        in_focus = set(map(str, focus))
+        classes = " ".join(
+            str(r["class"]) for r in _select(store, CLASSES % " ".join(shape.targets))
+        )
+        in_focus: set[str] | None = None
         for check in shape.checks:
-            for row in _select(store, check.query.replace("$FOCUS", values)):
+            seen: set[tuple[str, str]] = set()
+            if check.component == SH.SPARQLConstraintComponent and in_focus is None:
+                in_focus = {
+                    str(r["this"]) for r in _select(store, FOCUS.replace("$CLASSES", classes))
+                }
+            for row in _select(store, check.query.replace("$CLASSES", classes)):
                 this = row["this"]
-                if this is None or str(this) not in in_focus:
-                    continue
                 value = row["value"] if check.with_value else None
+                if this is None or (
+                    in_focus is not None
+                    and check.component == SH.SPARQLConstraintComponent
+                    and str(this) not in in_focus
+                ):
+                    continue
+                if (str(this), str(value)) in seen:
+                    continue
+                seen.add((str(this), str(value)))
                 message = check.message
                 for name in re.findall(r"\{\?(\w+)\}", message):
                     try:
