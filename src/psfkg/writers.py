@@ -173,7 +173,7 @@ def gzip_file(path: Path) -> Path:
     with (
         open(path, "rb") as source,
         open(target, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as packed,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as packed,
     ):
         shutil.copyfileobj(source, packed, 1 << 20)
     return target
