@@ -27,6 +27,8 @@ from .writers import Terms
 CLASSES = """SELECT DISTINCT ?class WHERE {
   VALUES ?target { %s } ?class <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?target }"""
 TARGETED = "VALUES ?class { $CLASSES } ?this a ?class"
+#: ``$SUBCLASSES<C>`` in a check: C and its subclasses, filled in when the check runs.
+SUBCLASSES = re.compile(r"\$SUBCLASSES(<[^>]+>)")
 FOCUS = f"SELECT DISTINCT ?this WHERE {{ {TARGETED} }}"
 #: Constraint components compiled here; a property shape with others goes to pySHACL.
 COMPILED = {
@@ -146,7 +148,9 @@ def _property_checks(shapes: Graph, prop: Node, severity: URIRef) -> list[Check]
     if (c := shapes.value(prop, SH["class"])) is not None:
         add(
             SH.ClassConstraintComponent,
-            f"?this {p} ?value FILTER NOT EXISTS {{ ?value a/<{RDFS.subClassOf}>* <{c}> }}",
+            f"?this {p} ?value "
+            f"FILTER NOT EXISTS {{ VALUES ?valueClass {{ $SUBCLASSES<{c}> }} "
+            "?value a ?valueClass }",
         )
     if (k := shapes.value(prop, SH.nodeKind)) is not None:
         kinds: dict[Node, str] = {
@@ -259,13 +263,19 @@ def run(shapes: list[NodeShape], data: Iterable[tuple[Node, Node, Node]]) -> lis
     store.extend(
         ox.Quad(terms(s)[0], terms(p)[0], terms(o)[0], ox.DefaultGraph()) for s, p, o in data
     )
+    known: dict[str, str] = {}
+
+    def subclasses(targets: str) -> str:
+        """Some classes and their subclasses, as IRIs for a VALUES block (asked once each)."""
+        if targets not in known:
+            known[targets] = " ".join(str(r["class"]) for r in _select(store, CLASSES % targets))
+        return known[targets]
+
     results = []
     for shape in shapes:
         if not shape.targets:
             continue
-        classes = " ".join(
-            str(r["class"]) for r in _select(store, CLASSES % " ".join(shape.targets))
-        )
+        classes = subclasses(" ".join(shape.targets))
         in_focus: set[str] | None = None
         for check in shape.checks:
             seen: set[tuple[str, str]] = set()
@@ -273,7 +283,8 @@ def run(shapes: list[NodeShape], data: Iterable[tuple[Node, Node, Node]]) -> lis
                 in_focus = {
                     str(r["this"]) for r in _select(store, FOCUS.replace("$CLASSES", classes))
                 }
-            for row in _select(store, check.query.replace("$CLASSES", classes)):
+            query = check.query.replace("$CLASSES", classes)
+            for row in _select(store, SUBCLASSES.sub(lambda m: subclasses(m[1]), query)):
                 this = row["this"]
                 value = row["value"] if check.with_value else None
                 if this is None or (
