@@ -255,12 +255,18 @@ class Client:
         port = urllib.parse.urlsplit(base).port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
-    def request(self, path: str, accept: str, form: bytes | None = None) -> Reply:
-        """GET ``path``, or POST it ``form`` (URL-encoded fields); the answer, read.
+    def request(
+        self, path: str, accept: str, form: bytes | None = None, *, fresh: bool = True
+    ) -> Reply:
+        """GET ``path``, or POST it ``form`` (URL-encoded fields); the answer, read. ``fresh``
+        sends ``Cache-Control: no-cache``, so that psfkg evaluates rather than answers from the
+        answers it keeps for repeated queries.
 
         :raises http.client.HTTPException: for any status but 200.
         """
         headers = {"Accept": accept} | ({"Content-Type": FORM} if form is not None else {})
+        if fresh:
+            headers["Cache-Control"] = "no-cache"
         try:
             self.conn.request("GET" if form is None else "POST", path, form, headers)
             response = self.conn.getresponse()
@@ -386,7 +392,7 @@ def rdflib_times(
 
 
 def throughput(
-    base: str, path: str, accept: str, *, threads: int, seconds: float
+    base: str, path: str, accept: str, *, threads: int, seconds: float, fresh: bool = True
 ) -> dict[str, Any]:
     """Requests per second from ``threads`` keep-alive clients for ``seconds`` seconds."""
     counts, errors = [0] * threads, [0] * threads
@@ -396,7 +402,7 @@ def throughput(
         client = Client(base)
         while time.perf_counter() < deadline:
             try:
-                client.request(path, accept)
+                client.request(path, accept, fresh=fresh)
                 counts[n] += 1
             except (OSError, http.client.HTTPException):
                 errors[n] += 1
@@ -524,12 +530,16 @@ def measure_virtuoso(
     return list(results.values())
 
 
-def serial_and_parallel(base: str, path: str, accept: str, run: dict[str, Any]) -> dict[str, Any]:
+def serial_and_parallel(
+    base: str, path: str, accept: str, run: dict[str, Any], *, fresh: bool = True
+) -> dict[str, Any]:
     """One client's latency, then the throughput of many, after a warm-up of every worker."""
-    throughput(base, path, accept, threads=run["threads"], seconds=2)
+    throughput(base, path, accept, threads=run["threads"], seconds=2, fresh=fresh)
     client = Client(base)
-    alone = sample(lambda: client.request(path, accept), warmup=10, runs=300, budget=10)
-    return throughput(base, path, accept, **run) | {"one_client": summary(alone)}
+    alone = sample(
+        lambda: client.request(path, accept, fresh=fresh), warmup=10, runs=300, budget=10
+    )
+    return throughput(base, path, accept, **run, fresh=fresh) | {"one_client": summary(alone)}
 
 
 def compare_throughput(dataset: Dataset, args: argparse.Namespace) -> dict[str, Any]:
@@ -537,6 +547,7 @@ def compare_throughput(dataset: Dataset, args: argparse.Namespace) -> dict[str, 
     run = {"threads": args.threads, "seconds": args.duration}
     with live_server(releases=dataset.releases, workers=WORKERS, env=ENV) as base:
         psf = serial_and_parallel(base, sparql_path(CHEAP), JSON_RESULTS, run)
+        kept = serial_and_parallel(base, sparql_path(CHEAP), JSON_RESULTS, run, fresh=False)
     with hello_server(WORKERS) as base:
         hello = serial_and_parallel(base, "/", "text/plain", run)
     ratio = psf["requests_per_s"] / hello["requests_per_s"]
@@ -547,8 +558,10 @@ def compare_throughput(dataset: Dataset, args: argparse.Namespace) -> dict[str, 
         "worker_class": options(Settings.from_env(ENV))["worker_class"],
         **run,
         "psfkg": psf,
+        "psfkg_kept_answer": kept,
         "flask_hello_world": hello,
         "ratio": ratio,
+        "ratio_kept_answer": kept["requests_per_s"] / hello["requests_per_s"],
         "meets_target": ratio >= THROUGHPUT_TARGET,
     }
 
@@ -617,8 +630,10 @@ def build_table(report: dict[str, Any]) -> list[str]:
         + " | ".join(fixed(b[step]) for step in STEPS)
         + " |",
         "",
-        f"Scaling over {sizes}: build time ~ size^{fixed(b['seconds'])}, "
-        f"peak memory ~ size^{fixed(b['peak_mib'])}.",
+        "Scaling: needs two sizes or more."
+        if b["seconds"] is None
+        else f"Scaling over {sizes}: build time ~ size^{b['seconds']:.2f}, "
+        f"peak memory ~ size^{b['peak_mib']:.2f}.",
     ]
     return out
 
@@ -721,13 +736,15 @@ def throughput_table(t: dict[str, Any]) -> list[str]:
             f"| {label} | {r['requests_per_s']:,.0f} | {r['errors']} "
             f"| {ms(r['one_client']['p50_ms'])} | {ms(r['one_client']['p99_ms'])} |"
             for label, r in (
-                (f"psfkg, `{t['query']}`", t["psfkg"]),
+                (f"psfkg, `{t['query']}`, evaluated each time (`no-cache`)", t["psfkg"]),
+                (f"psfkg, `{t['query']}`, the kept answer", t["psfkg_kept_answer"]),
                 ("Flask hello world", t["flask_hello_world"]),
             )
         ),
         "",
-        f"psfkg / hello world: {t['ratio']:.0%} (target ≥ {THROUGHPUT_TARGET:.0%}: "
-        f"{'met' if t['meets_target'] else 'not met'})",
+        f"psfkg / hello world: {t['ratio']:.0%} evaluated each time, in a query process with its "
+        f"timeout (target ≥ {THROUGHPUT_TARGET:.0%}: {'met' if t['meets_target'] else 'not met'}); "
+        f"{t['ratio_kept_answer']:.0%} answered from the kept answers.",
     ]
 
 

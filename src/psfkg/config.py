@@ -54,6 +54,11 @@ SETTINGS: tuple[Setting, ...] = (
         "max_body_bytes", "1048576", "Largest request body accepted, in bytes; larger ones get 413."
     ),
     Setting(
+        "answer_cache_bytes",
+        "33554432",
+        "Bytes of answers each worker keeps for repeated queries (per release; 0 keeps none).",
+    ),
+    Setting(
         "result_row_cap", "100000", "Most rows (or triples) one answer holds; the cut is reported."
     ),
     Setting("max_nesting", "64", "Deepest nesting of brackets in a query; deeper ones get 400."),
@@ -89,6 +94,7 @@ class Settings:
     client_timeout: float
     max_query_bytes: int
     max_body_bytes: int
+    answer_cache_bytes: int
     result_row_cap: int
     max_nesting: int
     rate_limit: int
@@ -140,6 +146,7 @@ class Settings:
             client_timeout=numbers["client_timeout"],
             max_query_bytes=int(numbers["max_query_bytes"]),
             max_body_bytes=int(numbers["max_body_bytes"]),
+            answer_cache_bytes=_count(raw["answer_cache_bytes"], "answer_cache_bytes"),
             result_row_cap=int(numbers["result_row_cap"]),
             max_nesting=int(numbers["max_nesting"]),
             rate_limit=_count(raw["rate_limit"], "rate_limit"),

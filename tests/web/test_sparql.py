@@ -232,3 +232,14 @@ def test_service_description(client: FlaskClient, accept: str, rdflib_format: st
     text = response.data.decode()
     for term in ("UnionDefaultGraph", "OWL-RDF-Based", "http://localhost/sparql"):
         assert term in text
+
+
+def test_a_repeated_query_is_answered_from_the_kept_answers(client: FlaskClient) -> None:
+    query = "SELECT (COUNT(*) AS ?n) { ?s a <https://w3id.org/psfkg/def#Country> }"
+    first, second = get(client, query), get(client, query)
+    assert first.data == second.data  # type: ignore[attr-defined]
+    assert second.headers.get("X-PSFKG-Cache") == "hit"  # type: ignore[attr-defined]
+    fresh = get(client, query, **{"Cache-Control": "no-cache"})
+    assert "X-PSFKG-Cache" not in fresh.headers and fresh.data == first.data  # type: ignore[attr-defined]
+    other_format = get(client, query, Accept="text/csv")
+    assert "X-PSFKG-Cache" not in other_format.headers  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from ..release import Published, latest
 from ..remote import RemoteStore
 from ..runner import QueryRunner
 from ..store import EmbeddedStore
+from .answers import Answers
 from .stats import Stats
 
 EXTENSION = "psfkg"
@@ -50,6 +51,8 @@ class Service:
     cache: dict[str, Any] = field(default_factory=dict)
     #: This worker's counters and rate-limit windows (carried over a switch of release).
     stats: Stats = field(default_factory=Stats)
+    #: Answers kept for repeated queries (new with each release).
+    answers: Answers = field(default_factory=lambda: Answers(0))
 
     @classmethod
     def from_files(cls, settings: Settings, files: Sequence[Path]) -> Service:
@@ -59,7 +62,15 @@ class Service:
         for path in files:
             digest.update(path.read_bytes())
         runner = QueryRunner(store.answer, timeout=settings.query_timeout)
-        return cls(settings, store, runner, None, digest.hexdigest()[:16], len(store))
+        return cls(
+            settings,
+            store,
+            runner,
+            None,
+            digest.hexdigest()[:16],
+            len(store),
+            answers=Answers(settings.answer_cache_bytes),
+        )
 
     @classmethod
     def from_release(cls, settings: Settings, path: Path) -> Service:
@@ -77,7 +88,15 @@ class Service:
                 settings.store, counts, triples=sum(counts.values()), timeout=settings.query_timeout
             )
         runner = QueryRunner(store.answer, timeout=settings.query_timeout)
-        return cls(settings, store, runner, published, published.etag, len(store))
+        return cls(
+            settings,
+            store,
+            runner,
+            published,
+            published.etag,
+            len(store),
+            answers=Answers(settings.answer_cache_bytes),
+        )
 
 
 class Releases:

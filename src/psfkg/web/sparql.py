@@ -59,7 +59,17 @@ def endpoint() -> ResponseReturnValue:
     response.set_etag(etag)
     if request.method == "HEAD" or etag in request.if_none_match:
         return response.make_conditional(request)
-    answer = svc.runner.run(query)
+    fresh = {"no-cache", "no-store"} & {
+        d.strip().lower() for d in request.headers.get("Cache-Control", "").split(",")
+    }
+    # Kept answers also depend on the base that relative IRIs resolve against.
+    kept = f"{etag}\x00{query.base_iri}"
+    answer = None if fresh else svc.answers.get(kept)
+    if answer is None:
+        answer = svc.runner.run(query)
+        svc.answers.put(kept, answer)
+    else:
+        response.headers["X-PSFKG-Cache"] = "hit"
     response.set_data(answer.body)
     response.headers["X-PSFKG-Rows"] = str(answer.rows)
     if answer.truncated:
@@ -84,6 +94,7 @@ def check(query: str, base: str) -> Screened:
 
 
 def _etag(release: str, query: QueryRequest) -> str:
+    """The answer's ETag: the release, the query, the dataset and the format."""
     key = "\x00".join(
         [release, query.query, query.media_type, *query.default_graphs, "|", *query.named_graphs]
     )
