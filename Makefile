@@ -35,9 +35,10 @@ serve: $(STAMP)
 clean:
 	rm -rf $(VENV) releases .pytest_cache .mypy_cache .ruff_cache
 
-# Latency and throughput of the endpoint on the PSF release and on synthetic data at 10x and
-# 100x (tests/benchmark.py); BENCH_ARGS="--sizes 1,10" limits it. Builds are cached in
-# releases/bench/.
+# Build time and peak memory, and the endpoint's latency (on its own store and on a real
+# Virtuoso, against Virtuoso's endpoint) and throughput, on the PSF release and on synthetic data
+# at 10x and 100x (tests/benchmark.py); BENCH_ARGS="--sizes 1,10" limits it, "--with-1000x" adds
+# a 1000x build. Builds are cached in releases/bench/; the report is bench.json and bench.md there.
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)

@@ -61,16 +61,7 @@ class Service:
         digest = hashlib.sha256()
         for path in files:
             digest.update(path.read_bytes())
-        runner = QueryRunner(store.answer, timeout=settings.query_timeout)
-        return cls(
-            settings,
-            store,
-            runner,
-            None,
-            digest.hexdigest()[:16],
-            len(store),
-            answers=Answers(settings.answer_cache_bytes),
-        )
+        return cls._serving(settings, store, None, digest.hexdigest()[:16])
 
     @classmethod
     def from_release(cls, settings: Settings, path: Path) -> Service:
@@ -87,13 +78,23 @@ class Service:
             store = RemoteStore(
                 settings.store, counts, triples=sum(counts.values()), timeout=settings.query_timeout
             )
+        return cls._serving(settings, store, published, published.etag)
+
+    @classmethod
+    def _serving(
+        cls,
+        settings: Settings,
+        store: EmbeddedStore | RemoteStore,
+        release: Published | None,
+        etag: str,
+    ) -> Service:
         runner = QueryRunner(store.answer, timeout=settings.query_timeout)
         return cls(
             settings,
             store,
             runner,
-            published,
-            published.etag,
+            release,
+            etag,
             len(store),
             answers=Answers(settings.answer_cache_bytes),
         )
