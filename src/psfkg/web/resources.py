@@ -118,7 +118,9 @@ def not_found(iri: str) -> Response:
     return page("not_found.html", status=404, iri=iri, title="Not found")
 
 
+@bp.before_request
 def _require_release() -> None:
+    """Every route here serves the PSF graph; a files-only server has none."""
     if service().release is None:
         abort(404, "this server serves files given on the command line, not the PSF graph")
 
@@ -126,7 +128,6 @@ def _require_release() -> None:
 @bp.route("/id/<path:path>")
 def record(path: str) -> ResponseReturnValue:
     """A project, organisation, participation, country, priority area, period, event..."""
-    _require_release()
     stem, suffix = _split(path)
     return respond(f"id/{stem}", suffix)
 
@@ -139,10 +140,9 @@ def ontology(suffix: str | None = None, version: str | None = None) -> ResponseR
 
     ``/def/<major.minor>`` is the version IRI; the current version is served there too.
     """
-    _require_release()
     if version is not None:
         stem, suffix = _split(version)
-        if f"{stem}" != ONTOLOGY_VERSION_IRI.rsplit("/", 1)[-1]:
+        if stem != ONTOLOGY_VERSION_IRI.rsplit("/", 1)[-1]:
             abort(404, f"version {stem} of the ontology is not served here; see /def")
     if suffix is not None and suffix not in RDF_SUFFIXES and suffix != "html":
         abort(404)
@@ -153,7 +153,6 @@ def ontology(suffix: str | None = None, version: str | None = None) -> ResponseR
 @bp.route("/graph/<name>")
 def named_graph(name: str) -> ResponseReturnValue:
     """A named graph of the dataset, as the metadata graph describes it."""
-    _require_release()
     stem, suffix = _split(name)
     return respond(f"graph/{stem}", suffix)
 
@@ -162,14 +161,12 @@ def named_graph(name: str) -> ResponseReturnValue:
 @bp.route("/dataset.<suffix>")
 def dataset(suffix: str | None = None) -> ResponseReturnValue:
     """The dataset itself."""
-    _require_release()
     return respond("dataset", suffix)
 
 
 @bp.route("/source/<name>")
 def source(name: str) -> ResponseReturnValue:
     """A source page: its description, and its text with an anchor on every line."""
-    _require_release()
     if name.endswith(".txt"):
         return views.source_text(name.removesuffix(".txt"))
     stem, suffix = _split(name)
