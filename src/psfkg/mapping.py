@@ -8,7 +8,6 @@ RFC 5147 fragment of the page's IRI (``src:cbss-psf-past-projects#line=15,16`` i
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from .namespaces import (
     WD,
 )
 from .records import Origin, Records, SourceRef
+from .writers import file_sha256
 
 ONTOLOGY_FILE = Path(__file__).resolve().parents[2] / "ontology" / "psfkg.ttl"
 ROLE_TERMS = {
@@ -115,7 +115,7 @@ def map_records(records: Records) -> Mapped:
             (
                 doc,
                 PSF.sha256,
-                Literal(hashlib.sha256(records.source_file(src.file).read_bytes()).hexdigest()),
+                Literal(file_sha256(records.source_file(src.file))),
             )
         )
 

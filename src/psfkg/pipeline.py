@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +9,14 @@ from rdflib import Graph
 
 from . import mapping, reasoning, records, release, validation
 from .errors import ValidationFailed
-from .namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
+from .namespaces import (
+    ASSERTED_GRAPH,
+    INFERRED_GRAPH,
+    METADATA_GRAPH,
+    ONTOLOGY_GRAPH,
+    PSF,
+    SOURCE,
+)
 from .progress import Progress
 
 
@@ -69,10 +75,7 @@ def build(
     if not checked.report.conforms:
         raise ValidationFailed(checked.report.text())
     recs = checked.records
-    sources = {
-        s.file: hashlib.sha256(recs.source_file(s.file).read_bytes()).hexdigest()
-        for s in recs.sources
-    }
+    sources = {s.file: str(checked.asserted.value(SOURCE[s.key], PSF.sha256)) for s in recs.sources}
     graphs = {
         ONTOLOGY_GRAPH: checked.ontology,
         ASSERTED_GRAPH: checked.asserted,

@@ -125,8 +125,9 @@ def write(
             "sources": dict(sorted(contents.source_hashes.items())),
             "files": {n: {"bytes": sizes[n], "sha256": sums[n]} for n in sorted(sums)},
         }
-        _write_file(staging / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
-        sums[MANIFEST] = sha256((staging / MANIFEST).read_bytes())
+        data = (json.dumps(manifest, indent=1) + "\n").encode()
+        _write_file(staging / MANIFEST, data)
+        sums[MANIFEST] = sha256(data)
         _write_file(
             staging / CHECKSUMS, "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)).encode()
         )

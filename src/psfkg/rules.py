@@ -28,21 +28,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 Triple = tuple[Node, Node, Node]
-#: Schema terms this compiler understands; an ontology using others goes to owlrl.
-UNDERSTOOD = {
-    RDFS.subClassOf,
-    RDFS.subPropertyOf,
-    RDFS.domain,
-    RDFS.range,
-    OWL.inverseOf,
-    OWL.propertyChainAxiom,
-    OWL.equivalentClass,
-    OWL.equivalentProperty,
-    OWL.disjointWith,
-    OWL.members,
-    OWL.versionIRI,
-    OWL.versionInfo,
-}
+#: Schema terms this compiler does not understand; an ontology using them goes to owlrl.
 NOT_UNDERSTOOD_TYPES = {
     OWL.TransitiveProperty,
     OWL.InverseFunctionalProperty,

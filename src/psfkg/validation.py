@@ -22,7 +22,6 @@ from .records import Origin
 
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
 SHAPE_FILES = ("violations.ttl", "warnings.ttl")
-SHACL_SPEC = "https://www.w3.org/TR/shacl/"
 
 
 @dataclass(frozen=True)
