@@ -22,7 +22,6 @@ class Answers:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.size = 0
-        self.hits = 0
         self._entries: OrderedDict[str, Answer] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -32,7 +31,6 @@ class Answers:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
-                self.hits += 1
             return found
 
     def put(self, key: str, answer: Answer) -> None:

@@ -6,6 +6,7 @@ says to retry after a while.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from importlib.metadata import version
@@ -44,8 +45,13 @@ def health() -> Response:
 @bp.route("/-/versions")
 def versions() -> Response:
     """The versions of psfkg and the libraries that answer queries."""
+    return jsonify(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str]:
     libraries = ("pyoxigraph", "rdflib", "pyshacl", "owlrl", "flask", "gunicorn")
-    return jsonify({"psfkg": __version__, **{name: version(name) for name in libraries}})
+    return {"psfkg": __version__, **{name: version(name) for name in libraries}}
 
 
 def _text(status: int, message: str) -> Response:

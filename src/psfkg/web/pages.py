@@ -7,6 +7,7 @@ carries the number of items it would leave.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -244,6 +245,15 @@ def _svg(body: str) -> ResponseReturnValue:
     return response.make_conditional(request)
 
 
+def _read_report(report: Path) -> tuple[list[dict[str, str]], bool]:
+    """The results of a validation report, violations first, and whether the graph conforms."""
+    graph = Graph().parse(report, format="turtle")
+    results = [_result(graph, r) for r in graph.subjects(RDF.type, SH.ValidationResult)]
+    results.sort(key=lambda r: (r["severity"] != "Violation", r["focus"], r["message"]))
+    conforms = str(next(graph.objects(None, SH.conforms), "true")).lower() == "true"
+    return results, conforms
+
+
 @bp.route("/validation")
 @bp.route("/validation.ttl")
 def validation() -> ResponseReturnValue:
@@ -254,10 +264,9 @@ def validation() -> ResponseReturnValue:
     report = svc.release.path / "validation.ttl"
     if request.path.endswith(".ttl") or wants(["text/html", "text/turtle"]) == "text/turtle":
         return Response(report.read_bytes(), content_type="text/turtle; charset=utf-8")
-    graph = Graph().parse(report, format="turtle")
-    results = [_result(graph, r) for r in graph.subjects(RDF.type, SH.ValidationResult)]
-    results.sort(key=lambda r: (r["severity"] != "Violation", r["focus"], r["message"]))
-    conforms = str(next(graph.objects(None, SH.conforms), "true")).lower() == "true"
+    if "validation" not in svc.cache:
+        svc.cache["validation"] = _read_report(report)
+    results, conforms = svc.cache["validation"]
     return page(
         "validation.html",
         title="Validation report",

@@ -44,22 +44,29 @@ def _release_data() -> Dataset:
     return found
 
 
-def _graph_response(key: str, build: str) -> ResponseReturnValue:
+def _site_graph(key: str) -> Graph:
+    """The catalogue (``catalog``) or VoID (``void``) graph as this site names it, built once."""
     svc = service()
     data = _release_data()
     assert svc.release is not None
     site = request.url_root
+    cache_key = f"{key}-{site}"
+    if cache_key not in svc.cache:
+        make = catalog.dcat if key == "catalog" else catalog.void
+        svc.cache[cache_key] = make(svc.release.manifest, data, site=site)
+    graph: Graph = svc.cache[cache_key]
+    return graph
+
+
+def _graph_response(key: str) -> ResponseReturnValue:
+    svc = service()
+    graph = _site_graph(key)
     suffix = request.path.rsplit(".", 1)[-1] if "." in request.path.rsplit("/", 1)[-1] else None
     chosen = RDF_SUFFIXES.get(suffix) if suffix else None
     if chosen is None:
         chosen = formats.negotiate(
             OFFERS, request.headers.get("Accept"), request.args.get("format")
         )
-    cache_key = f"{key}-{site}"
-    if cache_key not in svc.cache:
-        make = catalog.dcat if build == "dcat" else catalog.void
-        svc.cache[cache_key] = make(svc.release.manifest, data, site=site)
-    graph: Graph = svc.cache[cache_key]
     response = Response(graph.serialize(format=RDFLIB[chosen]), content_type=chosen.content_type)
     response.vary.add("Accept")
     response.set_etag(f"{svc.etag}-{key}-{chosen.suffix}")
@@ -72,7 +79,7 @@ def dcat(suffix: str | None = None) -> ResponseReturnValue:
     """The DCAT-AP 3 catalogue: Turtle, RDF/XML, JSON-LD or N-Triples."""
     if suffix is not None and suffix not in RDF_SUFFIXES:
         abort(404)
-    return _graph_response("catalog", "dcat")
+    return _graph_response("catalog")
 
 
 @bp.route("/.well-known/void")
@@ -81,7 +88,7 @@ def void(suffix: str | None = None) -> ResponseReturnValue:
     """The VoID description of the dataset."""
     if suffix is not None and suffix not in RDF_SUFFIXES:
         abort(404)
-    return _graph_response("void", "void")
+    return _graph_response("void")
 
 
 @bp.route("/robots.txt")
@@ -125,13 +132,8 @@ def sitemap() -> Response:
 def catalog_resource(name: str | None = None) -> ResponseReturnValue:
     """A resource the catalogue or VoID mints (a distribution, a linkset, the data service)."""
     svc = service()
-    _release_data()
-    site = request.url_root
-    for key, make in (("catalog", catalog.dcat), ("void", catalog.void)):
-        if f"{key}-{site}" not in svc.cache:
-            svc.cache[f"{key}-{site}"] = make(svc.release.manifest, _release_data(), site=site)  # type: ignore[union-attr]
     path = request.path.lstrip("/")
-    found = _described(path, [svc.cache[f"{key}-{site}"] for key in ("catalog", "void")])
+    found = _described(path, [_site_graph("catalog"), _site_graph("void")])
     if found is None:
         return not_found(svc.settings.base_iri + path)
     iri, stem, suffix, described = found

@@ -68,11 +68,6 @@ def _fetch(
     return answer.body
 
 
-def resource_graph(iri: str) -> Graph:
-    """A resource's data (see ``resource.rq``) as an rdflib graph."""
-    return Graph().parse(data=_fetch(iri, formats.N_TRIPLES.media_type), format="nt")
-
-
 def respond(
     path: str,
     suffix: str | None,
