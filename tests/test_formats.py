@@ -72,3 +72,10 @@ def test_nothing_acceptable_lists_the_offers() -> None:
         "application/sparql-results+json",
         "application/sparql-results+xml",
     ]
+
+
+def test_a_remembered_negotiation_refuses_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(NotAcceptable):
+            formats.negotiate(formats.BOOLEAN, "text/csv")
+    assert formats.negotiate(formats.RESULTS, "text/csv") is formats.CSV

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from psfkg.errors import QueryRejected
-from psfkg.screening import screen
+from psfkg.screening import REMEMBERED_LENGTH, screen
 
 BASE = "http://127.0.0.1:8000/sparql"
 
@@ -79,3 +79,16 @@ def test_from_graphs_are_resolved() -> None:
 
 def test_relative_from_resolves_against_the_endpoint() -> None:
     assert screen("SELECT * FROM <g> {}", base=BASE).from_graphs == ("http://127.0.0.1:8000/g",)
+
+
+@pytest.mark.parametrize("padding", [0, REMEMBERED_LENGTH])
+def test_screening_is_remembered_but_a_refusal_is_never_forgotten(padding: int) -> None:
+    # Short queries are remembered once screened, long ones screened each time: both refuse
+    # a bad query every time it comes.
+    query = "ASK { SERVICE <http://127.0.0.1/> { ?s ?p ?o } }" + " " * padding
+    for _ in range(2):
+        with pytest.raises(QueryRejected, match="SERVICE is not allowed"):
+            screen(query, base=BASE)
+    accepted = "SELECT * FROM <g> { ?s ?p ?o }" + " " * padding
+    assert screen(accepted, base=BASE) == screen(accepted, base=BASE)
+    assert screen(accepted, base="http://e.org/a").from_graphs == ("http://e.org/g",)

@@ -14,6 +14,7 @@ link can name its format.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MIMEAccept
@@ -76,6 +77,11 @@ def by_format_param(offers: tuple[Format, ...], value: str) -> Format | None:
     return None
 
 
+#: Distinct (offers, Accept, format=) choices remembered: clients send a handful of Accept headers.
+NEGOTIATIONS_KEPT = 256
+
+
+@functools.lru_cache(maxsize=NEGOTIATIONS_KEPT)
 def negotiate(
     offers: tuple[Format, ...], accept: str | None, format_param: str | None = None
 ) -> Format:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
 import pickle
 import select
@@ -35,6 +36,9 @@ HEADER = struct.Struct("!Q")
 LONG_AFTER = 1.0
 LONG_NICENESS = 10
 PR_SET_PDEATHSIG = 1
+#: Bytes the reply pipe holds (Linux allows up to 1 MiB unprivileged): most answers then pass in
+#: one write and one read, rather than in 64 KiB turns of the two processes.
+REPLY_PIPE_BYTES = 1 << 20
 
 
 def _send(fd: int, message: object) -> None:
@@ -106,6 +110,9 @@ class Child:
     def __init__(self, evaluate: Evaluate) -> None:
         request_read, request_write = os.pipe()  # parent -> child
         reply_read, reply_write = os.pipe()  # child -> parent
+        if hasattr(fcntl, "F_SETPIPE_SZ"):
+            with contextlib.suppress(OSError):  # a smaller pipe is slower, not wrong
+                fcntl.fcntl(reply_read, fcntl.F_SETPIPE_SZ, REPLY_PIPE_BYTES)
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # in the child: answer until the parent goes, then leave without cleanup

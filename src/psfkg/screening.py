@@ -17,6 +17,7 @@ psfkg.errors.QueryRejected: SERVICE is not allowed on this endpoint (line 1, col
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -59,7 +60,20 @@ def _position(text: str, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
+#: Queries up to this many characters are remembered once screened (the last ``SCREENINGS_KEPT``):
+#: researchers and their tools send the same queries again and again.
+REMEMBERED_LENGTH = 8192
+SCREENINGS_KEPT = 512
+
+
 def screen(query: str, *, base: str | None = None, max_depth: int = 64) -> Screened:
+    """Screen a query (see :func:`_screen`), remembering the answer for short queries."""
+    if len(query) <= REMEMBERED_LENGTH:
+        return _remembered(query, base, max_depth)
+    return _screen(query, base, max_depth)
+
+
+def _screen(query: str, base: str | None, max_depth: int) -> Screened:
     """Screen a query.
 
     :param query: the query text.
@@ -135,6 +149,9 @@ def screen(query: str, *, base: str | None = None, max_depth: int = 64) -> Scree
         elif form is None and upper in UPDATES:
             raise QueryRejected("this endpoint is read-only: SPARQL Update is not allowed", 403)
     return Screened(form or "SELECT", tuple(froms), tuple(named), deepest)
+
+
+_remembered = functools.lru_cache(maxsize=SCREENINGS_KEPT)(_screen)
 
 
 def where_group(query: str) -> int:

@@ -110,16 +110,21 @@ def internal_error(error: Exception) -> Response:
 @bp.after_app_request
 def common_headers(response: Response) -> Response:
     """CORS for every origin (no credentials), and caching tied to the release's ETag."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    headers, failed = response.headers, response.status_code >= 400
+    headers["Access-Control-Allow-Origin"] = "*"
+    headers["Access-Control-Expose-Headers"] = EXPOSED
     if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
-        response.headers["Access-Control-Max-Age"] = "86400"
-    if response.status_code >= 400:
-        response.headers["Cache-Control"] = "no-store"
-    else:
-        response.headers.setdefault("Cache-Control", "public, max-age=300, must-revalidate")
-    if response.mimetype != "text/plain" or response.status_code < 400:
-        response.vary.add("Accept")
+        headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
+        headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+        headers["Access-Control-Max-Age"] = "86400"
+    if failed:
+        headers["Cache-Control"] = "no-store"
+    elif "Cache-Control" not in headers:
+        headers["Cache-Control"] = "public, max-age=300, must-revalidate"
+    if not failed or response.mimetype != "text/plain":
+        vary = headers.get("Vary")
+        if not vary:
+            headers["Vary"] = "Accept"
+        elif "accept" not in (v.strip().lower() for v in vary.split(",")):
+            headers["Vary"] = f"{vary}, Accept"
     return response

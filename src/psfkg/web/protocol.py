@@ -7,10 +7,12 @@ the endpoint is read-only. Unknown parameters are ignored.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import Request
 from werkzeug.http import parse_options_header
+from werkzeug.sansio.utils import get_current_url
 
 from ..errors import QueryRejected
 
@@ -28,6 +30,17 @@ class Operation:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     format: str | None = None
+
+
+def base_url(request: Request) -> str:
+    """The request's URL without its query (``request.base_url``), remembered: werkzeug builds
+    it again on every access."""
+    return _url(request.scheme, request.host, request.root_path, request.path)
+
+
+@functools.lru_cache(maxsize=256)
+def _url(scheme: str, host: str, root_path: str, path: str) -> str:
+    return get_current_url(scheme, host, root_path, path)
 
 
 def _one(values: list[str], name: str) -> str | None:

@@ -40,7 +40,7 @@ def endpoint() -> ResponseReturnValue:
         if request.method == "POST":
             raise QueryRejected("no query: send query= or a body of type application/sparql-query")
         return service_description()
-    base = request.base_url  # computed once: werkzeug rebuilds it on every access
+    base = protocol.base_url(request)
     screened = check(operation.query, base)
     chosen = formats.negotiate(
         OFFERS[screened.form], request.headers.get("Accept"), operation.format
@@ -110,7 +110,9 @@ def service_description() -> ResponseReturnValue:
     counts: dict[str, int | None] = {g: None for g in svc.store.named_graphs()}
     if svc.release is not None:
         counts.update({g: n for g, n in svc.release.manifest["triples"].items() if g in counts})
-    graph = describe(request.base_url, counts, svc.triples, owl_rl=svc.release is not None)
+    graph = describe(
+        protocol.base_url(request), counts, svc.triples, owl_rl=svc.release is not None
+    )
     rdflib_format = {
         "text/turtle": "turtle",
         "application/ld+json": "json-ld",

@@ -9,6 +9,7 @@ requests a minute gets 429 with ``Retry-After``; loopback clients are exempt unl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
@@ -22,8 +23,10 @@ from .service import service
 
 bp = Blueprint("traffic", __name__)
 access = logging.getLogger("psfkg.access")
+FORM = "application/x-www-form-urlencoded"
 
 
+@functools.lru_cache(maxsize=4096)
 def _loopback(address: str) -> bool:
     try:
         return ipaddress.ip_address(address).is_loopback
@@ -35,10 +38,11 @@ def _loopback(address: str) -> bool:
 def limit_and_time() -> Response | None:
     """Start the clock; refuse a client over its rate."""
     g.started = time.perf_counter()
-    settings = service().settings
+    svc = service()
+    settings = svc.settings
     client = request.remote_addr or "?"
     if settings.rate_limit and (settings.rate_limit_loopback or not _loopback(client)):
-        wait = service().stats.allow(client, settings.rate_limit)
+        wait = svc.stats.allow(client, settings.rate_limit)
         if wait:
             response = Response(
                 f"Error 429: more than {settings.rate_limit} requests a minute; please slow down\n",
@@ -53,23 +57,23 @@ def limit_and_time() -> Response | None:
 @bp.after_app_request
 def log_and_count(response: Response) -> Response:
     """One JSON log line per request, and the counters."""
-    stats = service().stats
-    query = request.args.get("query") or (
-        request.form.get("query")
-        if request.mimetype == "application/x-www-form-urlencoded"
-        else None
-    )
+    stats, status = service().stats, response.status_code
+    method, path = request.method, request.path
+    query = request.args.get("query")
+    if query is None and method == "POST" and request.mimetype == FORM:
+        query = request.form.get("query")
     with stats.lock:
-        stats.statuses[response.status_code] += 1
-        if request.path == "/sparql" and query is not None:
+        stats.statuses[status] += 1
+        if path == "/sparql" and query is not None:
             stats.queries += 1
+    now = time.perf_counter()
     record = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "client": request.remote_addr,
-        "method": request.method,
-        "path": request.path,
-        "status": response.status_code,
-        "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+        "method": method,
+        "path": path,
+        "status": status,
+        "ms": round((now - g.get("started", now)) * 1000, 2),
         "query": hashlib.sha256(query.encode()).hexdigest()[:16] if query else None,
         "pid": os.getpid(),
     }
