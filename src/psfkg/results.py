@@ -2,8 +2,9 @@ r"""SPARQL 1.1 Query Results: JSON, XML, CSV and TSV, written from pyoxigraph te
 
 psfkg writes them itself (rather than with pyoxigraph's writers) so that it can stop at the
 result-row cap and still write a complete, valid document. A row is a tuple of terms in the order
-of the variables (None where unbound). Each distinct term is written once per answer: IRIs repeat
-from row to row, and the memo keeps the writers near the speed of pyoxigraph's own.
+of the variables (None where unbound). Each distinct term is written once per column and answer
+(:func:`_cells`): IRIs repeat from row to row, and the memo keeps the writers near the speed of
+pyoxigraph's own.
 
 >>> from pyoxigraph import Literal, NamedNode
 >>> rows = [(NamedNode("http://e.org/a"), Literal("x, y", language="en"))]
@@ -15,9 +16,10 @@ b'?s\t?n\n<http://e.org/a>\t"x, y"@en\n'
 
 from __future__ import annotations
 
+import functools
 import json as _json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring as _quote
 from xml.sax.saxutils import escape, quoteattr
 
@@ -34,17 +36,29 @@ TURTLE_NUMBER = {
 }
 
 
-def _memo(write: Callable[[object], str]) -> Callable[[object], str]:
-    """``write`` with each distinct term written once (for one answer)."""
-    seen: dict[object, str] = {}
+def _cells(
+    rows: Sequence[Row], writers: Sequence[Callable[[object], str]], unbound: str | None
+) -> Iterator[list[str]]:
+    """Each row's cells as text: column ``i`` written by ``writers[i]``, each distinct term once;
+    an unbound cell is ``unbound``, or left out when that is None."""
+    columns: list[tuple[Callable[[object], str], dict[object, str]]] = [(w, {}) for w in writers]
+    for row in rows:
+        cells: list[str] = []
+        append = cells.append
+        for term, (write, seen) in zip(row, columns):  # noqa: B905 (rows are as wide as the head)
+            if term is None:
+                if unbound is not None:
+                    append(unbound)
+            else:
+                try:
+                    append(seen[term])
+                except KeyError:
+                    append(seen.setdefault(term, write(term)))
+        yield cells
 
-    def memoised(term: object) -> str:
-        text = seen.get(term)
-        if text is None:
-            text = seen[term] = write(term)
-        return text
 
-    return memoised
+def _keyed(key: str, write: Callable[[object], str], term: object) -> str:
+    return key + write(term)
 
 
 def _json_term(term: object) -> str:
@@ -64,12 +78,8 @@ def _json_term(term: object) -> str:
 
 def json(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
     """``application/sparql-results+json`` for a SELECT result."""
-    term = _memo(_json_term)
-    keys = [_json.dumps(v) + ":" for v in variables]
-    bindings = ",".join(
-        "{" + ",".join(k + term(t) for k, t in zip(keys, row, strict=True) if t is not None) + "}"
-        for row in rows
-    )
+    writers = [functools.partial(_keyed, _json.dumps(v) + ":", _json_term) for v in variables]
+    bindings = ",".join("{" + ",".join(cells) + "}" for cells in _cells(rows, writers, None))
     head = _json.dumps({"vars": list(variables)})
     return f'{{"head": {head}, "results": {{"bindings": [{bindings}]}}}}'.encode()
 
@@ -94,21 +104,21 @@ def _xml_term(term: object) -> str:
     return f"<literal>{escape(str(term))}</literal>"
 
 
+def _xml_binding(term: object) -> str:
+    return _xml_term(term) + "</binding>"
+
+
 XML_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
 
 
 def xml(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
     """``application/sparql-results+xml`` for a SELECT result."""
-    term = _memo(_xml_term)
-    opens = [f"<binding name={quoteattr(v)}>" for v in variables]
+    writers = [
+        functools.partial(_keyed, f"<binding name={quoteattr(v)}>", _xml_binding) for v in variables
+    ]
     head = "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
     results = "".join(
-        "<result>"
-        + "".join(
-            o + term(t) + "</binding>" for o, t in zip(opens, row, strict=True) if t is not None
-        )
-        + "</result>"
-        for row in rows
+        "<result>" + "".join(cells) + "</result>" for cells in _cells(rows, writers, None)
     )
     return f"{XML_HEAD}<head>{head}</head><results>{results}</results></sparql>\n".encode()
 
@@ -133,9 +143,8 @@ def _csv_field(term: object) -> str:
 
 def csv(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
     """``text/csv`` (SPARQL 1.1 CSV): lexical forms only, CRLF line ends."""
-    field = _memo(_csv_field)
     lines = [",".join(_csv_field(v) for v in variables)]
-    lines += [",".join("" if t is None else field(t) for t in row) for row in rows]
+    lines += [",".join(cells) for cells in _cells(rows, [_csv_field] * len(variables), "")]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
@@ -161,7 +170,6 @@ def _tsv_term(term: object) -> str:
 
 def tsv(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
     """``text/tab-separated-values`` (SPARQL 1.1 TSV): terms in Turtle syntax."""
-    term = _memo(_tsv_term)
     lines = ["\t".join(f"?{v}" for v in variables)]
-    lines += ["\t".join("" if t is None else term(t) for t in row) for row in rows]
+    lines += ["\t".join(cells) for cells in _cells(rows, [_tsv_term] * len(variables), "")]
     return ("\n".join(lines) + "\n").encode("utf-8")

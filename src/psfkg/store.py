@@ -7,6 +7,7 @@ lists its named graphs. Any store that does this (a remote triple store, say) ca
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -228,13 +229,8 @@ def _solutions(solutions: ox.QuerySolutions, request: QueryRequest) -> Answer:
     if writer is None:
         raise QueryRejected(f"a SELECT result cannot be written as {request.media_type}", 406)
     variables = [v.value for v in solutions.variables]
-    rows: list[tuple[object, ...]] = []
-    truncated = False
-    for solution in solutions:
-        if len(rows) == request.row_cap:
-            truncated = True
-            break
-        rows.append(tuple(solution))
+    rows = [tuple(solution) for solution in itertools.islice(solutions, request.row_cap)]
+    truncated = next(solutions, None) is not None
     return Answer(writer(variables, rows), request.media_type, len(rows), truncated)
 
 
@@ -242,13 +238,9 @@ def _triples(triples: Iterable[ox.Triple], request: QueryRequest) -> Answer:
     fmt = GRAPH_FORMATS.get(request.media_type)
     if fmt is None:
         raise QueryRejected(f"a graph result cannot be written as {request.media_type}", 406)
-    kept: list[ox.Triple] = []
-    truncated = False
-    for triple in triples:
-        if len(kept) == request.row_cap:
-            truncated = True
-            break
-        kept.append(triple)
+    remaining = iter(triples)
+    kept = list(itertools.islice(remaining, request.row_cap))
+    truncated = next(remaining, None) is not None
     body = ox.serialize(_as_quads(kept) if fmt.supports_datasets else kept, format=fmt)
     return Answer(body or b"", request.media_type, len(kept), truncated)
 
