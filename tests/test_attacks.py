@@ -219,3 +219,28 @@ def test_slow_clients_cannot_hold_the_workers(releases: Path) -> None:
         finally:
             for sock in slow:
                 sock.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Flat, under the size cap and the nesting cap, yet each overflows pyoxigraph's stack:
+        "SELECT * { ?s ?p ?o " + "MINUS { ?s ?p ?o } " * 3100 + "}",
+        "SELECT (" + "+".join(["1"] * 30_000) + " AS ?x) {}",
+    ],
+    ids=["3100 MINUS", "30000 additions"],
+)
+def test_a_query_that_crashes_the_evaluator_is_a_400_and_the_server_goes_on(
+    psf_server: str, query: str
+) -> None:
+    host, port = urllib.parse.urlsplit(psf_server).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    connection.request(
+        "POST", "/sparql", query.encode(), {"Content-Type": "application/sparql-query"}
+    )
+    response = connection.getresponse()
+    assert (response.status, b"too complex" in response.read()) == (400, True)
+    connection.request("GET", "/sparql?query=ASK%7B%7D", headers={"Accept": "application/json"})
+    response = connection.getresponse()
+    assert (response.status, json.loads(response.read())["boolean"]) == (200, True)
+    connection.close()
