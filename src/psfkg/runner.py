@@ -32,6 +32,8 @@ Evaluate = Callable[[QueryRequest], Answer]
 #: Signals a child dies of when the parser or evaluator runs out of stack.
 CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS}
 HEADER = struct.Struct("!Q")
+#: Bytes of a message read at once: its header and, mostly, all of it.
+FIRST_READ = 1 << 16
 #: A query still running after this many seconds is long: its process yields the CPU to short ones.
 LONG_AFTER = 1.0
 LONG_NICENESS = 10
@@ -60,8 +62,17 @@ def _read_exactly(fd: int, size: int) -> bytes:
 
 
 def _receive(fd: int) -> object:
-    (size,) = HEADER.unpack(_read_exactly(fd, HEADER.size))
-    return pickle.loads(_read_exactly(fd, size))
+    # One message is in flight at a time, so a first large read never takes the next one's bytes.
+    data = os.read(fd, FIRST_READ)
+    if not data:
+        raise EOFError
+    if len(data) < HEADER.size:
+        data += _read_exactly(fd, HEADER.size - len(data))
+    (size,) = HEADER.unpack_from(data)
+    body = data[HEADER.size :]
+    if len(body) < size:
+        body += _read_exactly(fd, size - len(body))
+    return pickle.loads(body)
 
 
 def _die_with_parent(parent: int) -> None:
