@@ -66,14 +66,14 @@ def parse(request: Request, *, max_query_bytes: int) -> Operation:
     :raises QueryRejected: 400 for malformed requests, 403 for updates, 405 for other methods,
         413 for a query over ``max_query_bytes``, 415 for an unsupported body type.
     """
-    if request.method not in ("GET", "POST", "HEAD"):
-        raise QueryRejected(f"{request.method} is not allowed: use GET or POST", 405)
-    args = request.args
+    method, args = request.method, request.args
+    if method not in ("GET", "POST", "HEAD"):
+        raise QueryRejected(f"{method} is not allowed: use GET or POST", 405)
     if "update" in args or "using-graph-uri" in args or "using-named-graph-uri" in args:
         raise QueryRejected(READ_ONLY, 403)
     default_graphs = args.getlist("default-graph-uri")
     named_graphs = args.getlist("named-graph-uri")
-    if request.method in ("GET", "HEAD"):
+    if method in ("GET", "HEAD"):
         query = _one(args.getlist("query"), "query")
     else:
         media_type, options = parse_options_header(request.headers.get("Content-Type", ""))

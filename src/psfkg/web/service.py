@@ -169,9 +169,9 @@ class Releases:
 
 def service() -> Service:
     """The service of the current request: taken once, then the same for the whole request."""
-    if "psfkg_service" not in g:
-        g.psfkg_service = releases().get()
-    found: Service = g.psfkg_service
+    found: Service | None = g.get("psfkg_service")
+    if found is None:
+        found = g.psfkg_service = releases().get()
     return found
 
 

@@ -32,19 +32,17 @@ OFFERS = {
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def endpoint() -> ResponseReturnValue:
     """Answer a query, or describe the service when there is none."""
-    svc = service()
-    if request.method == "OPTIONS":
+    svc, method, headers = service(), request.method, request.headers
+    if method == "OPTIONS":
         return Response(status=204, headers={"Allow": "GET, POST, HEAD, OPTIONS"})
     operation = protocol.parse(request, max_query_bytes=svc.settings.max_query_bytes)
     if operation.query is None:
-        if request.method == "POST":
+        if method == "POST":
             raise QueryRejected("no query: send query= or a body of type application/sparql-query")
         return service_description()
     base = protocol.base_url(request)
     screened = check(operation.query, base)
-    chosen = formats.negotiate(
-        OFFERS[screened.form], request.headers.get("Accept"), operation.format
-    )
+    chosen = formats.negotiate(OFFERS[screened.form], headers.get("Accept"), operation.format)
     query = QueryRequest(
         operation.query,
         chosen.media_type,
@@ -57,10 +55,10 @@ def endpoint() -> ResponseReturnValue:
     etag = _etag(svc.etag, query)
     response = Response(content_type=chosen.content_type)
     response.set_etag(etag)
-    if request.method == "HEAD" or etag in request.if_none_match:
+    if method == "HEAD" or ("If-None-Match" in headers and etag in request.if_none_match):
         return response.make_conditional(request)
     fresh = {"no-cache", "no-store"} & {
-        d.strip().lower() for d in request.headers.get("Cache-Control", "").split(",")
+        d.strip().lower() for d in headers.get("Cache-Control", "").split(",")
     }
     # Kept answers also depend on the base that relative IRIs resolve against.
     kept = f"{etag}\x00{query.base_iri}"
