@@ -671,6 +671,45 @@ def latency_tables(report: dict[str, Any], cap: float) -> list[str]:
     return out
 
 
+def latency_verdict(report: dict[str, Any]) -> list[str]:
+    """How many queries meet the latency target at each size, and how many could.
+
+    A query's time over HTTP is at least its in-process time plus a fixed cost, so it can be
+    within ``LATENCY_TARGET`` of its in-process time only when that time is at least
+    cost / (target - 1). Two fixed costs, both measured in the throughput section (one client,
+    p50): Flask's hello world served the same way (what any Flask endpoint pays), and psfkg
+    answering ``ASK {}`` evaluated each time (what a query costs psfkg besides its evaluation).
+    """
+    t = report["throughput"]
+    floors = {
+        "HTTP": t["flask_hello_world"]["one_client"]["p50_ms"],
+        "psfkg": t["psfkg"]["one_client"]["p50_ms"],
+    }
+    reach = {name: cost / (LATENCY_TARGET - 1) for name, cost in floors.items()}
+    out = [
+        "",
+        f"Latency target (HTTP ≤ {LATENCY_TARGET}x in-process, p50). A request costs at least "
+        f"{ms(floors['HTTP'])} ms over HTTP (Flask hello world, one client), and psfkg answers "
+        f"`{t['query']}` in {ms(floors['psfkg'])} ms (evaluated in a query process); so the target "
+        f"is within reach only for queries of {ms(reach['HTTP'])} ms or more in-process for any "
+        f"Flask endpoint, and of {ms(reach['psfkg'])} ms or more for psfkg.",
+        "",
+    ]
+    for d in queried(report):
+        rows = [r for r in report["latency"] if r["dataset"] == d]
+        counts = []
+        for name in floors:
+            within = [r for r in rows if r["in_process"]["p50_ms"] >= reach[name]]
+            met = sum(r["meets_target"] for r in within)
+            counts.append(f"{met} of the {len(within)} within reach of {name}")
+        out.append(
+            f"- {d}: met for {sum(r['meets_target'] for r in rows)} of {len(rows)} queries; "
+            + "; ".join(counts)
+            + "."
+        )
+    return out
+
+
 def virtuoso_tables(report: dict[str, Any]) -> list[str]:
     """Per dataset: psfkg on its store, psfkg on Virtuoso, and Virtuoso's own endpoint."""
     rows = report["virtuoso"]
@@ -754,6 +793,7 @@ def tables(report: dict[str, Any], cap: float) -> str:
         [
             *build_table(report),
             *latency_tables(report, cap),
+            *latency_verdict(report),
             *virtuoso_tables(report),
             *throughput_table(report["throughput"]),
         ]
