@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
+
+from psfkg.web import portal
+from psfkg.web.service import service
 
 
 def test_landing_page(client: FlaskClient) -> None:
@@ -88,3 +92,16 @@ def test_catalog_void_sitemap_robots(client: FlaskClient) -> None:
     )
     robots = client.get("/robots.txt").data.decode()
     assert "Sitemap: http://localhost/sitemap.xml" in robots and "Disallow: /sparql" in robots
+
+
+def test_catalogues_are_kept_for_a_few_sites_only(app: Flask) -> None:
+    # Each Host gets a catalogue naming its own URLs; a client sending many Hosts cannot make a
+    # worker keep a catalogue for each.
+    client = app.test_client()
+    for n in range(portal.SITES_KEPT + 5):
+        host = f"mirror{n}.example"
+        body = client.get("/catalog", headers={"Host": host, "Accept": "text/turtle"}).data
+        assert f"http://{host}/sparql".encode() in body
+    with app.app_context():
+        kept = service().cache["catalog"]
+    assert list(kept) == [f"http://mirror{n}.example/" for n in range(5, portal.SITES_KEPT + 5)]

@@ -1,10 +1,13 @@
 """For portals and crawlers: the DCAT-AP 3 catalogue, VoID, ``sitemap.xml`` and ``robots.txt``.
 
 The catalogue and VoID are built from the release being served (see :mod:`psfkg.catalog`), with
-download and endpoint URLs under the URL the site is reached at, once per worker and site.
+download and endpoint URLs under the URL the site is reached at, once per worker for each of the
+last few sites (URL roots) it was reached at.
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
@@ -28,6 +31,8 @@ RDFLIB = {
     formats.JSON_LD: "json-ld",
     formats.N_TRIPLES: "nt",
 }
+#: Sites (URL roots the site is reached at) whose catalogue and VoID graphs are kept per worker.
+SITES_KEPT = 8
 RECORDS = """SELECT DISTINCT ?s ?prefix
 WHERE { ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), ?prefix)) } ORDER BY ?s"""
 
@@ -45,16 +50,21 @@ def _release_data() -> Dataset:
 
 
 def _site_graph(key: str) -> Graph:
-    """The catalogue (``catalog``) or VoID (``void``) graph as this site names it, built once."""
+    """The catalogue (``catalog``) or VoID (``void``) graph as this site names it, built once for
+    each of the last ``SITES_KEPT`` sites (the Host header is the client's to choose)."""
     svc = service()
     data = _release_data()
     assert svc.release is not None
     site = request.url_root
-    cache_key = f"{key}-{site}"
-    if cache_key not in svc.cache:
+    graphs: OrderedDict[str, Graph] = svc.cache.setdefault(key, OrderedDict())
+    graph = graphs.get(site)
+    if graph is None:
         make = catalog.dcat if key == "catalog" else catalog.void
-        svc.cache[cache_key] = make(svc.release.manifest, data, site=site)
-    graph: Graph = svc.cache[cache_key]
+        graph = graphs[site] = make(svc.release.manifest, data, site=site)
+        while len(graphs) > SITES_KEPT:
+            graphs.popitem(last=False)
+    else:
+        graphs.move_to_end(site)
     return graph
 
 
