@@ -66,6 +66,8 @@ BOOLEAN = (JSON_RESULTS, XML_RESULTS)
 GRAPH = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML, N_QUADS, TRIG)
 #: The service description.
 DESCRIBE_OFFERS = (TURTLE, JSON_LD, RDF_XML)
+#: rdflib's names of the graph formats it writes for psfkg (service description, catalogue, VoID).
+RDFLIB = {TURTLE: "turtle", RDF_XML: "xml", JSON_LD: "json-ld", N_TRIPLES: "nt"}
 
 
 def by_format_param(offers: tuple[Format, ...], value: str) -> Format | None:

@@ -51,7 +51,6 @@ class Screened:
     form: str
     from_graphs: tuple[str, ...] = ()
     from_named_graphs: tuple[str, ...] = ()
-    depth: int = 0
 
 
 def _position(text: str, offset: int) -> str:
@@ -148,7 +147,7 @@ def _screen(query: str, base: str | None, max_depth: int) -> Screened:
             form = upper
         elif form is None and upper in UPDATES:
             raise QueryRejected("this endpoint is read-only: SPARQL Update is not allowed", 403)
-    return Screened(form or "SELECT", tuple(froms), tuple(named), deepest)
+    return Screened(form or "SELECT", tuple(froms), tuple(named))
 
 
 _remembered = functools.lru_cache(maxsize=SCREENINGS_KEPT)(_screen)

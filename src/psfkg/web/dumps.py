@@ -22,7 +22,7 @@ from flask import (
 )
 
 from .. import release as rel
-from .service import service
+from .service import served_release
 
 bp = Blueprint("dumps", __name__)
 MEDIA_TYPES = {
@@ -47,18 +47,11 @@ As JSON: <a href="{{ json_url }}">{{ json_url }}</a></p>
 """
 
 
-def _release() -> rel.Published:
-    published = service().release
-    if published is None:
-        abort(404, "this server serves files given on the command line; it has no release dumps")
-    return published
-
-
 @bp.route("/dumps")
 @bp.route("/dumps.json")
 def listing() -> Response:
     """The release's files with sizes and checksums, as HTML or JSON."""
-    published = _release()
+    published = served_release()
     files = [
         {"name": name, "url": url_for("dumps.dump", name=name, _external=True), **info}
         for name, info in published.manifest["files"].items()
@@ -92,7 +85,7 @@ def listing() -> Response:
 @bp.route("/dumps/<name>")
 def dump(name: str) -> Response:
     """One file of the release."""
-    published = _release()
+    published = served_release()
     files = published.manifest["files"]
     if name not in files and name not in (rel.MANIFEST, rel.CHECKSUMS):
         abort(404, f"no file {name!r} in release {published.name}")

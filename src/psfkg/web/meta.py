@@ -54,7 +54,8 @@ def _versions() -> dict[str, str]:
     return {"psfkg": __version__, **{name: version(name) for name in libraries}}
 
 
-def _text(status: int, message: str) -> Response:
+def error_text(status: int, message: str) -> Response:
+    """An error answer: ``Error <status>: <message>`` as plain text."""
     return Response(
         f"Error {status}: {message}\n", status=status, content_type="text/plain; charset=utf-8"
     )
@@ -63,7 +64,7 @@ def _text(status: int, message: str) -> Response:
 @bp.app_errorhandler(QueryRejected)
 def rejected(error: QueryRejected) -> Response:
     """A 4xx the endpoint chose, with its reason."""
-    response = _text(error.status, str(error))
+    response = error_text(error.status, str(error))
     if isinstance(error, NotAcceptable):
         response.headers["Vary"] = "Accept"
     if error.status == 405:
@@ -77,7 +78,7 @@ def timed_out(error: QueryTimeout) -> Response:
     stats = service().stats
     with stats.lock:
         stats.timeouts += 1
-    response = _text(503, str(error))
+    response = error_text(503, str(error))
     response.headers["Retry-After"] = "10"
     return response
 
@@ -86,7 +87,7 @@ def timed_out(error: QueryTimeout) -> Response:
 def unavailable(error: StoreUnavailable) -> Response:
     """503: the store could not answer; it is coming back."""
     log.warning("store unavailable: %s", error)
-    response = _text(503, "the store could not answer this time; please retry")
+    response = error_text(503, "the store could not answer this time; please retry")
     response.headers["Retry-After"] = "1"
     return response
 
@@ -94,7 +95,7 @@ def unavailable(error: StoreUnavailable) -> Response:
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     """Werkzeug's errors (404, 405, 413...) as short plain text."""
-    response = _text(error.code or 500, error.description or error.name)
+    response = error_text(error.code or 500, error.description or error.name)
     if error.code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
     return response
@@ -104,7 +105,7 @@ def http_error(error: HTTPException) -> Response:
 def internal_error(error: Exception) -> Response:
     """Anything else: logged in full, answered with no detail."""
     log.exception("internal error")
-    return _text(500, "internal error")
+    return error_text(500, "internal error")
 
 
 @bp.after_app_request

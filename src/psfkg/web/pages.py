@@ -20,7 +20,7 @@ from rdflib.term import Node
 from .. import charts
 from .data import Row, select
 from .queries import named_queries
-from .service import service
+from .service import served_release, service
 from .site import page, wants
 
 bp = Blueprint("pages", __name__)
@@ -137,12 +137,10 @@ def facet_links(kind: str, everything: list[Item], filters: dict[str, str]) -> l
 @bp.route("/")
 def landing() -> ResponseReturnValue:
     """What the dataset is, its counts, licence and sources, the release, and where to go next."""
-    svc = service()
-    if svc.release is None:
-        abort(404, "this server serves files given on the command line: see /sparql")
+    svc, published = service(), served_release()
     _, rows = select(COUNTS, cache="counts")
     counts = {slug(r["class"].text.replace("#", "/")): int(r["n"].text) for r in rows}
-    manifest = svc.release.manifest
+    manifest = published.manifest
     base = svc.settings.base_iri
     json_ld = {
         "@context": "https://schema.org",
@@ -174,7 +172,7 @@ def landing() -> ResponseReturnValue:
         title="CBSS PSF knowledge graph",
         counts=counts,
         manifest=manifest,
-        release=svc.release.name,
+        release=published.name,
         triples=svc.triples,
         queries=queries.values(),
         json_ld=json_ld,
@@ -192,7 +190,8 @@ DUMP_TYPES = {
 @bp.route("/browse/<kind>")
 def browse(kind: str) -> ResponseReturnValue:
     """Projects or organisations, filtered by facets."""
-    if kind not in FACETS or service().release is None:
+    served_release()
+    if kind not in FACETS:
         abort(
             404, f"nothing to browse called {kind!r}: try /browse/projects or /browse/organisations"
         )
@@ -258,10 +257,8 @@ def _read_report(report: Path) -> tuple[list[dict[str, str]], bool]:
 @bp.route("/validation.ttl")
 def validation() -> ResponseReturnValue:
     """The SHACL validation report of the current release, as a page or as RDF."""
-    svc = service()
-    if svc.release is None:
-        abort(404, "no release: no validation report")
-    report = svc.release.path / "validation.ttl"
+    svc, published = service(), served_release()
+    report = published.path / "validation.ttl"
     if request.path.endswith(".ttl") or wants(["text/html", "text/turtle"]) == "text/turtle":
         return Response(report.read_bytes(), content_type="text/turtle; charset=utf-8")
     if "validation" not in svc.cache:
@@ -272,7 +269,7 @@ def validation() -> ResponseReturnValue:
         title="Validation report",
         results=results,
         conforms=conforms,
-        release=svc.release.name,
+        release=published.name,
         alternates=[("/validation.ttl", "text/turtle", "Turtle")],
     )
 

@@ -20,17 +20,11 @@ from .data import select
 from .pages import FACETS
 from .queries import named_queries
 from .resources import _choose, _split, not_found
-from .service import service
+from .service import served_release, service
 from .site import HTML, RDF_SUFFIXES, link_header
 
 bp = Blueprint("portal", __name__)
 OFFERS = (formats.TURTLE, formats.RDF_XML, formats.JSON_LD, formats.N_TRIPLES)
-RDFLIB = {
-    formats.TURTLE: "turtle",
-    formats.RDF_XML: "xml",
-    formats.JSON_LD: "json-ld",
-    formats.N_TRIPLES: "nt",
-}
 #: Sites (URL roots the site is reached at) whose catalogue and VoID graphs are kept per worker.
 SITES_KEPT = 8
 RECORDS = """SELECT DISTINCT ?s ?prefix
@@ -38,12 +32,10 @@ WHERE { ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), ?prefix)) } ORDER BY ?s
 
 
 def _release_data() -> Dataset:
-    svc = service()
-    if svc.release is None:
-        abort(404, "this server serves files given on the command line: it has no catalogue")
+    svc, published = service(), served_release()
     if "dataset" not in svc.cache:
         data = Dataset()
-        data.parse(svc.release.dataset_file, format="nquads")
+        data.parse(published.dataset_file, format="nquads")
         svc.cache["dataset"] = data
     found: Dataset = svc.cache["dataset"]
     return found
@@ -52,15 +44,14 @@ def _release_data() -> Dataset:
 def _site_graph(key: str) -> Graph:
     """The catalogue (``catalog``) or VoID (``void``) graph as this site names it, built once for
     each of the last ``SITES_KEPT`` sites (the Host header is the client's to choose)."""
-    svc = service()
+    svc, published = service(), served_release()
     data = _release_data()
-    assert svc.release is not None
     site = request.url_root
     graphs: OrderedDict[str, Graph] = svc.cache.setdefault(key, OrderedDict())
     graph = graphs.get(site)
     if graph is None:
         make = catalog.dcat if key == "catalog" else catalog.void
-        graph = graphs[site] = make(svc.release.manifest, data, site=site)
+        graph = graphs[site] = make(published.manifest, data, site=site)
         while len(graphs) > SITES_KEPT:
             graphs.popitem(last=False)
     else:
@@ -77,7 +68,9 @@ def _graph_response(key: str) -> ResponseReturnValue:
         chosen = formats.negotiate(
             OFFERS, request.headers.get("Accept"), request.args.get("format")
         )
-    response = Response(graph.serialize(format=RDFLIB[chosen]), content_type=chosen.content_type)
+    response = Response(
+        graph.serialize(format=formats.RDFLIB[chosen]), content_type=chosen.content_type
+    )
     response.vary.add("Accept")
     response.set_etag(f"{svc.etag}-{key}-{chosen.suffix}")
     return response.make_conditional(request)
@@ -119,8 +112,7 @@ def robots() -> Response:
 def sitemap() -> Response:
     """Every page of the site: the landing and browse pages, queries, and every record."""
     svc = service()
-    if svc.release is None:
-        abort(404)
+    served_release()
     root = request.url_root.rstrip("/")
     paths = ["/", "/def", "/dataset", "/validation", "/queries", "/dumps", "/id/priority-areas"]
     paths += [f"/browse/{kind}" for kind in FACETS]
@@ -152,7 +144,9 @@ def catalog_resource(name: str | None = None) -> ResponseReturnValue:
         response = views.resource(iri, described)
     else:
         fmt = next(f for f in OFFERS if f.media_type == media_type)
-        response = Response(described.serialize(format=RDFLIB[fmt]), content_type=fmt.content_type)
+        response = Response(
+            described.serialize(format=formats.RDFLIB[fmt]), content_type=fmt.content_type
+        )
     response.headers["Link"] = link_header("/" + stem, canonical=str(iri))
     response.vary.add("Accept")
     return response

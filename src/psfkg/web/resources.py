@@ -20,7 +20,7 @@ from .. import formats
 from ..namespaces import ONTOLOGY_VERSION_IRI
 from ..store import Binding, QueryRequest
 from . import views
-from .service import service
+from .service import served_release, service
 from .site import HTML, RDF_SUFFIXES, link_header, page, wants
 
 bp = Blueprint("resources", __name__)
@@ -116,8 +116,7 @@ def not_found(iri: str) -> Response:
 @bp.before_request
 def _require_release() -> None:
     """Every route here serves the PSF graph; a files-only server has none."""
-    if service().release is None:
-        abort(404, "this server serves files given on the command line, not the PSF graph")
+    served_release()
 
 
 @bp.route("/id/<path:path>")

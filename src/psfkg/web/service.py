@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, g
+from flask import abort, current_app, g
 
 from ..config import Settings
 from ..errors import ReleaseError
@@ -47,12 +47,12 @@ class Service:
     #: Changes whenever the served data changes; part of every ETag.
     etag: str
     triples: int
+    #: Answers kept for repeated queries (new with each release).
+    answers: Answers
     #: Things derived from the (immutable) served data, computed once per worker.
     cache: dict[str, Any] = field(default_factory=dict)
     #: This worker's counters and rate-limit windows (carried over a switch of release).
     stats: Stats = field(default_factory=Stats)
-    #: Answers kept for repeated queries (new with each release).
-    answers: Answers = field(default_factory=lambda: Answers(0))
 
     @classmethod
     def from_files(cls, settings: Settings, files: Sequence[Path]) -> Service:
@@ -90,13 +90,7 @@ class Service:
     ) -> Service:
         runner = QueryRunner(store.answer, timeout=settings.query_timeout)
         return cls(
-            settings,
-            store,
-            runner,
-            release,
-            etag,
-            len(store),
-            answers=Answers(settings.answer_cache_bytes),
+            settings, store, runner, release, etag, len(store), Answers(settings.answer_cache_bytes)
         )
 
 
@@ -173,6 +167,18 @@ def service() -> Service:
     if found is None:
         found = g.psfkg_service = releases().get()
     return found
+
+
+def served_release() -> Published:
+    """The PSF release of the current request; 404 when the server serves files given on the
+    command line, which have no release (no landing page, catalogue, dumps or records)."""
+    published = service().release
+    if published is None:
+        abort(
+            404,
+            "this server serves files given on the command line, not a PSF release: see /sparql",
+        )
+    return published
 
 
 def releases() -> Releases:

@@ -60,12 +60,10 @@ def endpoint() -> ResponseReturnValue:
     fresh = {"no-cache", "no-store"} & {
         d.strip().lower() for d in headers.get("Cache-Control", "").split(",")
     }
-    # Kept answers also depend on the base that relative IRIs resolve against.
-    kept = f"{etag}\x00{query.base_iri}"
-    answer = None if fresh else svc.answers.get(kept)
+    answer = None if fresh else svc.answers.get(etag)
     if answer is None:
         answer = svc.runner.run(query)
-        svc.answers.put(kept, answer)
+        svc.answers.put(etag, answer)
     else:
         response.headers["X-PSFKG-Cache"] = "hit"
     response.set_data(answer.body)
@@ -92,9 +90,18 @@ def check(query: str, base: str) -> Screened:
 
 
 def _etag(release: str, query: QueryRequest) -> str:
-    """The answer's ETag: the release, the query, the dataset and the format."""
+    """The answer's ETag: the release, the query, the base its relative IRIs resolve against,
+    the dataset and the format."""
     key = "\x00".join(
-        [release, query.query, query.media_type, *query.default_graphs, "|", *query.named_graphs]
+        [
+            release,
+            query.query,
+            query.base_iri or "",
+            query.media_type,
+            *query.default_graphs,
+            "|",
+            *query.named_graphs,
+        ]
     )
     return f"{release}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
@@ -111,12 +118,7 @@ def service_description() -> ResponseReturnValue:
     graph = describe(
         protocol.base_url(request), counts, svc.triples, owl_rl=svc.release is not None
     )
-    rdflib_format = {
-        "text/turtle": "turtle",
-        "application/ld+json": "json-ld",
-        "application/rdf+xml": "xml",
-    }
-    body = graph.serialize(format=rdflib_format[chosen.media_type])
+    body = graph.serialize(format=formats.RDFLIB[chosen])
     response = Response(body, content_type=chosen.content_type)
     response.set_etag(f"{svc.etag}-sd-{chosen.suffix}")
     return response.make_conditional(request)

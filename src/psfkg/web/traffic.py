@@ -19,11 +19,12 @@ import time
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from . import protocol
+from .meta import error_text
 from .service import service
 
 bp = Blueprint("traffic", __name__)
 access = logging.getLogger("psfkg.access")
-FORM = "application/x-www-form-urlencoded"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -44,10 +45,8 @@ def limit_and_time() -> Response | None:
     if settings.rate_limit and (settings.rate_limit_loopback or not _loopback(client)):
         wait = svc.stats.allow(client, settings.rate_limit)
         if wait:
-            response = Response(
-                f"Error 429: more than {settings.rate_limit} requests a minute; please slow down\n",
-                status=429,
-                content_type="text/plain; charset=utf-8",
+            response = error_text(
+                429, f"more than {settings.rate_limit} requests a minute; please slow down"
             )
             response.headers["Retry-After"] = str(max(1, round(wait)))
             return response
@@ -60,7 +59,7 @@ def log_and_count(response: Response) -> Response:
     stats, status = service().stats, response.status_code
     method, path = request.method, request.path
     query = request.args.get("query")
-    if query is None and method == "POST" and request.mimetype == FORM:
+    if query is None and method == "POST" and request.mimetype == protocol.FORM:
         query = request.form.get("query")
     with stats.lock:
         stats.statuses[status] += 1
