@@ -31,7 +31,7 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, VOID
 from rdflib.term import Node
 
 from . import formats
-from .namespaces import DATASET, EU_COUNTRY, ONTOLOGY, PREFIXES, PSF, WD, rebase
+from .namespaces import DATASET, EU_COUNTRY, ONTOLOGY, PSF, WD, prefixes, rebase
 from .release import FILES
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -286,8 +286,8 @@ def _union(data: Dataset) -> Graph:
 
 def _graph(base: str) -> Graph:
     g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, rebase(ns, base))
+    for prefix, ns in prefixes(base).items():
+        g.bind(prefix, ns)
     for prefix, ns in (("dcat", DCAT), ("dcatap", DCATAP), ("spdx", SPDX), ("vcard", VCARD)):
         g.bind(prefix, ns)
     g.bind("void", VOID)

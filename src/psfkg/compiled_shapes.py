@@ -116,30 +116,13 @@ def _property_checks(shapes: Graph, prop: Node, severity: URIRef) -> list[Check]
         "{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) "
         "WHERE { " + TARGETED + " OPTIONAL { ?this %s ?v } } GROUP BY ?this }"
     )
-    if (n := shapes.value(prop, SH.minCount)) is not None:
-        checks.append(
-            Check(
-                SH.MinCountConstraintComponent,
-                f"SELECT ?this WHERE {{ {count % p} FILTER (?n < {int(str(n))}) }}",
-                message,
-                path,
-                prop,
-                severity,
-                False,
-            )
-        )
-    if (n := shapes.value(prop, SH.maxCount)) is not None:
-        checks.append(
-            Check(
-                SH.MaxCountConstraintComponent,
-                f"SELECT ?this WHERE {{ {count % p} FILTER (?n > {int(str(n))}) }}",
-                message,
-                path,
-                prop,
-                severity,
-                False,
-            )
-        )
+    for bound, below, component in (
+        (SH.minCount, "<", SH.MinCountConstraintComponent),
+        (SH.maxCount, ">", SH.MaxCountConstraintComponent),
+    ):
+        if (n := shapes.value(prop, bound)) is not None:
+            query = f"SELECT ?this WHERE {{ {count % p} FILTER (?n {below} {int(str(n))}) }}"
+            checks.append(Check(component, query, message, path, prop, severity, False))
     if (d := shapes.value(prop, SH.datatype)) is not None:
         add(
             SH.DatatypeConstraintComponent,

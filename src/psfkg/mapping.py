@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL
+from rdflib.namespace import DCTERMS, OWL, VOID
 
 from . import __version__
 from .namespaces import (
@@ -262,9 +262,8 @@ def describe_dataset(counts: dict[URIRef, int], records: Records) -> Graph:
     It holds no timestamp, so that two builds of the same data are byte-identical; the build
     date is in the release manifest.
     """
-    void = "http://rdfs.org/ns/void#"
     g = Graph()
-    g.add((DATASET, RDF.type, URIRef(void + "Dataset")))
+    g.add((DATASET, RDF.type, VOID.Dataset))
     g.add((DATASET, DCTERMS.title, en("CBSS Project Support Facility knowledge graph")))
     g.add(
         (
@@ -278,11 +277,11 @@ def describe_dataset(counts: dict[URIRef, int], records: Records) -> Graph:
         )
     )
     g.add((DATASET, OWL.versionInfo, Literal(__version__)))
-    g.add((DATASET, URIRef(void + "vocabulary"), URIRef(PREFIXES["psf"])))
+    g.add((DATASET, VOID.vocabulary, URIRef(PREFIXES["psf"])))
     for graph_iri, count in sorted(counts.items()):
-        g.add((DATASET, URIRef(void + "subset"), graph_iri))
-        g.add((graph_iri, RDF.type, URIRef(void + "Dataset")))
-        g.add((graph_iri, URIRef(void + "triples"), Literal(count, datatype=XSD.integer)))
+        g.add((DATASET, VOID.subset, graph_iri))
+        g.add((graph_iri, RDF.type, VOID.Dataset))
+        g.add((graph_iri, VOID.triples, Literal(count, datatype=XSD.integer)))
     for src in records.sources:
         g.add((DATASET, DCTERMS.source, SOURCE[src.key]))
     return g

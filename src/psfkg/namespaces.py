@@ -75,3 +75,8 @@ def rebase(iri: str, base: str) -> str:
     if iri.startswith(DEFAULT_BASE):
         return base + iri[len(DEFAULT_BASE) :]
     return iri
+
+
+def prefixes(base: str) -> dict[str, str]:
+    """psfkg's prefixes, with its own namespaces moved to ``base`` (see :func:`rebase`)."""
+    return {prefix: rebase(ns, base) for prefix, ns in PREFIXES.items()}

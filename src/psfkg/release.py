@@ -24,7 +24,7 @@ from rdflib.term import Node
 
 from . import __version__, writers
 from .errors import ReleaseError
-from .namespaces import ASSERTED_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH, PREFIXES, rebase
+from .namespaces import ASSERTED_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH, prefixes, rebase
 
 LATEST = "latest"
 MANIFEST = "manifest.json"
@@ -65,12 +65,12 @@ def rebased(graph: Graph, base: str) -> Graph:
 
 def context(base: str = DEFAULT_BASE) -> dict[str, Any]:
     """The published JSON-LD context: psfkg's prefixes."""
-    return {"@context": {prefix: rebase(ns, base) for prefix, ns in PREFIXES.items()}}
+    return {"@context": prefixes(base)}
 
 
 def _bind(graph: Graph, base: str) -> Graph:
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, rebase(ns, base), override=True, replace=True)
+    for prefix, ns in prefixes(base).items():
+        graph.bind(prefix, ns, override=True, replace=True)
     return graph
 
 
@@ -208,7 +208,7 @@ class Published:
         for line in sums.splitlines():
             digest, _, name = line.partition("  ")
             try:
-                actual = sha256((path / name).read_bytes())
+                actual = writers.file_sha256(path / name)
             except OSError:
                 raise ReleaseError(
                     f"release {path.name} is incomplete: {name} is missing"

@@ -23,7 +23,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
-from .namespaces import PREFIXES, rebase
+from .namespaces import prefixes, rebase
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -192,12 +192,12 @@ def write_dumps(folder: Path, graphs: Mapping[URIRef, Graph], public: set[str], 
     """Write ``psfkg.nq`` (every graph), and ``psfkg.nt``, ``psfkg.ttl`` and ``psfkg.jsonld`` (the
     graphs named in ``public``, as N-Triples text) into ``folder``."""
     rows = sorted_rows(graphs, base)
-    prefixes = {prefix: rebase(ns, base) for prefix, ns in PREFIXES.items()}
+    moved = prefixes(base)
     with open(folder / "psfkg.nq", "w", encoding="utf-8", newline="\n") as out:
         write_nquads(out, rows)
     with open(folder / "psfkg.nt", "w", encoding="utf-8", newline="\n") as out:
         write_ntriples(out, _triples(rows, public))
     with open(folder / "psfkg.ttl", "wb") as raw:
-        write_turtle(raw, _triples(rows, public), prefixes)
+        write_turtle(raw, _triples(rows, public), moved)
     with open(folder / "psfkg.jsonld", "w", encoding="utf-8", newline="\n") as out:
-        write_jsonld(out, _triples(rows, public), prefixes)
+        write_jsonld(out, _triples(rows, public), moved)
