@@ -28,7 +28,7 @@ build: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/psfkg validate
 
-# Until the endpoint lands, `serve` builds the release and says where it is.
+# Build the release if there is none, then serve it with gunicorn on 127.0.0.1:8000 (PSFKG_* settings).
 serve: $(STAMP)
 	$(BIN)/psfkg serve
 

@@ -52,7 +52,7 @@ from psfkg.remote import graphs_of, publish
 from psfkg.serving import Server, options
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package: virtuoso.py imports .live
-from tests.live import free_port, live_server
+from tests.live import free_port, live_server, stop
 from tests.virtuoso import BINARY as VIRTUOSO_BINARY
 from tests.virtuoso import virtuoso
 
@@ -435,15 +435,18 @@ def hello_server(workers: int) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
+            if process.poll() is not None:
+                raise RuntimeError(f"the hello-world server exited {process.returncode}")
             try:
                 Client(base).request("/", "text/plain")
                 break
             except (OSError, http.client.HTTPException):
                 time.sleep(0.1)
+        else:
+            raise RuntimeError("the hello-world server did not answer within 30 s")
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 # -- the run --------------------------------------------------------------------------------

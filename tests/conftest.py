@@ -30,11 +30,18 @@ def checked() -> pipeline.Checked:
     return pipeline.check(DATA, Progress(None))
 
 
+def build(
+    data: Path, out: Path, base: str = "https://w3id.org/psfkg/", *, reference: bool = False
+) -> Path:
+    """Build a release of ``data`` into ``out``, quietly; its folder."""
+    return pipeline.build(data, out, base=base, progress=Progress(None), reference=reference).path
+
+
 @pytest.fixture(scope="session")
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A releases folder holding one build of the real data."""
     out = tmp_path_factory.mktemp("releases")
-    pipeline.build(DATA, out, base="https://w3id.org/psfkg/", progress=Progress(None))
+    build(DATA, out)
     return out
 
 

@@ -14,6 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+#: A query that runs for minutes on the PSF data: a four-way cross join, counted.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
 
 def free_port() -> int:
     with socket.socket() as sock:

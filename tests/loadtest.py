@@ -56,7 +56,7 @@ from tests.benchmark import (
     sparql_path,
     summary,
 )
-from tests.live import live_server
+from tests.live import RUNAWAY, live_server
 
 LOADTEST = PROJECT_ROOT / "releases" / "loadtest"
 NAMED_QUERIES = PROJECT_ROOT / "queries"
@@ -66,7 +66,6 @@ PAGES = ("/", "/browse/projects", "/id/project/jatoc", "/id/country/sweden", "/d
 DUMPS = ("/dumps/psfkg.ttl.gz", "/dumps/psfkg.nt")
 KINDS = ("named-query", "sparql", "page", "dump")
 #: A query no store finishes: the fourth power of the dataset's quads, counted.
-RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 #: Researchers' p99 with runaway clients / without, at most.
 P99_FACTOR = 3.0
 #: Seconds a runaway query's 503 may come before or after its deadline.

@@ -18,14 +18,12 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from psfkg import pipeline
 from psfkg.config import Settings
 from psfkg.errors import PsfkgError
-from psfkg.progress import Progress
 from psfkg.store import EmbeddedStore
 from psfkg.web import create_app
 
-from .conftest import DATA
+from .conftest import DATA, build
 from .live import live_server
 
 
@@ -170,7 +168,7 @@ def test_html_injection_through_data_values_is_escaped(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     releases = tmp_path / "releases"
-    pipeline.build(data, releases, base="https://w3id.org/psfkg/", progress=Progress(None))
+    build(data, releases)
     client = create_app(
         {"SETTINGS": Settings.from_env({"PSFKG_RELEASES_DIR": str(releases)})}
     ).test_client()

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +14,10 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 
-from .live import live_server
+from .live import RUNAWAY, live_server
+from .sparql_http import fetch
 
 PSF = "https://w3id.org/psfkg/def#"
-RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 def wrapper(base: str, query: str, fmt: str) -> SPARQLWrapper:
@@ -53,15 +51,6 @@ def test_rdflib_sparqlstore(psf_server: str) -> None:
     assert (URIRef("https://w3id.org/psfkg/id/country/sweden"), None, None) in graph
 
 
-def http_get(url: str) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, dict(error.headers), error.read()
-
-
 @pytest.fixture(scope="module")
 def impatient_server(releases: Path) -> Iterator[str]:
     """The real server with a 1.5 s query timeout and two workers."""
@@ -76,21 +65,20 @@ def test_runaway_query_gets_503_at_its_deadline_while_others_are_served(
 
     def runaway() -> None:
         started = time.monotonic()
-        outcome["status"], outcome["headers"], outcome["body"] = http_get(
-            f"{impatient_server}/sparql?query={urllib.parse.quote(RUNAWAY)}"
-        )
+        answer = fetch("GET", f"{impatient_server}/sparql?query={urllib.parse.quote(RUNAWAY)}")
+        outcome["status"], outcome["headers"] = answer.status_code, answer.headers
+        outcome["body"] = answer.content
         outcome["seconds"] = time.monotonic() - started
 
     thread = threading.Thread(target=runaway)
     thread.start()
     time.sleep(0.3)
     for _ in range(5):
-        status, _, body = http_get(f"{impatient_server}/sparql?query=ASK%7B%7D")
-        assert (status, body) == (200, b'{"head": {}, "boolean": true}')
+        answer = fetch("GET", f"{impatient_server}/sparql?query=ASK%7B%7D")
+        assert (answer.status_code, answer.content) == (200, b'{"head": {}, "boolean": true}')
     thread.join()
     assert outcome["status"] == 503
     assert outcome["headers"]["Retry-After"]  # type: ignore[index]
     assert b"query timed out" in outcome["body"]  # type: ignore[operator]
     assert 1.4 < outcome["seconds"] < 5  # type: ignore[operator]
-    status, _, _ = http_get(f"{impatient_server}/-/health")
-    assert status == 200
+    assert fetch("GET", f"{impatient_server}/-/health").status_code == 200

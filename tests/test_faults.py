@@ -19,22 +19,16 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from psfkg import pipeline
 from psfkg.config import Settings
-from psfkg.progress import Progress
 from psfkg.release import latest
 from psfkg.web import create_app
 
-from .conftest import DATA
+from .conftest import DATA, build
 from .live import live_server
 
 COUNT = "/sparql?query=" + urllib.parse.quote(
     "SELECT (COUNT(*) AS ?n) { ?s a <https://w3id.org/psfkg/def#Organisation> }"
 )
-
-
-def build(data: Path, out: Path) -> Path:
-    return pipeline.build(data, out, base="https://w3id.org/psfkg/", progress=Progress(None)).path
 
 
 def organisations(client: FlaskClient) -> tuple[int, str]:

@@ -11,13 +11,11 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from psfkg import pipeline
 from psfkg.errors import PsfkgError
-from psfkg.progress import Progress
 from psfkg.records import load
 from psfkg.release import latest
 
-from .conftest import DATA
+from .conftest import DATA, build
 
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -187,11 +185,12 @@ def test_records_loader(
         assert str(exc) and "Traceback" not in str(exc)
 
 
-def test_a_broken_record_never_replaces_the_release(releases: Path, tmp_path: Path) -> None:
-    data = tmp_path / "data"
+def test_a_broken_record_never_replaces_the_release(tmp_path: Path) -> None:
+    data, releases = tmp_path / "data", tmp_path / "releases"
     shutil.copytree(DATA, data)
+    build(data, releases)
     (data / "countries.csv").write_bytes((data / "countries.csv").read_bytes() + b"\x00,\xff\n")
     before = latest(releases)
     with pytest.raises(PsfkgError):
-        pipeline.build(data, releases, base="https://w3id.org/psfkg/", progress=Progress(None))
+        build(data, releases)
     assert latest(releases) == before

@@ -11,17 +11,11 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from psfkg import pipeline
 from psfkg.errors import ValidationFailed
 from psfkg.namespaces import NAMED_GRAPHS
-from psfkg.progress import Progress
 from psfkg.release import CHECKSUMS, FILES, MANIFEST, latest
 
-from .conftest import DATA
-
-
-def build(data: Path, out: Path, base: str = "https://w3id.org/psfkg/") -> Path:
-    return pipeline.build(data, out, base=base, progress=Progress(None)).path
+from .conftest import DATA, build
 
 
 def test_a_release_has_every_file_its_gzip_and_checksums(releases: Path) -> None:
@@ -101,8 +95,6 @@ def test_the_reference_engines_give_byte_identical_dumps(releases: Path, tmp_pat
     """owlrl and pySHACL (--reference) against the compiled rules and shapes: same release."""
     fast = latest(releases)
     assert fast is not None
-    reference = pipeline.build(
-        DATA, tmp_path, base="https://w3id.org/psfkg/", progress=Progress(None), reference=True
-    ).path
+    reference = build(DATA, tmp_path, reference=True)
     for name in ("psfkg.nq", "psfkg.ttl", "psfkg.nt", "psfkg.jsonld"):
         assert (fast / name).read_bytes() == (reference / name).read_bytes(), name

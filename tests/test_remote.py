@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from psfkg.store import QueryRequest
 from psfkg.web import create_app
 
 from .live import free_port, live_server
+from .sparql_http import fetch
 from .virtuoso import BINARY, Virtuoso, virtuoso
 
 pytestmark = pytest.mark.skipif(BINARY is None, reason="virtuoso-t is not installed")
@@ -47,12 +46,8 @@ def test_syntax_errors_read_as_on_the_embedded_store(psf_virtuoso: Virtuoso) -> 
 
 
 def get(url: str) -> tuple[int, str, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.headers.get("ETag", ""), response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, "", error.read()
+    answer = fetch("GET", url)
+    return answer.status_code, answer.headers.get("ETag", ""), answer.content
 
 
 def test_two_replicas_over_one_store_answer_alike(psf_virtuoso: Virtuoso, releases: Path) -> None:
