@@ -28,6 +28,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -71,6 +72,8 @@ HUGE = 1000
 #: Bytes in a unit of ``ru_maxrss``: KiB on Linux, bytes on macOS.
 MAXRSS_BYTES = 1 if sys.platform == "darwin" else 1024
 WORKERS = 4
+#: Arguments that run a helper server, or name the report: not settings of the run.
+HIDDEN_ARGUMENTS = ("out", "serve_hello", "serve_nothing")
 CHEAP = "ASK {}"
 JSON_RESULTS, TURTLE = "application/sparql-results+json", "text/turtle"
 N_TRIPLES, FORM = "application/n-triples", "application/x-www-form-urlencoded"
@@ -426,27 +429,59 @@ def serve_hello(port: int, workers: int) -> None:
     Server(app, options(settings)).run()
 
 
+#: What the no-work server answers to any request.
+NOTHING = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+    b'Content-Length: 29\r\n\r\n{"head": {}, "boolean": true}'
+)
+
+
+def serve_nothing(port: int) -> None:
+    """Answer every request with :data:`NOTHING`, reading no more than its head: no parsing, no
+    app, one keep-alive connection at a time. What an HTTP round trip costs with no server work."""
+    with socket.create_server(("127.0.0.1", port)) as listener:
+        while True:
+            connection, _ = listener.accept()
+            with connection:
+                pending = b""
+                while chunk := connection.recv(1 << 16):
+                    pending += chunk
+                    while b"\r\n\r\n" in pending:
+                        pending = pending.split(b"\r\n\r\n", 1)[1]
+                        connection.sendall(NOTHING)
+
+
 @contextmanager
-def hello_server(workers: int) -> Iterator[str]:
-    """Run :func:`serve_hello` until the block ends; yield its base URL."""
+def helper_server(flag: str, workers: int) -> Iterator[str]:
+    """Run this script with ``flag PORT`` (a hello-world or no-work server) until the block
+    ends; yield its base URL once it answers."""
     port = free_port()
-    args = [sys.executable, __file__, "--serve-hello", str(port), "--workers", str(workers)]
+    args = [sys.executable, __file__, flag, str(port), "--workers", str(workers)]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             if process.poll() is not None:
-                raise RuntimeError(f"the hello-world server exited {process.returncode}")
+                raise RuntimeError(f"{flag} {port} exited {process.returncode}")
             try:
                 Client(base).request("/", "text/plain")
                 break
             except (OSError, http.client.HTTPException):
                 time.sleep(0.1)
         else:
-            raise RuntimeError("the hello-world server did not answer within 30 s")
+            raise RuntimeError(f"{flag} {port} did not answer within 30 s")
         yield base
     finally:
         stop(process)
+
+
+def http_floor() -> dict[str, Any]:
+    """One client's latency against :func:`serve_nothing`: the least any HTTP server could take."""
+    with helper_server("--serve-nothing", 1) as base:
+        client = Client(base)
+        return summary(
+            sample(lambda: client.request("/", "text/plain"), warmup=10, runs=1000, budget=10)
+        )
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -555,7 +590,7 @@ def compare_throughput(dataset: Dataset, args: argparse.Namespace) -> dict[str, 
     run = {"threads": args.threads, "seconds": args.duration}
     with (
         live_server(releases=dataset.releases, workers=WORKERS, env=ENV) as psfkg_base,
-        hello_server(WORKERS) as hello_base,
+        helper_server("--serve-hello", WORKERS) as hello_base,
     ):
         ways = {
             "psfkg": (psfkg_base, sparql_path(CHEAP), JSON_RESULTS, True),
@@ -709,23 +744,27 @@ def latency_verdict(report: dict[str, Any]) -> list[str]:
 
     A query's time over HTTP is at least its in-process time plus a fixed cost, so it can be
     within ``LATENCY_TARGET`` of its in-process time only when that time is at least
-    cost / (target - 1). Two fixed costs, both measured in the throughput section (one client,
-    p50): Flask's hello world served the same way (what any Flask endpoint pays), and psfkg
-    answering ``ASK {}`` evaluated each time (what a query costs psfkg besides its evaluation).
+    cost / (target - 1). Three fixed costs, one client and p50 each: a server that does no work at
+    all (:func:`serve_nothing`: what any HTTP server pays, with this client), Flask's hello world
+    served as psfkg is (what any Flask endpoint pays), and psfkg answering ``ASK {}``, evaluated
+    each time (what a query costs psfkg besides its evaluation).
     """
     t = report["throughput"]
     floors = {
-        "HTTP": t["flask_hello_world"]["one_client"]["p50_ms"],
+        "any HTTP server": report["http_floor"]["p50_ms"],
+        "any Flask endpoint": t["flask_hello_world"]["one_client"]["p50_ms"],
         "psfkg": t["psfkg"]["one_client"]["p50_ms"],
     }
     reach = {name: cost / (LATENCY_TARGET - 1) for name, cost in floors.items()}
     out = [
         "",
-        f"Latency target (HTTP ≤ {LATENCY_TARGET}x in-process, p50). A request costs at least "
-        f"{ms(floors['HTTP'])} ms over HTTP (Flask hello world, one client), and psfkg answers "
-        f"`{t['query']}` in {ms(floors['psfkg'])} ms (evaluated in a query process); so the target "
-        f"is within reach only for queries of {ms(reach['HTTP'])} ms or more in-process for any "
-        f"Flask endpoint, and of {ms(reach['psfkg'])} ms or more for psfkg.",
+        f"Latency target (HTTP ≤ {LATENCY_TARGET}x in-process, p50). One client's request costs "
+        f"at least {ms(floors['any HTTP server'])} ms when the server does no work at all (a "
+        f"socket that sends a fixed answer), {ms(floors['any Flask endpoint'])} ms for Flask's "
+        f"hello world served as psfkg is, and psfkg answers `{t['query']}` in "
+        f"{ms(floors['psfkg'])} ms (evaluated in a query process). So the target is within reach "
+        + ", ".join(f"of {n} only for queries of {ms(reach[n])} ms or more" for n in floors)
+        + " in-process.",
         "",
     ]
     for d in queried(report):
@@ -860,10 +899,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="Throughput rounds.")
     parser.add_argument("--rebuild", action="store_true", help="Ignore the cached releases.")
     parser.add_argument("--serve-hello", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-nothing", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=WORKERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_hello:
         serve_hello(args.serve_hello, args.workers)
+        return
+    if args.serve_nothing:
+        serve_nothing(args.serve_nothing)
         return
     queries = {p.stem: p.read_text(encoding="utf-8") for p in sorted(QUERIES.glob("*.rq"))}
     psf_projects = len(records.load(PROJECT_ROOT / "data").projects)
@@ -886,12 +929,13 @@ def main() -> None:
             "pyoxigraph": ox.__version__,
             "rdflib": rdflib.__version__,
         },
-        "settings": {k: v for k, v in vars(args).items() if k not in ("out", "serve_hello")},
+        "settings": {k: v for k, v in vars(args).items() if k not in HIDDEN_ARGUMENTS},
         "datasets": [asdict(d) | {"releases": str(d.releases)} for d in builds],
         "scaling": {"sizes": built, "exponents": scaling(builds)},
         "latency": latency,
         "virtuoso": stores,
         "throughput": compare_throughput(datasets[0], args),
+        "http_floor": http_floor(),
     }
     markdown = args.out.with_suffix(".md")
     args.out.parent.mkdir(parents=True, exist_ok=True)
