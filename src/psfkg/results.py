@@ -49,11 +49,11 @@ def _cells(
             if term is None:
                 if unbound is not None:
                     append(unbound)
-            else:
-                try:
-                    append(seen[term])
-                except KeyError:
-                    append(seen.setdefault(term, write(term)))
+                continue
+            cell = seen.get(term)
+            if cell is None:
+                cell = seen[term] = write(term)
+            append(cell)
         yield cells
 
 
