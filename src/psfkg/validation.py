@@ -200,6 +200,7 @@ def _results_graph(found: list[compiled_shapes.Result]) -> Graph:
         graph.add((report, SH.result, node))
         graph.add((node, RDF.type, SH.ValidationResult))
         graph.add((node, SH.focusNode, r.focus))
+        graph.add((node, SH.sourceShape, r.check.shape))
         graph.add((node, SH.resultSeverity, r.check.severity))
         graph.add((node, SH.sourceConstraintComponent, r.check.component))
         graph.add((node, SH.resultMessage, Literal(r.message)))
