@@ -13,9 +13,10 @@ test fails if one is not.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import PsfkgError
 from .namespaces import DEFAULT_BASE
@@ -24,13 +25,56 @@ from .namespaces import DEFAULT_BASE
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+def _base_iri(raw: str, var: str) -> str:
+    if not raw.startswith(("http://", "https://")) or not raw.endswith("/"):
+        raise PsfkgError(f"{var} must be an http(s) IRI ending in '/', not {raw!r}")
+    return raw
+
+
+def _positive(number: Callable[[str], float]) -> Callable[[str, str], Any]:
+    """A parser of numbers above 0 (``int`` or ``float``)."""
+
+    def parse(raw: str, var: str) -> float:
+        try:
+            value = number(raw)
+        except ValueError:
+            raise PsfkgError(f"{var} must be a number, not {raw!r}") from None
+        if value <= 0:
+            raise PsfkgError(f"{var} must be positive, not {raw!r}")
+        return value
+
+    return parse
+
+
+def _count(raw: str, var: str) -> int:
+    """A whole number from 0."""
+    if not raw.isdigit():
+        raise PsfkgError(f"{var} must be a whole number from 0, not {raw!r}")
+    return int(raw)
+
+
+def _text(raw: str, var: str) -> str:
+    return raw
+
+
+def _path(raw: str, var: str) -> Path:
+    return Path(raw)
+
+
+def _flag(raw: str, var: str) -> bool:
+    """Set when not empty."""
+    return bool(raw)
+
+
 @dataclass(frozen=True)
 class Setting:
-    """One setting: its name, its default (as the text the environment would hold) and help."""
+    """One setting: its name, its default (as the text the environment would hold), its help, and
+    how its text becomes a value (raising :class:`PsfkgError` that names the variable)."""
 
     name: str
     default: str
     help: str
+    parse: Callable[[str, str], Any] = _text
 
     @property
     def env_var(self) -> str:
@@ -38,34 +82,89 @@ class Setting:
         return f"PSFKG_{self.name.upper()}"
 
 
+POSITIVE_INT, POSITIVE_FLOAT = _positive(int), _positive(float)
+
 SETTINGS: tuple[Setting, ...] = (
-    Setting("base_iri", DEFAULT_BASE, "Persistent base of every IRI psfkg mints (terms and data)."),
     Setting(
-        "data_dir", str(PROJECT_ROOT / "data"), "Folder of the records the graph is built from."
+        "base_iri",
+        DEFAULT_BASE,
+        "Persistent base of every IRI psfkg mints (terms and data).",
+        _base_iri,
     ),
-    Setting("releases_dir", str(PROJECT_ROOT / "releases"), "Folder the releases are written to."),
-    Setting("host", "127.0.0.1", "Address the server listens on."),
-    Setting("port", "8000", "Port the server listens on."),
-    Setting("workers", "8", "Web worker processes (gunicorn); each has its own query process."),
-    Setting("query_timeout", "30", "Wall-clock limit of one query, in seconds; past it, 503."),
-    Setting("client_timeout", "10", "Seconds a client may stay silent; then it is dropped."),
-    Setting("max_query_bytes", "65536", "Longest query accepted, in bytes; longer ones get 413."),
     Setting(
-        "max_body_bytes", "1048576", "Largest request body accepted, in bytes; larger ones get 413."
+        "data_dir",
+        str(PROJECT_ROOT / "data"),
+        "Folder of the records the graph is built from.",
+        _path,
+    ),
+    Setting(
+        "releases_dir",
+        str(PROJECT_ROOT / "releases"),
+        "Folder the releases are written to.",
+        _path,
+    ),
+    Setting("host", "127.0.0.1", "Address the server listens on."),
+    Setting("port", "8000", "Port the server listens on.", POSITIVE_INT),
+    Setting(
+        "workers",
+        "8",
+        "Web worker processes (gunicorn); each has its own query process.",
+        POSITIVE_INT,
+    ),
+    Setting(
+        "query_timeout",
+        "30",
+        "Wall-clock limit of one query, in seconds; past it, 503.",
+        POSITIVE_FLOAT,
+    ),
+    Setting(
+        "client_timeout",
+        "10",
+        "Seconds a client may stay silent; then it is dropped.",
+        POSITIVE_FLOAT,
+    ),
+    Setting(
+        "max_query_bytes",
+        "65536",
+        "Longest query accepted, in bytes; longer ones get 413.",
+        POSITIVE_INT,
+    ),
+    Setting(
+        "max_body_bytes",
+        "1048576",
+        "Largest request body accepted, in bytes; larger ones get 413.",
+        POSITIVE_INT,
     ),
     Setting(
         "answer_cache_bytes",
         "33554432",
         "Bytes of answers each worker keeps for repeated queries (per release; 0 keeps none).",
+        _count,
     ),
     Setting(
-        "result_row_cap", "100000", "Most rows (or triples) one answer holds; the cut is reported."
+        "result_row_cap",
+        "100000",
+        "Most rows (or triples) one answer holds; the cut is reported.",
+        POSITIVE_INT,
     ),
-    Setting("max_nesting", "64", "Deepest nesting of brackets in a query; deeper ones get 400."),
     Setting(
-        "rate_limit", "600", "Requests a minute one client (address) may send; 0 for no limit."
+        "max_nesting",
+        "64",
+        "Deepest nesting of brackets in a query; deeper ones get 400.",
+        POSITIVE_INT,
     ),
-    Setting("rate_limit_loopback", "", "Set (to anything) to rate-limit loopback clients too."),
+    Setting(
+        "rate_limit",
+        "600",
+        "Requests a minute one client (address) may send; 0 for no limit.",
+        _count,
+    ),
+    Setting(
+        "rate_limit_loopback",
+        "",
+        "Set (to anything) to rate-limit loopback clients too.",
+        _flag,
+    ),
     Setting(
         "store",
         "embedded",
@@ -112,54 +211,4 @@ class Settings:
         :raises PsfkgError: when a value is malformed.
         """
         env = os.environ if environ is None else environ
-        raw = {s.name: env.get(s.env_var, s.default) for s in SETTINGS}
-        base = raw["base_iri"]
-        if not base.startswith(("http://", "https://")) or not base.endswith("/"):
-            raise PsfkgError(f"PSFKG_BASE_IRI must be an http(s) IRI ending in '/', not {base!r}")
-        numbers: dict[str, float] = {}
-        for name in (
-            "port",
-            "workers",
-            "query_timeout",
-            "client_timeout",
-            "max_query_bytes",
-            "max_body_bytes",
-            "result_row_cap",
-            "max_nesting",
-        ):
-            try:
-                numbers[name] = float(raw[name]) if name.endswith("timeout") else int(raw[name])
-            except ValueError:
-                raise PsfkgError(
-                    f"PSFKG_{name.upper()} must be a number, not {raw[name]!r}"
-                ) from None
-            if numbers[name] <= 0:
-                raise PsfkgError(f"PSFKG_{name.upper()} must be positive, not {raw[name]!r}")
-        return cls(
-            base_iri=base,
-            data_dir=Path(raw["data_dir"]),
-            releases_dir=Path(raw["releases_dir"]),
-            host=raw["host"],
-            port=int(numbers["port"]),
-            workers=int(numbers["workers"]),
-            query_timeout=numbers["query_timeout"],
-            client_timeout=numbers["client_timeout"],
-            max_query_bytes=int(numbers["max_query_bytes"]),
-            max_body_bytes=int(numbers["max_body_bytes"]),
-            answer_cache_bytes=_count(raw["answer_cache_bytes"], "answer_cache_bytes"),
-            result_row_cap=int(numbers["result_row_cap"]),
-            max_nesting=int(numbers["max_nesting"]),
-            rate_limit=_count(raw["rate_limit"], "rate_limit"),
-            rate_limit_loopback=bool(raw["rate_limit_loopback"]),
-            store=raw["store"],
-            store_gsp=raw["store_gsp"],
-            store_user=raw["store_user"],
-            store_password=raw["store_password"],
-        )
-
-
-def _count(raw: str, name: str) -> int:
-    """A whole number from 0."""
-    if not raw.isdigit():
-        raise PsfkgError(f"PSFKG_{name.upper()} must be a whole number from 0, not {raw!r}")
-    return int(raw)
+        return cls(**{s.name: s.parse(env.get(s.env_var, s.default), s.env_var) for s in SETTINGS})
