@@ -20,6 +20,7 @@ from werkzeug.http import parse_accept_header
 from .. import formats
 from ..errors import NotAcceptable
 from ..namespaces import PREFIXES, PSF
+from ..writers import compact
 from .service import service
 
 #: RDF formats a resource is offered in, by file suffix, after HTML.
@@ -51,10 +52,7 @@ def href(term: Node | str) -> str | None:
 
 def curie(iri: str) -> str:
     """A prefixed name for an IRI when a known prefix fits, else the IRI."""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
+    return compact(iri, PREFIXES)
 
 
 def label(graph: Graph, term: Node) -> str:
