@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from psfkg.errors import RecordError
 from psfkg.importer import compare
 from psfkg.pages import parse_file, parse_text
 from psfkg.records import Records, load
@@ -106,3 +107,17 @@ def test_a_new_partner_line_is_reported_as_an_addition(tmp_path: Path, records: 
     changes = compare(parse_file(page_file, [c.label for c in records.countries]), records)
     assert [(c.action, c.what) for c in changes] == [("add", "participation")]
     assert "Malmö University" in str(changes[0])
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"), [(b"ok\n\xff bad\n", "not UTF-8"), (b"ok\nNUL \x00\n", "NUL")]
+)
+def test_a_page_that_is_not_text_names_its_line(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    page = tmp_path / "page.txt"
+    page.write_bytes(content)
+    with pytest.raises(RecordError) as raised:
+        parse_file(page)
+    (problem,) = raised.value.problems
+    assert (problem.file, problem.line) == ("page.txt", 2) and reason in problem.message

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem, RecordError
+from .records import decode
 
 SECTION = re.compile(r"^(?P<label>.+?) Projects$")
 HEADING = re.compile(r"^(?P<start>(?:19|20)\d\d)(?:-(?P<end>(?:19|20)\d\d))? (?P<name>\S.{0,80})$")
@@ -214,14 +215,10 @@ def _partner_entries(
 def parse_file(path: Path, countries: Collection[str] = ()) -> Page:
     """Read and parse a page file.
 
-    :raises RecordError: when the file is not UTF-8, naming the line of the first bad byte.
+    :raises RecordError: when the file is not UTF-8 or holds a NUL, naming the line.
     """
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise RecordError(
-            [Problem(path.name, line, None, f"not UTF-8 text ({exc.reason})")]
-        ) from exc
+    problems: list[Problem] = []
+    text = decode(path, problems)
+    if text is None:
+        raise RecordError(problems)
     return parse_text(path.name, text, countries)

@@ -243,7 +243,8 @@ class Records:
 Row = dict[str, tuple[str, int]]  # field -> (raw text, line)
 
 
-def _decode(path: Path, problems: list[Problem]) -> str | None:
+def decode(path: Path, problems: list[Problem]) -> str | None:
+    """A file's text, or None after adding a problem that names the line: not UTF-8, or a NUL."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -398,7 +399,7 @@ def _table(
     if not path.is_file():
         problems.append(Problem(name, None, None, "file missing from the data directory"))
         return []
-    text = _decode(path, problems)
+    text = decode(path, problems)
     if text is None:
         return []
     columns = [f.name for f in fields(cls)]  # type: ignore[arg-type]
