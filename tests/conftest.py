@@ -19,6 +19,7 @@ from psfkg.remote import publish
 from psfkg.web import create_app
 
 from .live import live_server
+from .sparql_http import W3C, sparql_endpoint
 from .virtuoso import BINARY, Virtuoso, virtuoso
 
 DATA = PROJECT_ROOT / "data"
@@ -35,6 +36,13 @@ def build(
 ) -> Path:
     """Build a release of ``data`` into ``out``, quietly; its folder."""
     return pipeline.build(data, out, base=base, progress=Progress(None), reference=reference).path
+
+
+def client_for(releases: Path, env: dict[str, str] | None = None) -> FlaskClient:
+    """A test client of the app, in-process, serving ``releases`` with settings ``env`` (the
+    ``PSFKG_*`` variables) over the defaults."""
+    settings = Settings.from_env({"PSFKG_RELEASES_DIR": str(releases), **(env or {})})
+    return create_app({"SETTINGS": settings}).test_client()
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +66,13 @@ def psf_server(releases: Path) -> Iterator[str]:
     """The real server (gunicorn) serving the PSF release on 127.0.0.1; yields its base URL."""
     with live_server(releases=releases) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def protocol_endpoint() -> Iterator[str]:
+    """The real server on the W3C protocol tests' dataset; yields its ``/sparql`` URL."""
+    with sparql_endpoint([W3C / "protocol" / "dataset.trig"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

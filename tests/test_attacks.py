@@ -18,12 +18,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from psfkg.config import Settings
 from psfkg.errors import PsfkgError
 from psfkg.store import EmbeddedStore
-from psfkg.web import create_app
 
-from .conftest import DATA, build
+from .conftest import DATA, build, client_for
 from .live import live_server
 
 
@@ -169,9 +167,7 @@ def test_html_injection_through_data_values_is_escaped(tmp_path: Path) -> None:
     )
     releases = tmp_path / "releases"
     build(data, releases)
-    client = create_app(
-        {"SETTINGS": Settings.from_env({"PSFKG_RELEASES_DIR": str(releases)})}
-    ).test_client()
+    client = client_for(releases)
     for page in (
         "/id/organisation/lund-university",
         "/browse/organisations",

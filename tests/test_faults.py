@@ -19,11 +19,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from psfkg.config import Settings
 from psfkg.release import latest
-from psfkg.web import create_app
 
-from .conftest import DATA, build
+from .conftest import DATA, build, client_for
 from .live import live_server
 
 COUNT = "/sparql?query=" + urllib.parse.quote(
@@ -49,12 +47,6 @@ def with_one_more_organisation(data: Path) -> Path:
     return data
 
 
-def app_for(releases: Path) -> FlaskClient:
-    return create_app(
-        {"SETTINGS": Settings.from_env({"PSFKG_RELEASES_DIR": str(releases)})}
-    ).test_client()
-
-
 def wait_for_switch() -> None:
     time.sleep(1.1)  # the server looks at `latest` once a second
 
@@ -62,7 +54,7 @@ def wait_for_switch() -> None:
 def test_a_new_release_is_switched_to_and_rolled_back(data_copy: Path, tmp_path: Path) -> None:
     releases = tmp_path / "releases"
     first = build(DATA, releases)
-    client = app_for(releases)
+    client = client_for(releases)
     before, etag_before = organisations(client)
     build(with_one_more_organisation(data_copy), releases)
     wait_for_switch()
@@ -82,7 +74,7 @@ def test_a_new_release_is_switched_to_and_rolled_back(data_copy: Path, tmp_path:
 def test_no_request_sees_two_releases(data_copy: Path, tmp_path: Path) -> None:
     releases = tmp_path / "releases"
     build(DATA, releases)
-    client = app_for(releases)
+    client = client_for(releases)
     pairs: set[tuple[int, str]] = set()
     stop = threading.Event()
 
@@ -112,7 +104,7 @@ def test_a_corrupt_or_partial_release_is_refused_at_start_and_at_the_switch(
 ) -> None:
     releases = tmp_path / "releases"
     good = build(DATA, releases)
-    client = app_for(releases)
+    client = client_for(releases)
     bad = build(with_one_more_organisation(data_copy), releases)
     target = bad / "psfkg.nq"
     if damage == "checksum":
@@ -124,7 +116,7 @@ def test_a_corrupt_or_partial_release_is_refused_at_start_and_at_the_switch(
     health = client.get("/-/health").get_json()
     assert health["status"] == "degraded" and bad.name in health["problem"]
     assert ("corrupt" if damage == "checksum" else "missing") in health["problem"]
-    fresh = app_for(releases)  # a server starting now falls back to the good one
+    fresh = client_for(releases)  # a server starting now falls back to the good one
     assert organisations(fresh)[0] == 171
     assert fresh.get("/-/health").get_json()["release"] == good.name
 

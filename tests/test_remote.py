@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from psfkg.config import Settings
 from psfkg.errors import QueryRejected, StoreUnavailable
 from psfkg.release import latest
 from psfkg.remote import RemoteStore, publish
 from psfkg.store import QueryRequest
-from psfkg.web import create_app
 
+from .conftest import client_for
 from .live import free_port, live_server
 from .sparql_http import fetch
 from .virtuoso import BINARY, Virtuoso, virtuoso
@@ -78,14 +77,7 @@ def test_a_store_that_goes_down_gives_503_and_serving_recovers(
     with virtuoso(folder) as running:
         publish(current / "psfkg.nq", running.gsp, user=running.user, password=running.password)
         ports = (int(urllib.parse.urlsplit(running.sparql).port or 0), 0)
-    settings = Settings.from_env(
-        {
-            "PSFKG_RELEASES_DIR": str(releases),
-            "PSFKG_STORE": running.sparql,
-            "PSFKG_QUERY_TIMEOUT": "10",
-        }
-    )
-    client = create_app({"SETTINGS": settings}).test_client()
+    client = client_for(releases, {"PSFKG_STORE": running.sparql, "PSFKG_QUERY_TIMEOUT": "10"})
     down = client.get("/sparql?query=ASK%7B%7D")
     assert down.status_code == 503 and down.headers["Retry-After"]
     assert b"could not answer" in down.data

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from psfkg.config import Settings
-from psfkg.web import create_app
+from ..conftest import client_for
 
 
 def test_one_json_line_per_request_with_a_query_hash(
@@ -36,12 +35,7 @@ def test_stats_count_requests_queries_and_statuses(client: FlaskClient) -> None:
 
 
 def test_rate_limit_per_client_with_retry_after(releases: Path) -> None:
-    env = {
-        "PSFKG_RELEASES_DIR": str(releases),
-        "PSFKG_RATE_LIMIT": "3",
-        "PSFKG_RATE_LIMIT_LOOPBACK": "1",
-    }
-    client = create_app({"SETTINGS": Settings.from_env(env)}).test_client()
+    client = client_for(releases, {"PSFKG_RATE_LIMIT": "3", "PSFKG_RATE_LIMIT_LOOPBACK": "1"})
     statuses = [client.get("/-/health").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     limited = client.get("/-/health")
@@ -51,6 +45,5 @@ def test_rate_limit_per_client_with_retry_after(releases: Path) -> None:
 
 
 def test_loopback_is_not_limited_by_default(releases: Path) -> None:
-    env = {"PSFKG_RELEASES_DIR": str(releases), "PSFKG_RATE_LIMIT": "2"}
-    client = create_app({"SETTINGS": Settings.from_env(env)}).test_client()
+    client = client_for(releases, {"PSFKG_RATE_LIMIT": "2"})
     assert {client.get("/-/health").status_code for _ in range(5)} == {200}
