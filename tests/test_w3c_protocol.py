@@ -14,7 +14,6 @@ sent. The bad-update tests expect 4xx and pass as written.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -35,7 +34,6 @@ from .sparql_http import (
     manifest_entries,
     read_graph,
     read_results,
-    sparql_endpoint,
 )
 
 PROTOCOL = W3C / "protocol"
@@ -131,10 +129,9 @@ TESTS = _tests(MANIFEST)
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
+def endpoint(protocol_endpoint: str) -> str:
     """The real server on the protocol tests' dataset."""
-    with sparql_endpoint([PROTOCOL / "dataset.trig"]) as url:
-        yield url
+    return protocol_endpoint
 
 
 def check(response: requests.Response, step: Step) -> None:

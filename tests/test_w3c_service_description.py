@@ -23,7 +23,6 @@ from .sparql_http import (
     manifest_entries,
     media_type,
     read_graph,
-    sparql_endpoint,
 )
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -37,13 +36,11 @@ TESTS = [
 
 
 @pytest.fixture(scope="module", params=["protocol-dataset", "psf-release"])
-def endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
+def endpoint(request: pytest.FixtureRequest) -> str:
     """The URL of a real server's endpoint."""
     if request.param == "psf-release":
-        yield f"{request.getfixturevalue('psf_server')}/sparql"
-        return
-    with sparql_endpoint([W3C / "protocol" / "dataset.trig"]) as url:
-        yield url
+        return f"{request.getfixturevalue('psf_server')}/sparql"
+    return str(request.getfixturevalue("protocol_endpoint"))
 
 
 @pytest.fixture(scope="module")
