@@ -19,10 +19,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from psfkg.errors import PsfkgError
+from psfkg.runner import INLINE_CHARS
 from psfkg.store import EmbeddedStore
 
 from .conftest import DATA, build, client_for
 from .live import live_server
+from .sparql_http import fetch
 
 
 @pytest.fixture
@@ -238,3 +240,27 @@ def test_a_query_that_crashes_the_evaluator_is_a_400_and_the_server_goes_on(
     response = connection.getresponse()
     assert (response.status, json.loads(response.read())["boolean"]) == (200, True)
     connection.close()
+
+
+def _filled(head: str, unit: str, tail: str) -> str:
+    """``head``, then ``unit`` as often as fits, then ``tail``: a query of INLINE_CHARS."""
+    return head + unit * ((INLINE_CHARS - len(head) - len(tail)) // len(unit)) + tail
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        _filled("SELECT (1", "+1", " AS ?x) {}"),
+        _filled("SELECT * { ?s ?p ?o ", "MINUS{?s ?p 1}", "}"),
+    ],
+    ids=["additions", "MINUS"],
+)
+def test_the_flattest_queries_a_worker_evaluates_itself_are_far_from_its_stack_limit(
+    psf_server: str, query: str
+) -> None:
+    # About 7,000 additions (14,000 characters) overflow 8 MiB of stack; a worker evaluates
+    # queries of up to INLINE_CHARS (1,024) itself. (Chains of ! or - count as nesting: capped.)
+    assert len(query) <= INLINE_CHARS
+    headers = {"Content-Type": "application/sparql-query"}
+    response = fetch("POST", f"{psf_server}/sparql", data=query.encode(), headers=headers)
+    assert response.status_code == 200, response.text

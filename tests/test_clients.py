@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from requests.structures import CaseInsensitiveDict
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
+
+from psfkg.runner import INLINE_CHARS
 
 from .live import RUNAWAY, live_server
 from .sparql_http import fetch
@@ -58,14 +61,19 @@ def impatient_server(releases: Path) -> Iterator[str]:
         yield base
 
 
+#: The runaway query as the worker evaluates it itself, and padded to run in a query process.
+RUNAWAYS = {"in-worker": RUNAWAY, "in-query-process": "#" + "x" * INLINE_CHARS + "\n" + RUNAWAY}
+
+
+@pytest.mark.parametrize("query", RUNAWAYS.values(), ids=RUNAWAYS.keys())
 def test_runaway_query_gets_503_at_its_deadline_while_others_are_served(
-    impatient_server: str,
+    impatient_server: str, query: str
 ) -> None:
     outcome: dict[str, object] = {}
 
     def runaway() -> None:
         started = time.monotonic()
-        answer = fetch("GET", f"{impatient_server}/sparql?query={urllib.parse.quote(RUNAWAY)}")
+        answer = fetch("GET", f"{impatient_server}/sparql?query={urllib.parse.quote(query)}")
         outcome["status"], outcome["headers"] = answer.status_code, answer.headers
         outcome["body"] = answer.content
         outcome["seconds"] = time.monotonic() - started
@@ -78,7 +86,10 @@ def test_runaway_query_gets_503_at_its_deadline_while_others_are_served(
         assert (answer.status_code, answer.content) == (200, b'{"head": {}, "boolean": true}')
     thread.join()
     assert outcome["status"] == 503
-    assert outcome["headers"]["Retry-After"]  # type: ignore[index]
+    headers: CaseInsensitiveDict[str] = outcome["headers"]  # type: ignore[assignment]
+    assert headers["Retry-After"] and headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Content-Type"].startswith("text/plain")
     assert b"query timed out" in outcome["body"]  # type: ignore[operator]
     assert 1.4 < outcome["seconds"] < 5  # type: ignore[operator]
     assert fetch("GET", f"{impatient_server}/-/health").status_code == 200

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
+from psfkg import runner as runner_module
 from psfkg.errors import QueryRejected, QueryTimeout, StoreUnavailable
-from psfkg.runner import QueryRunner
+from psfkg.runner import INLINE_CHARS, QueryRunner, Watchdog
 from psfkg.store import Answer, QueryRequest
 
 
@@ -20,7 +23,7 @@ def evaluate(request: QueryRequest) -> Answer:
         os.abort()
     if request.query == "bad":
         raise QueryRejected("syntax error: error at 1:1")
-    if request.query == "pid":
+    if request.query.strip() == "pid":
         return Answer(str(os.getpid()).encode(), "text/plain", 1)
     raise ValueError("/secret/path/in/a/message")
 
@@ -139,3 +142,61 @@ def test_a_long_query_yields_the_cpu_and_its_process_is_not_reused() -> None:
     next_pid, next_nice = map(int, runner.run(QueryRequest("short", "text/plain")).body.split())
     assert next_pid != long_pid and next_nice == short_nice
     runner.close()
+
+
+def in_a_fork(body: Callable[[int], None]) -> tuple[bytes, int, float]:
+    """Run ``body(fd)`` in a forked process (a watchdog ends the process it runs in); what it
+    wrote to ``fd``, its exit status and the seconds it took."""
+    read, write = os.pipe()
+    started = time.monotonic()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(read)
+            body(write)
+        finally:
+            os._exit(3)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        written = pipe.read()
+    _, status = os.waitpid(child, 0)
+    return written, os.waitstatus_to_exitcode(status), time.monotonic() - started
+
+
+def test_the_watchdog_answers_and_ends_the_process_at_the_deadline() -> None:
+    def body(fd: int) -> None:
+        watchdog = Watchdog(lambda timeout: os.write(fd, f"gave up at {timeout:g}".encode()), abort)
+        with watchdog.watching(0.3):
+            time.sleep(30)  # evaluating, with the GIL released as pyoxigraph does
+
+    written, code, seconds = in_a_fork(body)
+    assert (written, code) == (b"gave up at 0.3", 0) and 0.3 <= seconds < 5
+
+
+def test_the_watchdog_renices_a_long_query_and_asks_to_retire_after_it() -> None:
+    def body(fd: int) -> None:
+        runner_module.LONG_AFTER = 0.1
+        watchdog = Watchdog(abort, lambda: os.write(fd, b"retire "))
+        with watchdog.watching(30):
+            time.sleep(0.5)
+        os.write(fd, str(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).encode())
+        os._exit(0)
+
+    written, code, _ = in_a_fork(body)
+    assert (written, code) == (f"retire {runner_module.LONG_NICENESS}".encode(), 0)
+
+
+def test_a_worker_with_a_watchdog_evaluates_short_queries_itself_and_long_ones_in_a_child() -> None:
+    def body(fd: int) -> None:
+        runner_module.watchdog = Watchdog(abort, abort)
+        queries = QueryRunner(evaluate, timeout=5)
+        short = pid(queries)
+        long = int(queries.run(QueryRequest("pid" + " " * INLINE_CHARS, "text/plain")).body)
+        os.write(fd, b"ok" if short == os.getpid() != long else f"{short} {long}".encode())
+        os._exit(0)
+
+    assert in_a_fork(body)[:2] == (b"ok", 0)
+
+
+def abort(*_: object) -> None:
+    os._exit(4)

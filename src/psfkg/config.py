@@ -108,7 +108,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "workers",
         "8",
-        "Web worker processes (gunicorn); each has its own query process.",
+        "Web worker processes (gunicorn); each runs short queries, its query process longer ones.",
         POSITIVE_INT,
     ),
     Setting(

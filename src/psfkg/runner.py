@@ -1,14 +1,24 @@
-"""Evaluate queries where they can be stopped: in a child process, killed at the deadline.
+"""Evaluate queries where they can be stopped: in a process that is killed at the deadline.
 
 Neither a Python thread nor a pyoxigraph evaluation can be interrupted from Python, so each web
 worker keeps query children, forked from it with the store already in memory (copy-on-write).
 A child reads a request from its pipe, answers, and waits for the next. When a query passes its
 deadline the child is sent SIGKILL, its CPU is freed at once, and a fresh child is forked for the
-next query. The web worker itself never evaluates, so forking never copies a held lock.
+next query. A worker forks only between evaluations, so a child never inherits a held store lock.
 
 A child keeps nothing of its parent but the store: it closes every other file descriptor (the
 listening socket, other children's pipes), restores the default signal handlers, and asks the
 kernel to kill it if its parent dies, so a killed web worker leaves no child behind.
+
+Under gunicorn (:mod:`psfkg.serving`) a web worker may also evaluate a short query itself, and so
+save the trip to a child: the two context switches that trip costs are a fifth of a cheap query's
+cost. There the worker is what gets killed: a :class:`Watchdog` thread (pyoxigraph releases the
+GIL while it evaluates) answers 503 on the worker's connection at the deadline and ends the
+worker, and gunicorn starts another. Only queries of up to :data:`INLINE_CHARS` characters are
+evaluated so: the parser and evaluator recurse, and a query that overflows the stack kills the
+process it runs in. The flattest such query known, a chain of additions, needs about 14,000
+characters to overflow a worker's 8 MiB stack; longer queries go to a child, whose crash
+becomes a 400.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import logging
 import os
 import pickle
 import select
@@ -23,7 +34,9 @@ import signal
 import struct
 import sys
 import threading
-from collections.abc import Callable
+import time
+import warnings
+from collections.abc import Callable, Iterator
 
 from .errors import QueryRejected, QueryTimeout, StoreUnavailable
 from .store import Answer, QueryRequest
@@ -41,6 +54,12 @@ PR_SET_PDEATHSIG = 1
 #: Bytes the reply pipe holds (Linux allows up to 1 MiB unprivileged): most answers then pass in
 #: one write and one read, rather than in 64 KiB turns of the two processes.
 REPLY_PIPE_BYTES = 1 << 20
+#: Longest query a web worker with a watchdog evaluates itself (see the module's text).
+INLINE_CHARS = 1024
+#: Seconds between a watchdog's looks at the clock: its deadlines are this late at most.
+WATCH_TICK = 0.05
+
+log = logging.getLogger(__name__)
 
 
 def _send(fd: int, message: object) -> None:
@@ -125,7 +144,12 @@ class Child:
             with contextlib.suppress(OSError):  # a smaller pipe is slower, not wrong
                 fcntl.fcntl(reply_read, fcntl.F_SETPIPE_SZ, REPLY_PIPE_BYTES)
         parent = os.getpid()
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12 warns of forking with threads running (a worker's watchdog): a lock
+            # another thread holds stays held in the child. The child takes none of theirs: it
+            # only reads its pipe, evaluates and writes.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
         if pid == 0:  # in the child: answer until the parent goes, then leave without cleanup
             try:
                 _child_main(request_read, reply_write, evaluate, parent)
@@ -208,8 +232,73 @@ class Child:
             os.close(fd)
 
 
+class Watchdog:
+    """Ends this process when a query it evaluates itself passes its deadline.
+
+    A thread looks at the clock every :data:`WATCH_TICK` seconds. Past :data:`LONG_AFTER`, the
+    evaluating thread is reniced, so that short queries elsewhere keep the CPU, and ``retire`` is
+    called when the query ends: a thread cannot be raised back, so the server should replace the
+    process. At the deadline it calls ``give_up`` (to answer 503) and ends the process at once.
+
+    It watches one evaluation at a time: it is for a server whose worker serves one request at a
+    time (gunicorn's sync worker).
+
+    :param give_up: answers the request whose query timed out; given the timeout in seconds.
+    :param retire: asks the server to end this process after the current request.
+    """
+
+    def __init__(self, give_up: Callable[[float], None], retire: Callable[[], None]) -> None:
+        self.give_up, self.retire = give_up, retire
+        self.owner = os.getpid()
+        self._lock = threading.Lock()
+        self._started: float | None = None
+        self._timeout = 0.0
+        self._evaluator = 0
+        self._niced = False
+        threading.Thread(target=self._watch, name="psfkg-watchdog", daemon=True).start()
+
+    @contextlib.contextmanager
+    def watching(self, timeout: float) -> Iterator[None]:
+        """Watch the calling thread's evaluation for ``timeout`` seconds."""
+        with self._lock:
+            self._started, self._timeout = time.monotonic(), timeout
+            self._evaluator = threading.get_native_id()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._started = None
+                niced = self._niced
+            if niced:
+                self.retire()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(WATCH_TICK)
+            with self._lock:
+                if self._started is None:
+                    continue
+                elapsed = time.monotonic() - self._started
+                if elapsed >= LONG_AFTER and not self._niced:
+                    with contextlib.suppress(OSError):  # Linux: a thread id renices one thread
+                        os.setpriority(os.PRIO_PROCESS, self._evaluator, LONG_NICENESS)
+                    self._niced = True
+                if elapsed >= self._timeout:
+                    try:
+                        self.give_up(self._timeout)
+                    except Exception:
+                        log.exception("answering a timed-out query failed")
+                    finally:
+                        os._exit(0)
+
+
+#: The watchdog of this web worker, when its server installed one (:mod:`psfkg.serving`).
+watchdog: Watchdog | None = None
+
+
 class QueryRunner:
-    """A pool of query children for one web worker; threads each take their own child."""
+    """A pool of query children for one web worker; threads each take their own child. Under
+    a :class:`Watchdog`, short queries are evaluated in the worker itself."""
 
     def __init__(self, evaluate: Evaluate, *, timeout: float) -> None:
         self.evaluate = evaluate
@@ -220,7 +309,11 @@ class QueryRunner:
         self.closed = False
 
     def run(self, request: QueryRequest) -> Answer:
-        """Answer a request in a child, within the timeout (see :meth:`Child.run`)."""
+        """Answer a request within the timeout: here when a watchdog watches and the query is
+        short, else in a child (see :meth:`Child.run`)."""
+        guard = watchdog
+        if guard is not None and guard.owner == os.getpid() and len(request.query) <= INLINE_CHARS:
+            return self._inline(request, guard)
         child = self._take()
         try:
             answer = child.run(request, self.timeout)
@@ -234,6 +327,17 @@ class QueryRunner:
             raise
         self._give_back(child)
         return answer
+
+    def _inline(self, request: QueryRequest, guard: Watchdog) -> Answer:
+        with guard.watching(self.timeout):
+            try:
+                return self.evaluate(request)
+            except QueryRejected:
+                raise
+            except Exception as exc:  # as from a child: the message goes to the log only
+                raise StoreUnavailable(
+                    f"the store failed to answer ({type(exc).__name__}: {exc})"
+                ) from None
 
     def _take(self) -> Child:
         with self._lock:

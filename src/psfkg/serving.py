@@ -1,12 +1,15 @@
 """Serve the app with gunicorn: several workers, the app preloaded once in the master.
 
-With ``preload_app`` the store is loaded before the workers fork, so they share its memory;
-each worker then forks its own query process on its first query (see :mod:`psfkg.runner`).
+With ``preload_app`` the store is loaded before the workers fork, so they share its memory.
+Each worker evaluates short queries itself, under a watchdog, and forks its own query process
+for the first longer one (see :mod:`psfkg.runner`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sys
 from typing import Any
 
@@ -15,28 +18,77 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.util import close_on_exec
 from gunicorn.workers.sync import SyncWorker
 
+from . import runner
 from .config import Settings
+from .runner import Watchdog
+from .web.meta import timed_out_answer
+
+log = logging.getLogger(__name__)
 
 #: Seconds gunicorn gives a worker beyond the query timeout before it counts it as hung.
 WORKER_GRACE = 30
 
 
 class ClientTimeoutWorker(SyncWorker):  # type: ignore[misc]
-    """gunicorn's sync worker, with a timeout on each client socket.
+    """gunicorn's sync worker, with a timeout on each client socket and a query watchdog.
 
     The sync worker reads a request with blocking calls: a client that opens a connection and then
     sends slowly, or nothing, would hold the worker until the arbiter kills it. With a timeout, a
     client that stays silent that long is dropped and the worker serves the next.
+
+    The worker evaluates short queries itself, under a :class:`~psfkg.runner.Watchdog`: when one
+    passes its deadline, the app's own 503 is written on the request's connection and the worker
+    ends; gunicorn starts another. After a long query (reniced) the worker ends once it has
+    answered.
     """
 
     client_timeout: float = 10.0
+
+    def init_process(self) -> None:
+        """In the new worker: install the watchdog, then serve."""
+        self.environ: dict[str, Any] | None = None
+        runner.watchdog = Watchdog(self.give_up, self.retire)
+        super().init_process()
+
+    def load_wsgi(self) -> None:
+        """Load the app, and keep each request's environ while it is served."""
+        super().load_wsgi()
+        self.flask: Flask = self.wsgi  # type: ignore[has-type]
+        app = self.flask
+
+        def remember(environ: dict[str, Any], start_response: Any) -> Any:
+            self.environ = environ
+            return app(environ, start_response)
+
+        self.wsgi = remember
 
     def accept(self, listener: Any) -> None:
         """Accept a connection and serve it, dropping the client if it falls silent."""
         client, address = listener.accept()
         client.settimeout(self.client_timeout)
         close_on_exec(client)
-        self.handle(listener, client, address)
+        try:
+            self.handle(listener, client, address)
+        finally:
+            self.environ = None
+
+    def give_up(self, timeout: float) -> None:
+        """Answer the current request 503 "query timed out", as the app would, and close."""
+        environ = self.environ
+        if environ is None:
+            return
+        log.warning("query timed out after %g s: worker %d ends", timeout, os.getpid())
+        response = timed_out_answer(self.flask, environ, timeout)
+        head = f"HTTP/1.1 {response.status}\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in response.headers.items()
+        )
+        client = environ["gunicorn.socket"]
+        client.sendall(f"{head}Connection: close\r\n\r\n".encode("latin-1") + response.data)
+        client.shutdown(socket.SHUT_WR)
+
+    def retire(self) -> None:
+        """End this worker once the current request is answered."""
+        self.alive = False
 
 
 class Server(BaseApplication):  # type: ignore[misc]

@@ -10,8 +10,9 @@ import functools
 import logging
 import time
 from importlib.metadata import version
+from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .. import __version__
@@ -81,6 +82,16 @@ def timed_out(error: QueryTimeout) -> Response:
     response = error_text(503, str(error))
     response.headers["Retry-After"] = "10"
     return response
+
+
+def timed_out_answer(app: Flask, environ: dict[str, Any], timeout: float) -> Response:
+    """The answer :func:`timed_out` gives the request of ``environ``, with every after-request
+    hook run (CORS, caching, the access log): for a server that must answer from outside the
+    request, while the thread serving it is still held by the query."""
+    with app.request_context(environ):
+        g.started = time.perf_counter() - timeout
+        answer = timed_out(QueryTimeout(f"query timed out after {timeout:g} s"))
+        return app.process_response(answer)
 
 
 @bp.app_errorhandler(StoreUnavailable)
