@@ -16,7 +16,13 @@ from psfkg.runner import INLINE_CHARS, QueryRunner, Watchdog
 from psfkg.store import Answer, QueryRequest
 
 
+class Panic(BaseException):
+    """What pyo3 raises for a panic in pyoxigraph: a BaseException, not an Exception."""
+
+
 def evaluate(request: QueryRequest) -> Answer:
+    if request.query == "panic":
+        raise Panic("index out of bounds")
     if request.query == "sleep":
         time.sleep(60)
     if request.query == "crash":
@@ -200,3 +206,16 @@ def test_a_worker_with_a_watchdog_evaluates_short_queries_itself_and_long_ones_i
 
 def abort(*_: object) -> None:
     os._exit(4)
+
+
+def test_a_panic_evaluated_in_the_worker_is_a_503_and_retires_the_worker() -> None:
+    def body(fd: int) -> None:
+        runner_module.watchdog = Watchdog(abort, lambda: os.write(fd, b"retire "))
+        try:
+            QueryRunner(evaluate, timeout=5).run(QueryRequest("panic", "text/plain"))
+        except StoreUnavailable as error:
+            os.write(fd, str(error).encode())
+        os._exit(0)
+
+    written, code, _ = in_a_fork(body)
+    assert (written, code) == (b"retire the store failed to answer (Panic: index out of bounds)", 0)

@@ -56,6 +56,8 @@ PR_SET_PDEATHSIG = 1
 REPLY_PIPE_BYTES = 1 << 20
 #: Longest query a web worker with a watchdog evaluates itself (see the module's text).
 INLINE_CHARS = 1024
+#: The least stack a worker needs to evaluate queries itself: the one INLINE_CHARS was measured on.
+INLINE_STACK_BYTES = 8 << 20
 #: Seconds between a watchdog's looks at the clock: its deadlines are this late at most.
 WATCH_TICK = 0.05
 
@@ -332,9 +334,11 @@ class QueryRunner:
         with guard.watching(self.timeout):
             try:
                 return self.evaluate(request)
-            except QueryRejected:
+            except (QueryRejected, KeyboardInterrupt, SystemExit, GeneratorExit):
                 raise
-            except Exception as exc:  # as from a child: the message goes to the log only
+            except BaseException as exc:  # as from a child: the message goes to the log only
+                if not isinstance(exc, Exception):  # a pyoxigraph panic: is the store intact?
+                    guard.retire()
                 raise StoreUnavailable(
                     f"the store failed to answer ({type(exc).__name__}: {exc})"
                 ) from None

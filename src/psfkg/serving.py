@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import socket
 import sys
 from typing import Any
@@ -45,9 +46,11 @@ class ClientTimeoutWorker(SyncWorker):  # type: ignore[misc]
     client_timeout: float = 10.0
 
     def init_process(self) -> None:
-        """In the new worker: install the watchdog, then serve."""
+        """In the new worker: install the watchdog (given the stack it needs), then serve."""
         self.environ: dict[str, Any] | None = None
-        runner.watchdog = Watchdog(self.give_up, self.retire)
+        stack, _ = resource.getrlimit(resource.RLIMIT_STACK)
+        if stack == resource.RLIM_INFINITY or stack >= runner.INLINE_STACK_BYTES:
+            runner.watchdog = Watchdog(self.give_up, self.retire)
         super().init_process()
 
     def load_wsgi(self) -> None:
@@ -82,8 +85,9 @@ class ClientTimeoutWorker(SyncWorker):  # type: ignore[misc]
         head = f"HTTP/1.1 {response.status}\r\n" + "".join(
             f"{name}: {value}\r\n" for name, value in response.headers.items()
         )
+        body = b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.data
         client = environ["gunicorn.socket"]
-        client.sendall(f"{head}Connection: close\r\n\r\n".encode("latin-1") + response.data)
+        client.sendall(f"{head}Connection: close\r\n\r\n".encode("latin-1") + body)
         client.shutdown(socket.SHUT_WR)
 
     def retire(self) -> None:
