@@ -14,8 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from psfkg.runner import INLINE_CHARS
+
 #: A query that runs for minutes on the PSF data: a four-way cross join, counted.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+#: The same, padded with a comment past the queries a worker evaluates itself: it runs in a
+#: query process.
+LONG_RUNAWAY = "#" + "x" * INLINE_CHARS + "\n" + RUNAWAY
 
 
 def free_port() -> int:

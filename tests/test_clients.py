@@ -15,9 +15,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from requests.structures import CaseInsensitiveDict
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 
-from psfkg.runner import INLINE_CHARS
-
-from .live import RUNAWAY, live_server
+from .live import LONG_RUNAWAY, RUNAWAY, live_server
 from .sparql_http import fetch
 
 PSF = "https://w3id.org/psfkg/def#"
@@ -62,7 +60,7 @@ def impatient_server(releases: Path) -> Iterator[str]:
 
 
 #: The runaway query as the worker evaluates it itself, and padded to run in a query process.
-RUNAWAYS = {"in-worker": RUNAWAY, "in-query-process": "#" + "x" * INLINE_CHARS + "\n" + RUNAWAY}
+RUNAWAYS = {"in-worker": RUNAWAY, "in-query-process": LONG_RUNAWAY}
 
 
 @pytest.mark.parametrize("query", RUNAWAYS.values(), ids=RUNAWAYS.keys())

@@ -20,10 +20,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from psfkg.release import latest
-from psfkg.runner import INLINE_CHARS
 
 from .conftest import DATA, build, client_for
-from .live import RUNAWAY, live_server
+from .live import LONG_RUNAWAY, live_server
 
 COUNT = "/sparql?query=" + urllib.parse.quote(
     "SELECT (COUNT(*) AS ?n) { ?s a <https://w3id.org/psfkg/def#Organisation> }"
@@ -152,9 +151,7 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")
 def test_a_query_process_killed_mid_query(releases: Path) -> None:
-    # Longer than the queries a worker evaluates itself, so that it runs in a query process.
-    padding = "# " + "x" * INLINE_CHARS + "\n"
-    runaway = "/sparql?query=" + urllib.parse.quote(padding + RUNAWAY)
+    runaway = "/sparql?query=" + urllib.parse.quote(LONG_RUNAWAY)  # runs in a query process
     with live_server(releases=releases, workers=1, env={"PSFKG_QUERY_TIMEOUT": "20"}) as base:
         worker = json.loads(urllib.request.urlopen(f"{base}/-/stats", timeout=10).read())["worker"]
         outcome: dict[str, object] = {}
