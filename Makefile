@@ -16,8 +16,8 @@ test: $(STAMP) lint typecheck
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests server.py
-	$(BIN)/ruff format --check src tests server.py
+	$(BIN)/ruff check src tests benchmarks server.py
+	$(BIN)/ruff format --check src tests benchmarks server.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -37,14 +37,14 @@ clean:
 
 # Build time and peak memory, and the endpoint's latency (on its own store and on a real
 # Virtuoso, against Virtuoso's endpoint) and throughput, on the PSF release and on synthetic data
-# at 10x and 100x (tests/benchmark.py); BENCH_ARGS="--sizes 1,10" limits it, "--with-1000x" adds
+# at 10x and 100x (benchmarks/benchmark.py); BENCH_ARGS="--sizes 1,10" limits it, "--with-1000x" adds
 # a 1000x build. Builds are cached in releases/bench/; the report is bench.json and bench.md there.
 .PHONY: bench
 bench: $(STAMP)
-	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/benchmark.py $(BENCH_ARGS)
 
-# Load, runaway queries and a memory soak against `psfkg serve` on 127.0.0.1 (tests/loadtest.py):
+# Load, runaway queries and a memory soak against `psfkg serve` on 127.0.0.1 (benchmarks/loadtest.py):
 # bounded, stops by itself, prints a table. LOADTEST_ARGS="--duration 30 --soak 60" for a short run.
 .PHONY: loadtest
 loadtest: $(STAMP)
-	$(BIN)/python tests/loadtest.py $(LOADTEST_ARGS)
+	$(BIN)/python benchmarks/loadtest.py $(LOADTEST_ARGS)

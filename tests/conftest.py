@@ -11,11 +11,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from psfkg import pipeline
+from psfkg.build import pipeline
 from psfkg.config import PROJECT_ROOT, Settings
 from psfkg.progress import Progress
+from psfkg.query.remote import publish
 from psfkg.release import latest
-from psfkg.remote import publish
 from psfkg.web import create_app
 
 from .live import live_server

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from psfkg.runner import INLINE_CHARS
+from psfkg.query.runner import INLINE_CHARS
 
 #: A query that runs for minutes on the PSF data: a four-way cross join, counted.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -19,8 +19,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from psfkg.errors import PsfkgError
-from psfkg.runner import INLINE_CHARS
-from psfkg.store import EmbeddedStore
+from psfkg.query.runner import INLINE_CHARS
+from psfkg.query.store import EmbeddedStore
 
 from .conftest import DATA, build, client_for
 from .live import live_server

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from psfkg.build.records import load
 from psfkg.errors import PsfkgError
-from psfkg.records import load
 from psfkg.release import latest
 
 from .conftest import DATA, build

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import click
 
-from . import __version__, pipeline, release
+from . import __version__, release
+from .build import pipeline
+from .build.records import load
 from .config import Settings
 from .errors import PsfkgError
-from .importer import compare
-from .pages import parse_file
 from .progress import Progress
-from .records import load
+from .sources.cbss import parse_file
+from .sources.importer import compare
 
 DATA = click.option(
     "--data",
@@ -152,7 +153,7 @@ def serve(
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random choices.")
 def synth(projects: int, out_dir: Path, seed: int) -> None:
     """Write a synthetic data directory of the PSF's shape, for benchmarks and scale tests."""
-    from . import synth as synthetic
+    from .sources import synth as synthetic
 
     synthetic.write(out_dir, projects=projects, seed=seed)
     click.echo(out_dir)
@@ -167,7 +168,7 @@ def publish(out_dir: Path | None, gsp: str | None, user: str | None) -> None:
 
     The password is read from PSFKG_STORE_PASSWORD, never from the command line.
     """
-    from .remote import publish as put_graphs
+    from .query.remote import publish as put_graphs
 
     settings = Settings.from_env()
     current = release.latest(out_dir or settings.releases_dir)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .config import PROJECT_ROOT
 from .errors import PsfkgError, QueryRejected
-from .store import Binding
+from .terms import Binding
 
 QUERIES_DIR = PROJECT_ROOT / "queries"
 NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -80,3 +80,19 @@ def rebase(iri: str, base: str) -> str:
 def prefixes(base: str) -> dict[str, str]:
     """psfkg's prefixes, with its own namespaces moved to ``base`` (see :func:`rebase`)."""
     return {prefix: rebase(ns, base) for prefix, ns in PREFIXES.items()}
+
+
+def compact(iri: str, prefixes: dict[str, str]) -> str:
+    """A compact IRI (``psf:Project``) where a prefix fits, else the IRI.
+
+    >>> compact("https://w3id.org/psfkg/def#Project", {"psf": "https://w3id.org/psfkg/def#"})
+    'psf:Project'
+    """
+    for prefix, namespace in prefixes.items():
+        if (
+            iri.startswith(namespace)
+            and len(iri) > len(namespace)
+            and not iri[len(namespace) :].startswith("//")
+        ):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri

@@ -19,9 +19,9 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.util import close_on_exec
 from gunicorn.workers.sync import SyncWorker
 
-from . import runner
 from .config import Settings
-from .runner import Watchdog
+from .query import runner
+from .query.runner import Watchdog
 from .web.meta import timed_out_answer
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from ..store import Answer
+from ..query.store import Answer
 
 MAX_ENTRY = 256 * 1024
 

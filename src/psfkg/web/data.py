@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 
 from .. import formats
-from ..store import Binding, QueryRequest
+from ..query.store import QueryRequest
+from ..terms import Binding
 from .service import service
 
 

@@ -17,7 +17,7 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from .. import charts
+from . import charts
 from .data import Row, select
 from .queries import named_queries
 from .service import served_release, service

@@ -13,8 +13,9 @@ from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 from rdflib import Dataset, Graph, URIRef
 
-from .. import catalog, formats
-from ..store import Binding
+from .. import formats
+from ..build import catalog
+from ..terms import Binding
 from . import views
 from .data import select
 from .pages import FACETS

@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from .. import formats
 from ..errors import QueryRejected
 from ..named_queries import NamedQuery, load
-from ..store import QueryRequest
+from ..query.store import QueryRequest
 from .data import Row, select
 from .service import service
 from .site import page

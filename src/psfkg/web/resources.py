@@ -18,7 +18,8 @@ from rdflib import Graph, URIRef
 
 from .. import formats
 from ..namespaces import ONTOLOGY_VERSION_IRI
-from ..store import Binding, QueryRequest
+from ..query.store import QueryRequest
+from ..terms import Binding
 from . import views
 from .service import served_release, service
 from .site import HTML, RDF_SUFFIXES, link_header, page, wants

@@ -22,10 +22,10 @@ from flask import abort, current_app, g
 
 from ..config import Settings
 from ..errors import ReleaseError
+from ..query.remote import RemoteStore
+from ..query.runner import QueryRunner
+from ..query.store import EmbeddedStore
 from ..release import Published, latest
-from ..remote import RemoteStore
-from ..runner import QueryRunner
-from ..store import EmbeddedStore
 from .answers import Answers
 from .stats import Stats
 

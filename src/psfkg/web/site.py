@@ -19,8 +19,7 @@ from werkzeug.http import parse_accept_header
 
 from .. import formats
 from ..errors import NotAcceptable
-from ..namespaces import PREFIXES, PSF
-from ..writers import compact
+from ..namespaces import PREFIXES, PSF, compact
 from .service import service
 
 #: RDF formats a resource is offered in, by file suffix, after HTML.

@@ -14,8 +14,8 @@ from flask.typing import ResponseReturnValue
 
 from .. import formats
 from ..errors import QueryRejected
-from ..screening import Screened, screen
-from ..store import QueryRequest
+from ..query.screening import Screened, screen
+from ..query.store import QueryRequest
 from . import protocol
 from .description import describe
 from .service import service

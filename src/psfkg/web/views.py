@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from .. import formats
 from ..namespaces import PSF
-from ..store import QueryRequest
+from ..query.store import QueryRequest
 from .service import service
 from .site import alternates, curie, href, label, local_path, page
 

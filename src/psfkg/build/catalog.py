@@ -1,0 +1,294 @@
+"""The metadata portals harvest: a DCAT-AP 3.0.1 catalogue and a VoID description of a release.
+
+Both are built from a release's manifest (``manifest.json``) and its data (``psfkg.nq`` read into
+an rdflib :class:`~rdflib.Dataset`), so that what is served describes exactly what is served.
+Resources are named under the manifest's base IRI: ``<base>catalog``, ``<base>dataset`` (the
+dataset of the metadata graph), ``<base>dataset/distribution/<file>``, ``<base>sparql-service``
+and ``<base>dataset/linkset/<target>``; the URLs to fetch things are under ``site``, where the
+release is served.
+
+Licences. The facts are transcribed from cbss.org pages that state no licence, and none is
+invented for them. ``license`` (default CC BY 4.0, the licence the README declares for psfkg's
+own work) goes on the distributions and the endpoint, beside a ``dct:rights`` statement saying
+that it covers psfkg's work (model, IRIs, transcription) and that the facts come from cbss.org
+under terms it does not state; ``license=None`` leaves ``dct:license`` out. The catalogue's own
+record carries ``metadata_license`` (default CC0 1.0), so that portals may copy and merge it.
+
+Distributions are the data dumps and their ``.gz`` twins: each twin is a file of its own (bytes,
+size, checksum) with the media type and file type of what it holds and ``dcat:compressFormat``
+gzip, as DCAT 3 models compression. ``context.jsonld`` (a JSON-LD context) and ``validation.ttl``
+(a report about the data) are not the dataset in any format; the report is linked as a page.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV, VOID
+from rdflib.term import Node
+
+from .. import formats
+from ..namespaces import DATASET, EU_COUNTRY, ONTOLOGY, PSF, WD, prefixes, rebase
+from ..release import FILES
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+IANA = Namespace("http://www.iana.org/assignments/media-types/")
+EU = Namespace("http://publications.europa.eu/resource/authority/")
+CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
+SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+THEME_SCHEME, THEMES = EU["data-theme"], (EU["data-theme/INTR"],)
+ENGLISH, PUBLIC = EU["language/ENG"], EU["access-right/PUBLIC"]
+AVAILABLE = EU["planned-availability/AVAILABLE"]
+#: EU file-type codes of the formats psfkg writes.
+FILE_TYPES = {
+    formats.TURTLE: "RDF_TURTLE",
+    formats.N_TRIPLES: "RDF_N_TRIPLES",
+    formats.JSON_LD: "JSON_LD",
+    formats.N_QUADS: "RDF_N_QUADS",
+    formats.RDF_XML: "RDF_XML",
+    formats.TRIG: "RDF_TRIG",
+    formats.JSON_RESULTS: "SPARQLQRES",
+    formats.XML_RESULTS: "SPARQLQRES",
+    formats.CSV: "CSV",
+    formats.TSV: "TSV",
+}
+#: Files of a release that are not the dataset in some format.
+NOT_DISTRIBUTIONS = frozenset({"context.jsonld", "validation.ttl"})
+REPORT = "validation.ttl"
+#: Links to other datasets: (name, predicate, target dataset, the target's URI space).
+LINKSETS = (
+    ("wikidata", PSF.wikidata, URIRef("http://www.wikidata.org/"), str(WD)),
+    ("eu-country", PSF.euAuthority, EU.country, str(EU_COUNTRY)),
+)
+KEYWORDS = (
+    "Council of the Baltic Sea States",
+    "CBSS",
+    "Project Support Facility",
+    "BALTinnoSEC",
+    "Baltic Sea Region",
+    "project funding",
+)
+CATALOG = "The CBSS Project Support Facility knowledge graph: its dumps and its SPARQL endpoint."
+SERVICE = "Read-only SPARQL 1.1 endpoint; its service description is at the same URL."
+RIGHTS = (
+    "The licence covers psfkg's own work: the data model, the IRIs and the transcription. The "
+    "facts are transcribed from web pages of the Council of the Baltic Sea States (cbss.org), "
+    "which state no licence; their reuse is subject to the CBSS's terms."
+)
+
+
+def dumps(manifest: Mapping[str, Any]) -> list[str]:
+    """The files of a release that are distributions of the dataset, ``.gz`` twins included.
+
+    >>> dumps({"files": {"psfkg.nq": {}, "psfkg.nq.gz": {}, "context.jsonld": {}}})
+    ['psfkg.nq', 'psfkg.nq.gz']
+    """
+    return [
+        name
+        for name in sorted(manifest["files"])
+        if name.removesuffix(".gz") in FILES and name.removesuffix(".gz") not in NOT_DISTRIBUTIONS
+    ]
+
+
+def dcat(
+    manifest: Mapping[str, Any],
+    data: Dataset,
+    *,
+    site: str,
+    license: str | None = CC_BY_4,
+    metadata_license: str | None = CC0,
+    publisher: str = "psfkg",
+) -> Graph:
+    """The DCAT-AP 3.0.1 catalogue: the dataset, one distribution per dump, the SPARQL endpoint.
+
+    :param manifest: the release's ``manifest.json`` (its base IRI, version, date and files).
+    :param data: the release's dataset (``psfkg.nq``): titles, sources, countries and dates.
+    :param site: the URL the release is served at, ending in ``/``.
+    :param license: licence IRI of the dumps and the endpoint, or None to state none.
+    :param metadata_license: licence IRI of this catalogue, or None to state none.
+    :param publisher: the name of the publishing agent.
+    :raises KeyError: for a manifest without ``base_iri``, ``version``, ``date`` or ``files``.
+    """
+    base, when = manifest["base_iri"], Literal(manifest["date"], datatype=XSD.dateTime)
+    catalog, dataset = URIRef(base + "catalog"), _in(base, DATASET)
+    service, endpoint = URIRef(base + "sparql-service"), URIRef(site + "sparql")
+    union, g = _union(data), _graph(base)
+    agent, contact, rights = BNode(), BNode(), BNode()
+    _add(g, agent, (RDF.type, FOAF.Agent), (FOAF.name, Literal(publisher)))
+    _add(g, contact, (RDF.type, VCARD.Kind), (VCARD.fn, Literal(publisher)))
+    _add(g, contact, (VCARD.hasURL, URIRef(site)))
+    _add(g, rights, (RDF.type, DCTERMS.RightsStatement), (RDFS.label, _en(RIGHTS)))
+    common = [(DCTERMS.publisher, agent), (DCTERMS.language, ENGLISH)]
+    dated = [(DCTERMS.issued, when), (DCTERMS.modified, when)]
+    topics = [(DCAT.theme, t) for t in THEMES] + [(DCAT.keyword, _en(k)) for k in KEYWORDS]
+    spatial = [
+        (DCTERMS.spatial, c) for c in _sorted(union.objects(None, _in(base, PSF.euAuthority)))
+    ]
+
+    _add(g, catalog, *_about(DCAT.Catalog, "psfkg catalogue", CATALOG), *common, *dated, *spatial)
+    _add(g, catalog, (FOAF.homepage, URIRef(site)), (DCAT.themeTaxonomy, THEME_SCHEME))
+    _add(g, catalog, (DCAT.dataset, dataset), (DCAT.service, service), *_license(metadata_license))
+
+    sources = union.subjects(RDF.type, _in(base, PSF.SourceDocument))
+    _add(g, dataset, (RDF.type, DCAT.Dataset), *common, *dated, *topics, *spatial)
+    for p in (DCTERMS.title, DCTERMS.description):
+        _add(g, dataset, *((p, o) for o in union.objects(dataset, p)))
+    _add(g, dataset, (DCAT.version, Literal(manifest["version"])), (DCAT.contactPoint, contact))
+    _add(g, dataset, (DCTERMS.accessRights, PUBLIC))
+    _add(g, dataset, *((PROV.wasDerivedFrom, s) for s in _sorted(sources)))
+    _temporal(g, dataset, union, base)
+    if REPORT in manifest["files"]:
+        _add(g, dataset, (FOAF.page, URIRef(f"{site}dumps/{REPORT}")))
+    for name in dumps(manifest):
+        dist = URIRef(f"{dataset}/distribution/{name}")
+        _add(g, dataset, (DCAT.distribution, dist))
+        _distribution(g, dist, name, manifest["files"][name], site=site, base=base)
+        _add(g, dist, (DCTERMS.rights, rights), *_license(license))
+
+    types = sorted({FILE_TYPES[f] for f in (*formats.RESULTS, *formats.GRAPH)})
+    _add(g, service, *_about(DCAT.DataService, "psfkg SPARQL endpoint", SERVICE), *common, *topics)
+    _add(g, service, (DCAT.endpointURL, endpoint), (DCAT.endpointDescription, endpoint))
+    _add(g, service, (DCAT.servesDataset, dataset), (DCTERMS.conformsTo, SPARQL_PROTOCOL))
+    _add(g, service, (DCAT.contactPoint, contact), *_license(license))
+    _add(g, service, *((DCTERMS["format"], EU[f"file-type/{t}"]) for t in types))
+    return g
+
+
+def void(manifest: Mapping[str, Any], data: Dataset, *, site: str) -> Graph:
+    """A VoID description of the release's dataset, its statistics computed from ``data``.
+
+    Triples are counted as the dataset's quads (the lines of ``psfkg.nq``); ``void:entities`` is
+    the number of records (IRIs under ``<base>id/``), a class partition's the IRIs of its class.
+
+    :param manifest: the release's ``manifest.json`` (its base IRI and files).
+    :param data: the release's dataset (``psfkg.nq``).
+    :param site: the URL the release is served at, ending in ``/``.
+    """
+    base = manifest["base_iri"]
+    dataset, space = _in(base, DATASET), base + "id/"
+    quads = list(data.quads((None, None, None, None)))
+    instances: defaultdict[Node, set[Node]] = defaultdict(set)
+    for s, p, o, _ in quads:
+        if p == RDF.type and isinstance(s, URIRef):
+            instances[o].add(s)
+    predicates = Counter(p for _, p, _, _ in quads)
+    records = {s for s, *_ in quads if str(s).startswith(space)}
+    g = _graph(base)
+    _add(g, dataset, (RDF.type, VOID.Dataset), (VOID.triples, _count(len(quads))))
+    _add(g, dataset, (VOID.entities, _count(len(records))), (VOID.classes, _count(len(instances))))
+    _add(g, dataset, (VOID.properties, _count(len(predicates))), (VOID.uriSpace, Literal(space)))
+    _add(g, dataset, (VOID.sparqlEndpoint, URIRef(site + "sparql")))
+    _add(g, dataset, *((VOID.dataDump, URIRef(f"{site}dumps/{n}")) for n in dumps(manifest)))
+    for graph, count in sorted(Counter(q[3] for q in quads if q[3] is not None).items(), key=str):
+        _add(g, dataset, (VOID.subset, graph))
+        _add(g, graph, (RDF.type, VOID.Dataset), (VOID.triples, _count(count)))
+    for cls, members in sorted(instances.items(), key=str):
+        _add(g, dataset, (VOID.classPartition, part := BNode()))
+        _add(g, part, (VOID["class"], cls), (VOID.entities, _count(len(members))))
+    for prop, count in sorted(predicates.items(), key=str):
+        _add(g, dataset, (VOID.propertyPartition, part := BNode()))
+        _add(g, part, (VOID.property, prop), (VOID.triples, _count(count)))
+    # A term's vocabulary is its namespace: the term's IRI up to its last '#' or '/'.
+    terms = {str(t) for t in (*predicates, *instances)}
+    vocabularies = {t[: max(t.rfind("#"), t.rfind("/")) + 1] for t in terms}
+    _add(g, dataset, *((VOID.vocabulary, URIRef(v)) for v in sorted(vocabularies)))
+    for cls in (PSF.Project, PSF.Organisation, PSF.Country):
+        examples = _sorted(instances[_in(base, cls)] & records)
+        _add(g, dataset, *((VOID.exampleResource, e) for e in examples[:1]))
+    for name, prop, target, target_space in LINKSETS:
+        linkset, link = URIRef(f"{dataset}/linkset/{name}"), _in(base, prop)
+        _add(g, dataset, (VOID.subset, linkset))
+        _add(g, target, (RDF.type, VOID.Dataset), (VOID.uriSpace, Literal(target_space)))
+        _add(g, linkset, (RDF.type, VOID.Linkset), (VOID.linkPredicate, link))
+        _add(g, linkset, (VOID.subjectsTarget, dataset), (VOID.objectsTarget, target))
+        _add(g, linkset, (VOID.triples, _count(predicates[link])))
+    return g
+
+
+def _distribution(
+    g: Graph, dist: URIRef, name: str, entry: Mapping[str, Any], *, site: str, base: str
+) -> None:
+    """One file: where to get it, its format, size and checksum."""
+    inner, url, checksum = name.removesuffix(".gz"), URIRef(f"{site}dumps/{name}"), BNode()
+    fmt = {f.suffix: f for f in formats.GRAPH}[inner.rpartition(".")[2]]
+    text = FILES[inner] + (", gzipped" if name != inner else "")
+    _add(g, dist, *_about(DCAT.Distribution, name, text), (DCAT.mediaType, IANA[fmt.media_type]))
+    _add(g, dist, (DCAT.downloadURL, url), (DCAT.accessURL, url), (SPDX.checksum, checksum))
+    _add(g, dist, (DCTERMS["format"], EU[f"file-type/{FILE_TYPES[fmt]}"]))
+    _add(g, dist, (DCAT.byteSize, Literal(entry["bytes"], datatype=XSD.nonNegativeInteger)))
+    _add(g, dist, (DCATAP.availability, AVAILABLE), (DCTERMS.conformsTo, _in(base, ONTOLOGY)))
+    if name != inner:
+        _add(g, dist, (DCAT.compressFormat, IANA["application/gzip"]))
+    sha256 = Literal(entry["sha256"], datatype=XSD.hexBinary)
+    _add(g, checksum, (RDF.type, SPDX.Checksum), (SPDX.checksumValue, sha256))
+    _add(g, checksum, (SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+
+
+def _temporal(g: Graph, dataset: URIRef, data: Graph, base: str) -> None:
+    """The span of the dates (``xsd:date``) in the data, if it has any."""
+    dates = sorted(
+        str(o)
+        for p in (PSF.startDate, PSF.endDate)
+        for o in data.objects(None, _in(base, p))
+        if isinstance(o, Literal) and o.datatype == XSD.date
+    )
+    if dates:
+        _add(g, dataset, (DCTERMS.temporal, period := BNode()))
+        _add(g, period, (RDF.type, DCTERMS.PeriodOfTime))
+        _add(g, period, (DCAT.startDate, Literal(dates[0], datatype=XSD.date)))
+        _add(g, period, (DCAT.endDate, Literal(dates[-1], datatype=XSD.date)))
+
+
+def _about(cls: URIRef, title: str, text: str) -> list[tuple[Node, Node]]:
+    return [(RDF.type, cls), (DCTERMS.title, _en(title)), (DCTERMS.description, _en(text))]
+
+
+def _license(iri: str | None) -> list[tuple[Node, Node]]:
+    return [(DCTERMS.license, URIRef(iri))] if iri else []
+
+
+def _add(g: Graph, s: Node, *pairs: tuple[Node, Node]) -> None:
+    for p, o in pairs:
+        g.add((s, p, o))
+
+
+def _en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+def _count(n: int) -> Literal:
+    return Literal(n, datatype=XSD.integer)
+
+
+def _sorted(nodes: Iterable[Node]) -> list[Node]:
+    return sorted(set(nodes), key=str)
+
+
+def _in(base: str, term: str) -> URIRef:
+    """A term minted under the default base, moved to the release's base."""
+    return URIRef(rebase(str(term), base))
+
+
+def _union(data: Dataset) -> Graph:
+    """The triples of every graph of ``data`` (a Dataset's own look-ups see its default graph)."""
+    union = Graph()
+    for s, p, o, _ in data.quads((None, None, None, None)):
+        union.add((s, p, o))
+    return union
+
+
+def _graph(base: str) -> Graph:
+    g = Graph()
+    for prefix, ns in prefixes(base).items():
+        g.bind(prefix, ns)
+    for prefix, ns in (("dcat", DCAT), ("dcatap", DCATAP), ("spdx", SPDX), ("vcard", VCARD)):
+        g.bind(prefix, ns)
+    g.bind("void", VOID)
+    return g

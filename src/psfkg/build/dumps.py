@@ -1,0 +1,178 @@
+"""The dump files of a release, written by streaming, in one canonical order.
+
+Quads are sorted once (by their N-Triples terms, each term written once and shared), then each
+file is written straight to disk: N-Quads and N-Triples line by line, Turtle by pyoxigraph, and
+JSON-LD compacted with psfkg's context one node at a time. No file is built in memory first,
+and two builds of the same data give the same bytes. Graphs with blank nodes (the ontology's
+lists) get content-derived labels first.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+from collections.abc import Iterator, Mapping
+from itertools import groupby
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.term import Node
+
+from ..namespaces import compact, prefixes, rebase
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: (subject, predicate, object, graph) as N-Triples text, with the pyoxigraph terms.
+Row = tuple[
+    str,
+    str,
+    str,
+    str,
+    ox.NamedNode | ox.BlankNode,
+    ox.NamedNode,
+    ox.NamedNode | ox.BlankNode | ox.Literal,
+]
+
+
+class Terms:
+    """rdflib terms as pyoxigraph terms and their N-Triples text, each converted once."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.seen: dict[Node, tuple[Any, str]] = {}
+
+    def __call__(self, term: Node) -> tuple[Any, str]:
+        found = self.seen.get(term)
+        if found is None:
+            converted: Any
+            if isinstance(term, URIRef):
+                converted = ox.NamedNode(rebase(str(term), self.base))
+            elif isinstance(term, BNode):
+                converted = ox.BlankNode(str(term))
+            elif isinstance(term, Literal):
+                if term.language:
+                    converted = ox.Literal(str(term), language=term.language)
+                elif term.datatype is not None:
+                    converted = ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+                else:
+                    converted = ox.Literal(str(term))
+            else:
+                raise TypeError(f"not an RDF term: {term!r}")
+            found = self.seen[term] = (converted, str(converted))
+        return found
+
+
+def canonical(graph: Graph) -> Graph:
+    """``graph`` with blank nodes labelled from their content, so that labels are stable."""
+    if not any(isinstance(term, BNode) for triple in graph for term in triple):
+        return graph
+    out = Graph()
+    for t in to_canonical_graph(graph):
+        out.add(t)
+    return out
+
+
+def sorted_rows(graphs: Mapping[URIRef, Graph], base: str) -> list[Row]:
+    """Every quad, sorted by subject, predicate, object and graph, without duplicates."""
+    terms = Terms(base)
+    rows = set()
+    for name, graph in graphs.items():
+        _, g = terms(name)
+        for s, p, o in canonical(graph):
+            (s_ox, s_nt), (p_ox, p_nt), (o_ox, o_nt) = terms(s), terms(p), terms(o)
+            rows.add((s_nt, p_nt, o_nt, g, s_ox, p_ox, o_ox))
+    return sorted(rows, key=lambda r: r[:4])
+
+
+def _triples(rows: list[Row], graphs: set[str]) -> Iterator[Row]:
+    """The rows of some graphs, one per triple."""
+    last = None
+    for row in rows:
+        if row[3] in graphs and row[:3] != last:
+            last = row[:3]
+            yield row
+
+
+def write_nquads(out: IO[str], rows: list[Row]) -> None:
+    """N-Quads, one line per quad."""
+    out.writelines(f"{s} {p} {o} {g} .\n" for s, p, o, g, *_ in rows)
+
+
+def write_ntriples(out: IO[str], rows: Iterator[Row]) -> None:
+    """N-Triples, one line per triple."""
+    out.writelines(f"{s} {p} {o} .\n" for s, p, o, *_ in rows)
+
+
+def write_turtle(out: IO[bytes], rows: Iterator[Row], prefixes: dict[str, str]) -> None:
+    """Turtle with psfkg's prefixes, grouped by subject (pyoxigraph's writer)."""
+    ox.serialize(
+        (ox.Triple(s, p, o) for *_, s, p, o in rows),
+        output=out,
+        format=ox.RdfFormat.TURTLE,
+        prefixes=prefixes,
+    )
+
+
+def write_jsonld(out: IO[str], rows: Iterator[Row], prefixes: dict[str, str]) -> None:
+    """JSON-LD compacted with the context of ``prefixes``: one node object per subject."""
+    by_length = dict(sorted(prefixes.items(), key=lambda kv: -len(kv[1])))
+
+    def ref(term: Any) -> str:
+        return (
+            f"_:{term.value}" if isinstance(term, ox.BlankNode) else compact(term.value, by_length)
+        )
+
+    def value(term: Any) -> dict[str, str]:
+        if not isinstance(term, ox.Literal):
+            return {"@id": ref(term)}
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype.value != XSD_STRING:
+            return {"@value": term.value, "@type": compact(term.datatype.value, by_length)}
+        return {"@value": term.value}
+
+    out.write('{"@context": ' + json.dumps(prefixes) + ',\n "@graph": [')
+    first = True
+    for _, group in groupby(rows, key=lambda r: r[0]):
+        node: dict[str, Any] = {}
+        for *_, s, p, o in group:
+            node.setdefault("@id", ref(s))
+            if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
+                node.setdefault("@type", []).append(ref(o))
+            else:
+                node.setdefault(compact(p.value, by_length), []).append(value(o))
+        out.write(("\n  " if first else ",\n  ") + json.dumps(node, ensure_ascii=False))
+        first = False
+    out.write("\n ]\n}\n")
+
+
+def gzip_file(path: Path) -> Path:
+    """``path.gz``, the same bytes for the same input (no name, no time in the header)."""
+    target = path.with_name(path.name + ".gz")
+    with (
+        open(path, "rb") as source,
+        open(target, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as packed,
+    ):
+        shutil.copyfileobj(source, packed, 1 << 20)
+    return target
+
+
+def write_dumps(folder: Path, graphs: Mapping[URIRef, Graph], public: set[str], base: str) -> None:
+    """Write ``psfkg.nq`` (every graph), and ``psfkg.nt``, ``psfkg.ttl`` and ``psfkg.jsonld`` (the
+    graphs named in ``public``, as N-Triples text) into ``folder``."""
+    rows = sorted_rows(graphs, base)
+    moved = prefixes(base)
+    with open(folder / "psfkg.nq", "w", encoding="utf-8", newline="\n") as out:
+        write_nquads(out, rows)
+    with open(folder / "psfkg.nt", "w", encoding="utf-8", newline="\n") as out:
+        write_ntriples(out, _triples(rows, public))
+    with open(folder / "psfkg.ttl", "wb") as raw:
+        write_turtle(raw, _triples(rows, public), moved)
+    with open(folder / "psfkg.jsonld", "w", encoding="utf-8", newline="\n") as out:
+        write_jsonld(out, _triples(rows, public), moved)

@@ -1,0 +1,288 @@
+"""Step 2: records to triples. The only place that mints IRIs.
+
+Every record becomes ``<base>id/<kind>/<slug>``; a participation's slug joins its project and
+organisation (``jatoc--finnish-border-guard``), so no blank nodes are needed and two builds give
+the same IRIs. Each record links to the line of the source page it was read from, as an
+RFC 5147 fragment of the page's IRI (``src:cbss-psf-past-projects#line=15,16`` is line 16).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, VOID
+
+from .. import __version__
+from ..namespaces import (
+    DATASET,
+    EU_COUNTRY,
+    ID,
+    ONTOLOGY,
+    ONTOLOGY_VERSION_IRI,
+    PREFIXES,
+    PSF,
+    SOURCE,
+    WD,
+)
+from .records import Origin, Records, SourceRef
+from ..config import PROJECT_ROOT
+from ..release import file_sha256
+
+ONTOLOGY_FILE = PROJECT_ROOT / "ontology" / "psfkg.ttl"
+ROLE_TERMS = {
+    "coordinator": PSF.Coordinator,
+    "lead-partner": PSF.LeadPartner,
+    "partner": PSF.Partner,
+    "funder": PSF.Funder,
+}
+EVENT_CLASSES = {"meeting": PSF.Meeting, "event": PSF.Event}
+PRIORITY_SCHEME = ID["priority-areas"]
+
+
+def iri(kind: str, key: str) -> URIRef:
+    """The IRI of a record.
+
+    >>> str(iri("project", "jatoc"))
+    'https://w3id.org/psfkg/id/project/jatoc'
+    """
+    return ID[f"{kind}/{key}"]
+
+
+@dataclass
+class Mapped:
+    """The asserted graph, and for each minted IRI the record it came from."""
+
+    graph: Graph
+    origins: dict[URIRef, Origin] = field(default_factory=dict)
+
+
+def ontology() -> Graph:
+    """The ontology, with its version IRI and version info from :data:`psfkg.__version__`."""
+    graph = Graph()
+    graph.parse(ONTOLOGY_FILE, format="turtle")
+    graph.add((ONTOLOGY, OWL.versionIRI, ONTOLOGY_VERSION_IRI))
+    graph.add((ONTOLOGY, OWL.versionInfo, Literal(__version__)))
+    return graph
+
+
+def source_line(ref: SourceRef) -> URIRef:
+    """The IRI of one line of a source page (RFC 5147 ``line=`` fragment).
+
+    >>> str(source_line(SourceRef("cbss-psf-past-projects.txt", 16)))
+    'https://w3id.org/psfkg/source/cbss-psf-past-projects#line=15,16'
+    """
+    return URIRef(f"{SOURCE[ref.file.removesuffix('.txt')]}#line={ref.line - 1},{ref.line}")
+
+
+def en(text: str) -> Literal:
+    """English text from the (English) source pages."""
+    return Literal(text, lang="en")
+
+
+def year(value: int) -> Literal:
+    """A year as ``xsd:gYear``."""
+    return Literal(f"{value:04d}", datatype=XSD.gYear)
+
+
+def map_records(records: Records) -> Mapped:
+    """Turn every record into triples of the asserted graph.
+
+    :param records: what :func:`psfkg.records.load` read.
+    :returns: the graph and the origin (file, line in ``data/``) of each minted IRI.
+    """
+    out = Mapped(Graph())
+    g = out.graph
+    add = g.add
+
+    def node(table: str, kind: str, key: str, cls: URIRef, ref: SourceRef) -> URIRef:
+        subject = iri(kind, key)
+        add((subject, RDF.type, cls))
+        add((subject, DCTERMS.source, source_line(ref)))
+        origin = records.origin(table, key)
+        if origin is not None:
+            out.origins[subject] = origin
+        return subject
+
+    for src in records.sources:
+        doc = SOURCE[src.key]
+        add((doc, RDF.type, PSF.SourceDocument))
+        add((doc, DCTERMS.title, en(src.title)))
+        add((doc, PSF.site, Literal(src.site)))
+        add((doc, DCTERMS["format"], Literal("text/plain")))
+        add(
+            (
+                doc,
+                PSF.sha256,
+                Literal(file_sha256(records.source_file(src.file))),
+            )
+        )
+
+    for c in records.countries:
+        s = node("countries", "country", c.key, PSF.Country, c.source)
+        add((s, RDFS.label, en(c.label)))
+        add((s, SKOS.prefLabel, en(c.label)))
+        for alt in c.alt_labels:
+            add((s, SKOS.altLabel, en(alt)))
+        add((s, PSF.iso3166Alpha2, Literal(c.iso_alpha2)))
+        add((s, PSF.iso3166Alpha3, Literal(c.iso_alpha3)))
+        add((s, PSF.iso3166Numeric, Literal(c.iso_numeric)))
+        if c.wikidata:
+            add((s, PSF.wikidata, WD[c.wikidata]))
+        if c.eu_country:
+            add((s, PSF.euAuthority, EU_COUNTRY[c.eu_country]))
+
+    add((PRIORITY_SCHEME, RDF.type, SKOS.ConceptScheme))
+    add((PRIORITY_SCHEME, RDFS.label, en("CBSS long-term priorities")))
+    add((PRIORITY_SCHEME, DCTERMS.source, source_line(SourceRef("cbss-psf-past-projects.txt", 7))))
+    for p in records.priority_areas:
+        s = node("priority_areas", "priority-area", p.key, PSF.PriorityArea, p.source)
+        add((s, RDFS.label, en(p.label)))
+        add((s, SKOS.prefLabel, en(p.label)))
+        add((s, SKOS.inScheme, PRIORITY_SCHEME))
+        add((s, SKOS.topConceptOf, PRIORITY_SCHEME))
+        add((PRIORITY_SCHEME, SKOS.hasTopConcept, s))
+
+    listed = Counter(p.funding_period for p in records.projects if p.funding_period)
+    for prog in records.programmes:
+        s = node("programmes", "programme", prog.key, PSF.FundingProgramme, prog.source)
+        add((s, RDFS.label, en(prog.label)))
+        if prog.short_name:
+            add((s, SKOS.altLabel, Literal(prog.short_name)))
+        if prog.created_at:
+            add((s, PSF.createdAt, iri("event", prog.created_at)))
+    for fp in records.funding_periods:
+        s = node("funding_periods", "funding-period", fp.key, PSF.FundingPeriod, fp.source)
+        add((s, RDFS.label, en(fp.label)))
+        add((s, PSF.periodOf, iri("programme", fp.programme)))
+        add((iri("programme", fp.programme), PSF.hasFundingPeriod, s))
+        add((s, PSF.startYear, year(fp.start_year)))
+        add((s, PSF.endYear, year(fp.end_year)))
+        if fp.stated_project_count is not None:
+            add(
+                (
+                    s,
+                    PSF.statedProjectCount,
+                    Literal(fp.stated_project_count, datatype=XSD.integer),
+                )
+            )
+        add((s, PSF.listedProjectCount, Literal(listed[fp.key], datatype=XSD.integer)))
+        if fp.remark:
+            add((s, PSF.remark, en(fp.remark)))
+
+    for proj in records.projects:
+        s = node("projects", "project", proj.key, PSF.Project, proj.source)
+        add((s, RDFS.label, Literal(proj.short_name)))
+        add((s, PSF.shortName, Literal(proj.short_name)))
+        if proj.corrected_short_name:
+            add((s, PSF.correctedLabel, Literal(proj.corrected_short_name)))
+        if proj.title:
+            add((s, PSF.title, en(proj.title)))
+        if proj.description:
+            add((s, PSF.description, en(proj.description.strip())))
+        if proj.start_year is not None:
+            add((s, PSF.startYear, year(proj.start_year)))
+        if proj.end_year is not None:
+            add((s, PSF.endYear, year(proj.end_year)))
+        if proj.priority_area:
+            add((s, PSF.priorityArea, iri("priority-area", proj.priority_area)))
+        if proj.programme:
+            add((s, PSF.fundedBy, iri("programme", proj.programme)))
+        if proj.funding_period:
+            add((s, PSF.fundingPeriod, iri("funding-period", proj.funding_period)))
+
+    for org in records.organisations:
+        s = node("organisations", "organisation", org.key, PSF.Organisation, org.source)
+        add((s, RDFS.label, Literal(org.label)))
+        if org.corrected_label:
+            add((s, PSF.correctedLabel, Literal(org.corrected_label)))
+        for alt in org.alt_labels:
+            add((s, SKOS.altLabel, Literal(alt)))
+        if org.country:
+            add((s, PSF.country, iri("country", org.country)))
+
+    short_names = {p.key: p.short_name for p in records.projects}
+    org_labels = {o.key: o.label for o in records.organisations}
+    for part in records.participations:
+        s = node("participations", "participation", part.key, PSF.Participation, part.source)
+        project, organisation = iri("project", part.project), iri("organisation", part.organisation)
+        add(
+            (
+                s,
+                RDFS.label,
+                Literal(
+                    f"{org_labels[part.organisation]}: {part.role.replace('-', ' ')} in "
+                    f"{short_names[part.project]}"
+                ),
+            )
+        )
+        add((s, PSF.participationIn, project))
+        add((project, PSF.hasParticipation, s))
+        add((s, PSF.participant, organisation))
+        add((s, PSF.role, ROLE_TERMS[part.role]))
+        add((s, PSF.nameAsWritten, Literal(part.name_as_written)))
+        if part.remark:
+            add((s, PSF.remark, en(part.remark)))
+        if part.role_source:
+            add((s, DCTERMS.source, source_line(part.role_source)))
+
+    for ev in records.events:
+        s = node("events", "event", ev.key, EVENT_CLASSES[ev.kind], ev.source)
+        add((s, RDFS.label, en(ev.label)))
+        if ev.project:
+            add((s, PSF.eventOf, iri("project", ev.project)))
+        if ev.start_date:
+            add((s, PSF.startDate, Literal(ev.start_date.isoformat(), datatype=XSD.date)))
+        if ev.end_date:
+            add((s, PSF.endDate, Literal(ev.end_date.isoformat(), datatype=XSD.date)))
+        if ev.when_planned:
+            add((s, PSF.whenPlanned, en(ev.when_planned)))
+        if ev.topic:
+            add((s, PSF.plannedTopic, en(ev.topic)))
+        if ev.place:
+            add((s, PSF.placeName, Literal(ev.place)))
+        if ev.country:
+            add((s, PSF.country, iri("country", ev.country)))
+
+    for mc in records.merge_candidates:
+        add(
+            (
+                iri("organisation", mc.organisation),
+                PSF.mergeCandidate,
+                iri("organisation", mc.candidate),
+            )
+        )
+    return out
+
+
+def describe_dataset(counts: dict[URIRef, int], records: Records) -> Graph:
+    """The metadata graph: what the dataset is, its version, graphs and sources.
+
+    It holds no timestamp, so that two builds of the same data are byte-identical; the build
+    date is in the release manifest.
+    """
+    g = Graph()
+    g.add((DATASET, RDF.type, VOID.Dataset))
+    g.add((DATASET, DCTERMS.title, en("CBSS Project Support Facility knowledge graph")))
+    g.add(
+        (
+            DATASET,
+            DCTERMS.description,
+            en(
+                "Projects funded by the Project Support Facility of the Council of the Baltic Sea "
+                "States, and BALTinnoSEC, with their partner organisations, countries, priority "
+                "areas and funding periods, transcribed from the CBSS web pages."
+            ),
+        )
+    )
+    g.add((DATASET, OWL.versionInfo, Literal(__version__)))
+    g.add((DATASET, VOID.vocabulary, URIRef(PREFIXES["psf"])))
+    for graph_iri, count in sorted(counts.items()):
+        g.add((DATASET, VOID.subset, graph_iri))
+        g.add((graph_iri, RDF.type, VOID.Dataset))
+        g.add((graph_iri, VOID.triples, Literal(count, datatype=XSD.integer)))
+    for src in records.sources:
+        g.add((DATASET, DCTERMS.source, SOURCE[src.key]))
+    return g

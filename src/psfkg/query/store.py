@@ -1,0 +1,222 @@
+"""Step 6: the dataset behind queries. Embedded (pyoxigraph) by default, behind a small interface.
+
+A store answers a :class:`QueryRequest` with an :class:`Answer`: the serialised result in the
+format the web tier negotiated, the number of rows, and whether the row cap cut it short. It also
+lists its named graphs. Any store that does this (a remote triple store, say) can be plugged in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from .. import formats
+from ..errors import PsfkgError, QueryRejected
+from ..terms import Binding
+from . import results
+
+#: File suffixes psfkg can load, with their pyoxigraph format.
+LOADABLE = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+GRAPH_FORMATS = {
+    formats.TURTLE.media_type: ox.RdfFormat.TURTLE,
+    formats.JSON_LD.media_type: ox.RdfFormat.JSON_LD,
+    formats.N_TRIPLES.media_type: ox.RdfFormat.N_TRIPLES,
+    formats.RDF_XML.media_type: ox.RdfFormat.RDF_XML,
+    formats.N_QUADS.media_type: ox.RdfFormat.N_QUADS,
+    formats.TRIG.media_type: ox.RdfFormat.TRIG,
+}
+SELECT_WRITERS = {
+    formats.JSON_RESULTS.media_type: results.json,
+    formats.XML_RESULTS.media_type: results.xml,
+    formats.CSV.media_type: results.csv,
+    formats.TSV.media_type: results.tsv,
+}
+ASK_WRITERS = {
+    formats.JSON_RESULTS.media_type: results.json_boolean,
+    formats.XML_RESULTS.media_type: results.xml_boolean,
+}
+
+
+#: The terms a variable can be bound to.
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A screened query and how to answer it.
+
+    ``default_graphs`` and ``named_graphs`` are the protocol's ``default-graph-uri`` and
+    ``named-graph-uri``: when given they replace the query's FROM clauses. When neither they nor
+    the query's FROM clauses name a dataset (``union_default_graph``), the default graph is the
+    union of all graphs.
+    """
+
+    query: str
+    media_type: str
+    base_iri: str | None = None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    row_cap: int = 100_000
+    union_default_graph: bool = True
+    #: Values of variables, bound as RDF terms (SEP-0007 substitution).
+    bindings: tuple[tuple[str, Binding], ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A serialised answer."""
+
+    body: bytes
+    media_type: str
+    rows: int
+    truncated: bool = False
+
+
+class Store(Protocol):
+    """What the web tier needs from a store."""
+
+    def named_graphs(self) -> frozenset[str]:
+        """The IRIs of the dataset's named graphs."""
+        ...
+
+    def answer(self, request: QueryRequest) -> Answer:
+        """Evaluate a query and serialise its result.
+
+        :raises QueryRejected: for a syntax error (with its position) or an unusable request.
+        """
+        ...
+
+
+class EmbeddedStore:
+    """An in-memory pyoxigraph store, read-only once loaded."""
+
+    def __init__(self) -> None:
+        self._store = ox.Store()
+        self._graphs: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_files(cls, paths: Iterable[Path]) -> EmbeddedStore:
+        """Load RDF files: triples into the default graph, quads into their named graphs.
+
+        :raises PsfkgError: for a file of unknown type or with a syntax error.
+        """
+        store = cls()
+        for path in paths:
+            fmt = LOADABLE.get(path.suffix.lower())
+            if fmt is None:
+                known = ", ".join(sorted(LOADABLE))
+                raise PsfkgError(f"{path.name}: unknown RDF file type (known: {known})")
+            if fmt == ox.RdfFormat.RDF_XML and _declares_entities(path):
+                raise PsfkgError(
+                    f"{path.name}: RDF/XML whose DTD declares entities is not loaded "
+                    "(entity expansion can exhaust memory, or read files)"
+                )
+            try:
+                store._store.bulk_load(path=str(path), format=fmt)
+            except SyntaxError as exc:
+                raise PsfkgError(f"{path.name}: {exc}") from None
+        store._graphs = frozenset(
+            g.value for g in store._store.named_graphs() if isinstance(g, ox.NamedNode)
+        )
+        return store
+
+    def named_graphs(self) -> frozenset[str]:
+        """The IRIs of the dataset's named graphs."""
+        return self._graphs
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def answer(self, request: QueryRequest) -> Answer:
+        """Evaluate and serialise, stopping at ``request.row_cap`` rows (or triples)."""
+        substitutions: dict[ox.Variable, Term] | None = {
+            ox.Variable(name): b.term() for name, b in request.bindings
+        } or None
+        try:
+            if request.default_graphs or request.named_graphs:
+                default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+                    ox.NamedNode(g) for g in request.default_graphs
+                ] or [ox.DefaultGraph()]
+                result = self._store.query(
+                    request.query,
+                    base_iri=request.base_iri,
+                    default_graph=default,
+                    named_graphs=[ox.NamedNode(g) for g in request.named_graphs],
+                    substitutions=substitutions,
+                )
+            else:
+                result = self._store.query(
+                    request.query,
+                    base_iri=request.base_iri,
+                    use_default_graph_as_union=request.union_default_graph,
+                    substitutions=substitutions,
+                )
+        except SyntaxError as exc:
+            raise QueryRejected(f"syntax error: {exc}") from None
+        except (ValueError, RuntimeError) as exc:
+            raise QueryRejected(f"the query cannot be run: {exc}") from None
+        return write_answer(result, request)
+
+
+def _declares_entities(path: Path) -> bool:
+    """Whether an XML file's prolog (before its first element) declares an entity."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    prolog = re.split(rb"<[A-Za-z_]", re.sub(rb"<!--.*?-->", b"", head, flags=re.S), maxsplit=1)[0]
+    return b"<!ENTITY" in prolog
+
+
+def write_answer(
+    result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple], request: QueryRequest
+) -> Answer:
+    """Serialise a query result as ``request.media_type``, stopping at ``request.row_cap``.
+
+    :raises QueryRejected: 406 when the result's kind cannot be written in that format.
+    """
+    if isinstance(result, ox.QueryBoolean):
+        writer = ASK_WRITERS.get(request.media_type)
+        if writer is None:
+            raise QueryRejected(f"an ASK result cannot be written as {request.media_type}", 406)
+        return Answer(writer(bool(result)), request.media_type, 1)
+    if isinstance(result, ox.QuerySolutions):
+        return _solutions(result, request)
+    return _triples(result, request)
+
+
+def _solutions(solutions: ox.QuerySolutions, request: QueryRequest) -> Answer:
+    writer = SELECT_WRITERS.get(request.media_type)
+    if writer is None:
+        raise QueryRejected(f"a SELECT result cannot be written as {request.media_type}", 406)
+    variables = [v.value for v in solutions.variables]
+    rows = [tuple(solution) for solution in itertools.islice(solutions, request.row_cap)]
+    truncated = next(solutions, None) is not None
+    return Answer(writer(variables, rows), request.media_type, len(rows), truncated)
+
+
+def _triples(triples: Iterable[ox.Triple], request: QueryRequest) -> Answer:
+    fmt = GRAPH_FORMATS.get(request.media_type)
+    if fmt is None:
+        raise QueryRejected(f"a graph result cannot be written as {request.media_type}", 406)
+    remaining = iter(triples)
+    kept = list(itertools.islice(remaining, request.row_cap))
+    truncated = next(remaining, None) is not None
+    body = ox.serialize(_as_quads(kept) if fmt.supports_datasets else kept, format=fmt)
+    return Answer(body or b"", request.media_type, len(kept), truncated)
+
+
+def _as_quads(triples: Sequence[ox.Triple]) -> list[ox.Quad]:
+    return [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]

@@ -1,0 +1,191 @@
+"""The DCAT-AP catalogue and the VoID description of a real build of the PSF data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyshacl import validate
+from rdflib import RDF, RDFS, SH, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, FOAF
+from rdflib.term import Node
+
+from psfkg.build import catalog
+from psfkg.build.catalog import DCAT, SPDX, dumps
+from psfkg.namespaces import EU_COUNTRY, PREFIXES, PSF
+from psfkg.release import MANIFEST, latest
+
+from ..conftest import DATA
+
+SHAPES = Path(__file__).parents[1] / "dcat-ap"
+SITE = "http://127.0.0.1:8000/"
+VOID = Namespace("http://rdfs.org/ns/void#")
+
+
+@dataclass(frozen=True)
+class Release:
+    """A built release: its folder, manifest and dataset."""
+
+    path: Path
+    manifest: dict[str, Any]
+    data: Dataset
+
+    def iri(self, path: str) -> URIRef:
+        """An IRI under the release's base."""
+        return URIRef(self.manifest["base_iri"] + path)
+
+
+@pytest.fixture(scope="module")
+def release(releases: Path) -> Release:
+    path = latest(releases)
+    assert path is not None
+    data = Dataset()
+    data.parse(path / "psfkg.nq", format="nquads")
+    return Release(path, json.loads((path / MANIFEST).read_text()), data)
+
+
+@pytest.fixture(scope="module")
+def dcat(release: Release) -> Graph:
+    return catalog.dcat(release.manifest, release.data, site=SITE)
+
+
+@pytest.fixture(scope="module")
+def void(release: Release) -> Graph:
+    return catalog.void(release.manifest, release.data, site=SITE)
+
+
+def shacl_results(graph: Graph, *shapes: str) -> list[tuple[Node, Node, Node]]:
+    """(severity, focus node's class, path) of each result of validating against DCAT-AP files."""
+    shacl = Graph()
+    for name in shapes:
+        shacl.parse(SHAPES / name, format="turtle")
+    _, report, _ = validate(graph, shacl_graph=shacl, inference="none")
+    assert isinstance(report, Graph)
+    return sorted(
+        (
+            report.value(r, SH.resultSeverity),
+            graph.value(report.value(r, SH.focusNode), RDF.type),
+            report.value(r, SH.resultPath),
+        )
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    )
+
+
+def number(graph: Graph, s: Node, p: Node) -> int:
+    value = graph.value(s, p)
+    assert isinstance(value, Literal)
+    return int(value)
+
+
+def test_the_catalogue_conforms_to_dcat_ap(dcat: Graph) -> None:
+    assert shacl_results(dcat, "shapes.ttl") == []
+
+
+def test_the_only_recommendation_missed_is_the_publishers_type(dcat: Graph) -> None:
+    # An ADMS publisher type (dct:type) would be a fact about who publishes psfkg, which the
+    # project does not state; every other recommended property is there.
+    warnings = shacl_results(dcat, "shapes_recommended.ttl", "deprecateduris.ttl")
+    assert warnings == [(SH.Warning, FOAF.Agent, DCTERMS.type)]
+
+
+def test_every_dump_and_its_gzip_twin_is_a_distribution(release: Release, dcat: Graph) -> None:
+    data = ("psfkg.ttl", "psfkg.nt", "psfkg.jsonld", "psfkg.nq")
+    assert set(dumps(release.manifest)) == {*data, *(f"{n}.gz" for n in data)}
+    assert len(set(dcat.objects(release.iri("dataset"), DCAT.distribution))) == 8
+    for name, entry in release.manifest["files"].items():
+        dist = release.iri(f"dataset/distribution/{name}")
+        if name.removesuffix(".gz") in catalog.NOT_DISTRIBUTIONS:
+            assert (dist, None, None) not in dcat
+            continue
+        url = URIRef(f"{SITE}dumps/{name}")
+        assert dcat.value(dist, DCAT.downloadURL) == dcat.value(dist, DCAT.accessURL) == url
+        assert dcat.value(dist, DCAT.byteSize) == Literal(
+            entry["bytes"], datatype=XSD.nonNegativeInteger
+        )
+        checksum = dcat.value(dist, SPDX.checksum)
+        assert dcat.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+        assert str(dcat.value(checksum, SPDX.checksumValue)) == entry["sha256"]
+        gzipped = dcat.value(dist, DCAT.compressFormat)
+        assert (gzipped is not None) == name.endswith(".gz")
+    twin = release.iri("dataset/distribution/psfkg.nq.gz")
+    assert dcat.value(twin, DCAT.mediaType) == catalog.IANA["application/n-quads"]
+    assert dcat.value(twin, DCTERMS["format"]) == catalog.EU["file-type/RDF_N_QUADS"]
+
+
+def test_coverage_comes_from_the_data(release: Release, dcat: Graph) -> None:
+    dataset = release.iri("dataset")
+    with open(DATA / "countries.csv", newline="", encoding="utf-8") as fh:
+        countries = {EU_COUNTRY[row["eu_country"]] for row in csv.DictReader(fh)}
+    assert len(countries) == 13
+    assert set(dcat.objects(dataset, DCTERMS.spatial)) == countries
+    period = dcat.value(dataset, DCTERMS.temporal)
+    assert dcat.value(period, DCAT.startDate) == Literal("2012-05-30", datatype=XSD.date)
+    assert dcat.value(period, DCAT.endDate) == Literal("2022-02-24", datatype=XSD.date)
+    assert dcat.value(dataset, DCAT.version) == Literal(release.manifest["version"])
+    assert set(dcat.objects(dataset, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))) == {
+        release.iri("source/cbss-psf-past-projects"),
+        release.iri("source/cbss-baltinnosec-kickoff"),
+    }
+
+
+def test_licences(release: Release, dcat: Graph) -> None:
+    dist = release.iri("dataset/distribution/psfkg.ttl")
+    service = release.iri("sparql-service")
+    assert dcat.value(release.iri("catalog"), DCTERMS.license) == URIRef(catalog.CC0)
+    assert dcat.value(dist, DCTERMS.license) == URIRef(catalog.CC_BY_4)
+    assert dcat.value(service, DCTERMS.license) == URIRef(catalog.CC_BY_4)
+    unlicensed = catalog.dcat(release.manifest, release.data, site=SITE, license=None)
+    assert (None, DCTERMS.license, URIRef(catalog.CC_BY_4)) not in unlicensed
+    assert "cbss.org" in str(unlicensed.value(unlicensed.value(dist, DCTERMS.rights), RDFS.label))
+    assert shacl_results(unlicensed, "shapes.ttl") == []
+
+
+def test_the_data_service(release: Release, dcat: Graph) -> None:
+    service = release.iri("sparql-service")
+    assert dcat.value(service, DCAT.endpointURL) == URIRef(SITE + "sparql")
+    assert dcat.value(service, DCAT.servesDataset) == release.iri("dataset")
+    assert dcat.value(service, DCTERMS.conformsTo) == catalog.SPARQL_PROTOCOL
+
+
+def test_void_counts_the_data(release: Release, void: Graph) -> None:
+    dataset = release.iri("dataset")
+    quads = (release.path / "psfkg.nq").read_text().splitlines()
+    assert number(void, dataset, VOID.triples) == len(quads)
+    records = {q.split(" ")[0] for q in quads if q.startswith(f"<{release.iri('id/')}")}
+    assert number(void, dataset, VOID.entities) == len(records)
+    classes = {
+        void.value(p, VOID["class"]): number(void, p, VOID.entities)
+        for p in void.objects(dataset, VOID.classPartition)
+    }
+    assert classes[PSF.Project] == 28
+    assert classes[PSF.Country] == 13
+    assert number(void, dataset, VOID.classes) == len(classes)
+    properties = {
+        void.value(p, VOID.property): number(void, p, VOID.triples)
+        for p in void.objects(dataset, VOID.propertyPartition)
+    }
+    assert sum(properties.values()) == len(quads)
+    assert number(void, dataset, VOID.properties) == len(properties)
+    for graph, count in release.manifest["triples"].items():
+        assert number(void, URIRef(graph), VOID.triples) == count
+    assert number(void, release.iri("dataset/linkset/wikidata"), VOID.triples) == 13
+    assert number(void, release.iri("dataset/linkset/eu-country"), VOID.triples) == 13
+    assert void.value(dataset, VOID.uriSpace) == Literal(release.manifest["base_iri"] + "id/")
+    assert void.value(dataset, VOID.sparqlEndpoint) == URIRef(SITE + "sparql")
+    vocabularies = {str(v) for v in void.objects(dataset, VOID.vocabulary)}
+    used = ("psf", "schema", "org", "eurio", "foaf", "skos", "dcterms", "prov", "owl", "rdfs")
+    assert {PREFIXES[p] for p in used} <= vocabularies
+    assert release.iri("id/project/against-exploitation-of-children") in set(
+        void.objects(dataset, VOID.exampleResource)
+    )
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "xml", "json-ld"])
+def test_both_round_trip(dcat: Graph, void: Graph, fmt: str) -> None:
+    for graph in (dcat, void):
+        assert isomorphic(Graph().parse(data=graph.serialize(format=fmt), format=fmt), graph)
