@@ -17,12 +17,15 @@ from psfkg.progress import Progress
 from psfkg.query.remote import publish
 from psfkg.release import latest
 from psfkg.web import create_app
+from psfkg.web.service import EXTENSION
 
 from .live import live_server
 from .sparql_http import W3C, sparql_endpoint
 from .virtuoso import BINARY, Virtuoso, virtuoso
 
 DATA = PROJECT_ROOT / "data"
+#: A second base IRI, with another host and a path, under which the web suite runs too.
+OTHER_BASE = "https://data.example.org/psf/"
 
 
 @pytest.fixture(scope="session")
@@ -89,13 +92,38 @@ def psf_virtuoso(releases: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         yield running
 
 
-@pytest.fixture(scope="session", params=["embedded", "virtuoso"])
+@pytest.fixture(scope="session")
+def other_releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A releases folder holding one build of the real data under :data:`OTHER_BASE`."""
+    out = tmp_path_factory.mktemp("other-releases")
+    build(DATA, out, OTHER_BASE)
+    return out
+
+
+@pytest.fixture(scope="session", params=["embedded", "virtuoso", "other-base"])
 def app(request: pytest.FixtureRequest, releases: Path) -> Flask:
-    """The app, in-process, serving the PSF release built for this run, on each store."""
+    """The app, in-process, serving the PSF release built for this run: on each store, and
+    built under another base IRI (another host, and a path)."""
     env = {"PSFKG_RELEASES_DIR": str(releases), "PSFKG_QUERY_TIMEOUT": "5"}
     if request.param == "virtuoso":
         env["PSFKG_STORE"] = request.getfixturevalue("psf_virtuoso").sparql
+    if request.param == "other-base":
+        env["PSFKG_RELEASES_DIR"] = str(request.getfixturevalue("other_releases"))
     return create_app({"SETTINGS": Settings.from_env(env), "TESTING": True})
+
+
+@pytest.fixture
+def release_dir(app: Flask) -> Path:
+    """The folder of the release ``app`` serves."""
+    served: Path = app.extensions[EXTENSION].current.release.path
+    return served
+
+
+@pytest.fixture
+def base(app: Flask) -> str:
+    """The base IRI of the release ``app`` serves."""
+    served: str = app.extensions[EXTENSION].current.base
+    return served
 
 
 @pytest.fixture

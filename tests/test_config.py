@@ -17,8 +17,14 @@ def test_every_setting_is_documented(setting: object) -> None:
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
-def test_every_command_is_documented(command: str) -> None:
-    assert f"`psfkg {command}" in README
+def test_every_command_is_documented_with_its_options(command: str) -> None:
+    rows = [line for line in README.splitlines() if line.startswith(f"| `psfkg {command}")]
+    assert len(rows) == 1, f"the README's command table has no row for psfkg {command}"
+    usage = rows[0].split("|")[1]
+    for param in cli.commands[command].params:
+        for option in param.opts:
+            if option.startswith("--"):
+                assert option in usage, f"psfkg {command}: {option} is not in the README"
 
 
 def test_defaults_and_overrides() -> None:

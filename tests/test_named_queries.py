@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from psfkg.build.pipeline import QUERIES_DIR
 from psfkg.errors import PsfkgError, QueryRejected
 from psfkg.named_queries import load, parse
-
-ID = "https://w3id.org/psfkg/id/"
 
 
 def rows(client: FlaskClient, url: str) -> list[dict[str, str]]:
@@ -23,7 +22,7 @@ def rows(client: FlaskClient, url: str) -> list[dict[str, str]]:
 
 
 def test_every_query_has_a_title_a_description_and_a_test() -> None:
-    queries = load()
+    queries = load(QUERIES_DIR)
     assert len(queries) >= 7
     for query in queries.values():
         assert query.title and query.description
@@ -72,7 +71,8 @@ def test_projects_with_partner_from_country(client: FlaskClient) -> None:
     ]
 
 
-def test_partners_of_project(client: FlaskClient) -> None:
+def test_partners_of_project(client: FlaskClient, base: str) -> None:
+    ID = base + "id/"
     found = rows(client, f"/queries/partners-of-project.csv?project={ID}project/balance")
     assert len(found) == 12
     leads = [r["organisationLabel"] for r in found if r["roleLabel"] == "lead partner"]

@@ -5,24 +5,49 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import RDF, SH, Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 
-from psfkg.errors import ValidationFailed
-from psfkg.namespaces import NAMED_GRAPHS
-from psfkg.release import CHECKSUMS, FILES, MANIFEST, latest
+from psfkg.build.pipeline import QUERIES_DIR
+from psfkg.errors import ReleaseError, ValidationFailed
+from psfkg.namespaces import DEFAULT_BASE, NAMED_GRAPHS, PSF
+from psfkg.release import (
+    CATALOG,
+    CHECKSUMS,
+    FILES,
+    MANIFEST,
+    QUERIES,
+    SOURCES,
+    VOID_FILE,
+    Published,
+    latest,
+)
 
-from .conftest import DATA, build
+from .conftest import DATA, OTHER_BASE, build
 
 
 def test_a_release_has_every_file_its_gzip_and_checksums(releases: Path) -> None:
     current = latest(releases)
     assert current is not None
-    names = {p.name for p in current.iterdir()}
-    assert names == {*FILES, *(f"{n}.gz" for n in FILES), MANIFEST, CHECKSUMS}
+    names = {str(p.relative_to(current)) for p in current.rglob("*") if p.is_file()}
+    pages = {f"{SOURCES}/{p.name}" for p in (DATA / "sources").glob("*.txt")}
+    queries = {f"{QUERIES}/{p.name}" for p in QUERIES_DIR.glob("*.rq")}
+    assert names == {
+        *FILES,
+        *(f"{n}.gz" for n in FILES),
+        MANIFEST,
+        CHECKSUMS,
+        CATALOG,
+        VOID_FILE,
+        *pages,
+        *queries,
+    }
+    listed = {line.split("  ")[1] for line in (current / CHECKSUMS).read_text().splitlines()}
+    assert listed == names - {CHECKSUMS}
     for name in FILES:
         assert (
             gzip.decompress((current / f"{name}.gz").read_bytes()) == (current / name).read_bytes()
@@ -84,11 +109,47 @@ def test_a_failed_validation_leaves_the_last_release_untouched(
     assert latest(tmp_path) == good
 
 
-def test_another_base_iri_moves_every_minted_iri(tmp_path: Path) -> None:
-    current = build(DATA, tmp_path, base="http://localhost:8000/")
-    text = (current / "psfkg.nq").read_text()
-    assert "<https://w3id.org/psfkg/" not in text
-    assert "<http://localhost:8000/id/project/jatoc>" in text
+def test_another_base_iri_moves_every_minted_iri(other_releases: Path) -> None:
+    current = latest(other_releases)
+    assert current is not None
+    for name in Published.open(current).names:
+        if name.endswith((".gz", "SHA256SUMS", ".txt")):
+            continue
+        text = (current / name).read_text(encoding="utf-8")
+        assert DEFAULT_BASE not in text, name
+    nq = (current / "psfkg.nq").read_text()
+    assert f"<{OTHER_BASE}id/project/jatoc>" in nq
+    queries = (current / QUERIES / "projects-with-partner-from-country.rq").read_text()
+    assert f"PREFIX psf: <{OTHER_BASE}def#>" in queries
+
+
+def test_the_release_holds_what_the_server_reads(releases: Path) -> None:
+    published = Published.open(latest(releases) or Path())
+    assert (
+        published.source_text("cbss-psf-past-projects")
+        == (DATA / "sources" / "cbss-psf-past-projects.txt").read_bytes()
+    )
+    assert published.source_text("../../etc/passwd") is None
+    assert sorted(published.named_queries()) == sorted(p.stem for p in QUERIES_DIR.glob("*.rq"))
+    assert published.file("psfkg.nq") is not None and published.file("data/projects.yaml") is None
+
+
+def test_the_published_report_says_conforms_as_shacl_does(releases: Path) -> None:
+    """sh:conforms is false beside any result (the PSF data has warnings); psfkg's own verdict,
+    no violation, is psf:violations 0."""
+    report = Graph().parse(latest(releases) / "validation.ttl")  # type: ignore[operator]
+    assert len(set(report.subjects(RDF.type, SH.ValidationResult))) > 0
+    assert set(report.objects(None, SH.conforms)) == {Literal(False)}
+    assert set(report.objects(None, PSF.violations)) == {Literal(0)}
+
+
+def test_a_release_that_lists_a_path_outside_it_is_refused(releases: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(latest(releases) or Path(), copy)
+    with open(copy / CHECKSUMS, "a") as sums:
+        sums.write(f"{'0' * 64}  ../outside\n")
+    with pytest.raises(ReleaseError, match="corrupt"):
+        Published.open(copy)
 
 
 def test_the_reference_engines_give_byte_identical_dumps(releases: Path, tmp_path: Path) -> None:

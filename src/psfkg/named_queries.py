@@ -24,11 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import PROJECT_ROOT
 from .errors import PsfkgError, QueryRejected
 from .terms import Binding
 
-QUERIES_DIR = PROJECT_ROOT / "queries"
 NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FIELD = re.compile(r"^#\s*(?P<key>title|description|param):\s*(?P<value>.*?)\s*$")
 PARAM = re.compile(
@@ -106,7 +104,7 @@ def parse(name: str, text: str) -> NamedQuery:
     return NamedQuery(name, fields["title"], fields.get("description", ""), tuple(params), text)
 
 
-def load(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
+def load(directory: Path) -> dict[str, NamedQuery]:
     """Every named query of a folder, by name, in name order.
 
     :raises PsfkgError: for a file whose name is not a slug or whose front matter is malformed.

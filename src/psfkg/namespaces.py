@@ -1,4 +1,5 @@
-"""Namespaces, the ontology IRI and the named-graph IRIs.
+"""Every IRI psfkg mints is minted here: its namespaces, the ontology, the named graphs, the
+dataset and the catalogue's resources, and each record's (:func:`record`).
 
 Everything psfkg mints lives under one persistent base. The code and the files in ``ontology/``
 and ``shapes/`` are written against :data:`DEFAULT_BASE`; a build with another base (a setting)
@@ -32,6 +33,10 @@ _MAJOR_MINOR = ".".join(__version__.split(".")[:2])
 ONTOLOGY_VERSION_IRI = URIRef(f"{ONTOLOGY}/{_MAJOR_MINOR}")
 DATASET = URIRef(DEFAULT_BASE + "dataset")
 
+#: The catalogue's own resources (see :mod:`psfkg.build.catalog`).
+CATALOG = URIRef(DEFAULT_BASE + "catalog")
+SPARQL_SERVICE = URIRef(DEFAULT_BASE + "sparql-service")
+
 ONTOLOGY_GRAPH = GRAPH.ontology
 ASSERTED_GRAPH = GRAPH.asserted
 INFERRED_GRAPH = GRAPH.inferred
@@ -62,6 +67,34 @@ PREFIXES: dict[str, str] = {
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
+
+#: Prefixes of the vocabularies of the catalogue and VoID, bound beside :data:`PREFIXES` there.
+METADATA_PREFIXES: dict[str, str] = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcatap": "http://data.europa.eu/r5r/",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "void": "http://rdfs.org/ns/void#",
+}
+
+
+def record(kind: str, key: str) -> URIRef:
+    """The IRI of a record.
+
+    >>> str(record("project", "jatoc"))
+    'https://w3id.org/psfkg/id/project/jatoc'
+    """
+    return ID[f"{kind}/{key}"]
+
+
+def distribution(name: str) -> URIRef:
+    """The IRI of the distribution of the dataset that is the release's file ``name``."""
+    return URIRef(f"{DATASET}/distribution/{name}")
+
+
+def linkset(name: str) -> URIRef:
+    """The IRI of the VoID linkset ``name`` (links to another dataset)."""
+    return URIRef(f"{DATASET}/linkset/{name}")
 
 
 def rebase(iri: str, base: str) -> str:

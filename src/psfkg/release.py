@@ -17,10 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ReleaseError
+from .named_queries import NamedQuery, parse
 
 LATEST = "latest"
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
+#: Folders of a release: the source pages (``<key>.txt``) and the named queries (``<name>.rq``).
+SOURCES, QUERIES = "sources", "queries"
+#: The DCAT-AP catalogue and the VoID description, built with the release (N-Triples, sorted).
+CATALOG, VOID_FILE = "catalog.nt", "void.nt"
 #: The files of a release, before their ``.gz`` twins: name -> what it holds.
 FILES = {
     "psfkg.ttl": "ontology and asserted triples, Turtle",
@@ -61,6 +66,10 @@ def latest(releases_dir: Path) -> Path | None:
     return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
 
 
+#: What every release holds, whatever else it lists.
+REQUIRED = (MANIFEST, "psfkg.nq", CATALOG, VOID_FILE, "validation.ttl")
+
+
 @dataclass(frozen=True)
 class Published:
     """A release opened for serving, its files checked against ``SHA256SUMS``."""
@@ -68,6 +77,8 @@ class Published:
     path: Path
     manifest: dict[str, Any]
     etag: str
+    #: The files ``SHA256SUMS`` lists: the only ones a server reads.
+    names: frozenset[str]
 
     @property
     def name(self) -> str:
@@ -75,9 +86,44 @@ class Published:
         return self.path.name
 
     @property
+    def base(self) -> str:
+        """The base IRI the release was built under: every IRI it mints starts with it."""
+        base: str = self.manifest["base_iri"]
+        return base
+
+    @property
     def dataset_file(self) -> Path:
         """The N-Quads dump of the whole dataset."""
         return self.path / "psfkg.nq"
+
+    def file(self, name: str) -> Path | None:
+        """A file of the release by its name in ``SHA256SUMS`` (``sources/x.txt``), else None:
+        no other path is ever opened."""
+        return self.path / name if name in self.names else None
+
+    def read(self, name: str) -> bytes | None:
+        """The bytes of a file of the release (see :meth:`file`)."""
+        path = self.file(name)
+        return path.read_bytes() if path is not None else None
+
+    def source_text(self, key: str) -> bytes | None:
+        """The text of the source page ``key``, if the release holds it."""
+        return self.read(f"{SOURCES}/{key}.txt")
+
+    def named_queries(self) -> dict[str, NamedQuery]:
+        """The release's named queries, by name, their IRIs under the release's base."""
+        return {
+            name: parse(name, (self.path / f"{QUERIES}/{name}.rq").read_text(encoding="utf-8"))
+            for name in self.manifest.get("queries", [])
+            if f"{QUERIES}/{name}.rq" in self.names
+        }
+
+    @property
+    def default_graph_triples(self) -> int:
+        """Triples of the default graph, the set union of the graphs (fewer than the quads when
+        a triple is held in several graphs)."""
+        found: int = self.manifest["default_graph_triples"]
+        return found
 
     @classmethod
     def open(cls, path: Path) -> Published:
@@ -90,8 +136,11 @@ class Published:
             manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ReleaseError(f"release {path.name} is incomplete: {exc}") from None
+        names = set()
         for line in sums.splitlines():
             digest, _, name = line.partition("  ")
+            if name.startswith("/") or ".." in name.split("/"):
+                raise ReleaseError(f"release {path.name} is corrupt: {name!r} in SHA256SUMS")
             try:
                 actual = file_sha256(path / name)
             except OSError:
@@ -102,4 +151,11 @@ class Published:
                 raise ReleaseError(
                     f"release {path.name} is corrupt: {name} does not match SHA256SUMS"
                 )
-        return cls(path, manifest, sha256(sums.encode())[:16])
+            names.add(name)
+        missing = [n for n in REQUIRED if n not in names]
+        if missing or "default_graph_triples" not in manifest:
+            raise ReleaseError(
+                f"release {path.name} lacks {', '.join(missing) or 'default_graph_triples'}: "
+                "it was built by an older psfkg; build again"
+            )
+        return cls(path, manifest, sha256(sums.encode())[:16], frozenset(names))

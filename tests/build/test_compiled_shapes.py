@@ -8,13 +8,13 @@ import pytest
 from rdflib import RDF, SH, Graph
 from rdflib.term import Node
 
-from psfkg.sources import synth
 from psfkg.build.compiled_shapes import compile_shapes
 from psfkg.build.mapping import map_records, ontology
 from psfkg.build.pipeline import Checked
 from psfkg.build.reasoning import infer
 from psfkg.build.records import load
 from psfkg.build.validation import Report, shapes, validate
+from psfkg.sources import synth
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "shapes").glob("*.ttl"))
 

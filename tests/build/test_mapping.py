@@ -7,8 +7,8 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from psfkg import __version__
 from psfkg.build.mapping import ONTOLOGY_FILE, ontology
-from psfkg.namespaces import ID, ONTOLOGY, ONTOLOGY_VERSION_IRI, PSF
 from psfkg.build.pipeline import Checked
+from psfkg.namespaces import ID, ONTOLOGY, ONTOLOGY_VERSION_IRI, PSF
 
 
 def test_exactly_one_ontology_with_version_from_the_constant() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from rdflib import OWL, RDF, RDFS, Graph
 
-from psfkg.errors import ReasoningClash
 from psfkg.build.mapping import ontology
-from psfkg.namespaces import ID, PSF
 from psfkg.build.pipeline import Checked
 from psfkg.build.reasoning import infer
+from psfkg.errors import ReasoningClash
+from psfkg.namespaces import ID, PSF
 
 
 def union(checked: Checked) -> Graph:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from psfkg.errors import PsfkgError, RecordError
 from psfkg.build.records import load
+from psfkg.errors import PsfkgError, RecordError
 
 from ..conftest import DATA
 

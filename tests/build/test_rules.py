@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, Graph, URIRef
 
-from psfkg.sources import synth
-from psfkg.errors import ReasoningClash
 from psfkg.build.mapping import map_records, ontology
-from psfkg.namespaces import ID, PSF
 from psfkg.build.pipeline import Checked
 from psfkg.build.reasoning import infer
 from psfkg.build.records import load
 from psfkg.build.rules import compile_rules
+from psfkg.errors import ReasoningClash
+from psfkg.namespaces import ID, PSF
+from psfkg.sources import synth
 
 
 def test_same_inferred_graph_as_owlrl_on_the_psf_data(checked: Checked) -> None:

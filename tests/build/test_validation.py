@@ -8,9 +8,9 @@ import pytest
 from rdflib import RDF, RDFS, SH, XSD, Graph, Literal, URIRef
 
 from psfkg.build.mapping import ontology
-from psfkg.namespaces import ID, PSF
 from psfkg.build.pipeline import Checked
 from psfkg.build.validation import SHAPES_DIR, shapes, validate
+from psfkg.namespaces import ID, PSF
 
 EXAMPLES = Path(__file__).parents[1] / "shapes"
 SHAPES = sorted(shapes().subjects(RDF.type, SH.NodeShape))

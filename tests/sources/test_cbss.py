@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from psfkg.build.records import Records, load
+from psfkg.build.records import load
+from psfkg.build.tables import Records
 from psfkg.errors import RecordError
 from psfkg.sources.cbss import parse_file, parse_text
 from psfkg.sources.importer import compare

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
 
+from psfkg.release import CATALOG
 from psfkg.web import portal
 from psfkg.web.service import service
 
@@ -59,10 +61,9 @@ def test_validation_report_page_and_rdf(client: FlaskClient) -> None:
     assert len(graph) > 10
 
 
-def test_query_page_without_javascript(client: FlaskClient) -> None:
-    html = client.get(
-        "/query?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20%7B%20%3Fs%20a%20%3Chttps%3A%2F%2Fw3id.org%2Fpsfkg%2Fdef%23Project%3E%20%7D"
-    ).data.decode()
+def test_query_page_without_javascript(client: FlaskClient, base: str) -> None:
+    query = f"SELECT (COUNT(*) AS ?n) {{ ?s a <{base}def#Project> }}"
+    html = client.get(f"/query?{urlencode({'query': query})}").data.decode()
     assert "<td>28</td>" in html and "format=csv" in html
     refused = client.get(
         "/query?query=SELECT%20*%20%7B%20SERVICE%20%3Chttp%3A%2F%2Fx%2F%3E%20%7B%7D%20%7D"
@@ -103,5 +104,5 @@ def test_catalogues_are_kept_for_a_few_sites_only(app: Flask) -> None:
         body = client.get("/catalog", headers={"Host": host, "Accept": "text/turtle"}).data
         assert f"http://{host}/sparql".encode() in body
     with app.app_context():
-        kept = service().cache["catalog"]
+        kept = service().cache[f"{CATALOG}@sites"]
     assert list(kept) == [f"http://mirror{n}.example/" for n in range(5, portal.SITES_KEPT + 5)]

@@ -1,7 +1,8 @@
 """The metadata portals harvest: a DCAT-AP 3.0.1 catalogue and a VoID description of a release.
 
-Both are built from a release's manifest (``manifest.json``) and its data (``psfkg.nq`` read into
-an rdflib :class:`~rdflib.Dataset`), so that what is served describes exactly what is served.
+Both are built by the build from a release's manifest (``manifest.json``) and its named graphs,
+so that what is served describes exactly what is served, and written into the release
+(``catalog.nt``, ``void.nt``): the web tier never computes them.
 Resources are named under the manifest's base IRI: ``<base>catalog``, ``<base>dataset`` (the
 dataset of the metadata graph), ``<base>dataset/distribution/<file>``, ``<base>sparql-service``
 and ``<base>dataset/linkset/<target>``; the URLs to fetch things are under ``site``, where the
@@ -23,21 +24,33 @@ gzip, as DCAT 3 models compression. ``context.jsonld`` (a JSON-LD context) and `
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, VOID
 from rdflib.term import Node
 
-from .. import formats
-from ..namespaces import DATASET, EU_COUNTRY, ONTOLOGY, PSF, WD, prefixes, rebase
+from .. import formats, namespaces
+from ..namespaces import (
+    CATALOG,
+    DATASET,
+    EU_COUNTRY,
+    METADATA_PREFIXES,
+    ONTOLOGY,
+    PSF,
+    SPARQL_SERVICE,
+    WD,
+    distribution,
+    prefixes,
+    rebase,
+)
 from ..release import FILES
 
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-DCATAP = Namespace("http://data.europa.eu/r5r/")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+DCAT = Namespace(METADATA_PREFIXES["dcat"])
+DCATAP = Namespace(METADATA_PREFIXES["dcatap"])
+SPDX = Namespace(METADATA_PREFIXES["spdx"])
+VCARD = Namespace(METADATA_PREFIXES["vcard"])
 IANA = Namespace("http://www.iana.org/assignments/media-types/")
 EU = Namespace("http://publications.europa.eu/resource/authority/")
 CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
@@ -75,8 +88,10 @@ KEYWORDS = (
     "Baltic Sea Region",
     "project funding",
 )
-CATALOG = "The CBSS Project Support Facility knowledge graph: its dumps and its SPARQL endpoint."
-SERVICE = "Read-only SPARQL 1.1 endpoint; its service description is at the same URL."
+CATALOG_TEXT = (
+    "The CBSS Project Support Facility knowledge graph: its dumps and its SPARQL endpoint."
+)
+SERVICE_TEXT = "Read-only SPARQL 1.1 endpoint; its service description is at the same URL."
 RIGHTS = (
     "The licence covers psfkg's own work: the data model, the IRIs and the transcription. The "
     "facts are transcribed from web pages of the Council of the Baltic Sea States (cbss.org), "
@@ -99,7 +114,7 @@ def dumps(manifest: Mapping[str, Any]) -> list[str]:
 
 def dcat(
     manifest: Mapping[str, Any],
-    data: Dataset,
+    data: Mapping[URIRef, Graph],
     *,
     site: str,
     license: str | None = CC_BY_4,
@@ -109,7 +124,7 @@ def dcat(
     """The DCAT-AP 3.0.1 catalogue: the dataset, one distribution per dump, the SPARQL endpoint.
 
     :param manifest: the release's ``manifest.json`` (its base IRI, version, date and files).
-    :param data: the release's dataset (``psfkg.nq``): titles, sources, countries and dates.
+    :param data: the release's named graphs: titles, sources, countries and dates.
     :param site: the URL the release is served at, ending in ``/``.
     :param license: licence IRI of the dumps and the endpoint, or None to state none.
     :param metadata_license: licence IRI of this catalogue, or None to state none.
@@ -117,9 +132,9 @@ def dcat(
     :raises KeyError: for a manifest without ``base_iri``, ``version``, ``date`` or ``files``.
     """
     base, when = manifest["base_iri"], Literal(manifest["date"], datatype=XSD.dateTime)
-    catalog, dataset = URIRef(base + "catalog"), _in(base, DATASET)
-    service, endpoint = URIRef(base + "sparql-service"), URIRef(site + "sparql")
-    union, g = _union(data), _graph(base)
+    catalog, dataset = _in(base, CATALOG), _in(base, DATASET)
+    service, endpoint = _in(base, SPARQL_SERVICE), URIRef(site + "sparql")
+    union, g = Union(data), _graph(base)
     agent, contact, rights = BNode(), BNode(), BNode()
     _add(g, agent, (RDF.type, FOAF.Agent), (FOAF.name, Literal(publisher)))
     _add(g, contact, (RDF.type, VCARD.Kind), (VCARD.fn, Literal(publisher)))
@@ -132,7 +147,14 @@ def dcat(
         (DCTERMS.spatial, c) for c in _sorted(union.objects(None, _in(base, PSF.euAuthority)))
     ]
 
-    _add(g, catalog, *_about(DCAT.Catalog, "psfkg catalogue", CATALOG), *common, *dated, *spatial)
+    _add(
+        g,
+        catalog,
+        *_about(DCAT.Catalog, "psfkg catalogue", CATALOG_TEXT),
+        *common,
+        *dated,
+        *spatial,
+    )
     _add(g, catalog, (FOAF.homepage, URIRef(site)), (DCAT.themeTaxonomy, THEME_SCHEME))
     _add(g, catalog, (DCAT.dataset, dataset), (DCAT.service, service), *_license(metadata_license))
 
@@ -147,13 +169,19 @@ def dcat(
     if REPORT in manifest["files"]:
         _add(g, dataset, (FOAF.page, URIRef(f"{site}dumps/{REPORT}")))
     for name in dumps(manifest):
-        dist = URIRef(f"{dataset}/distribution/{name}")
+        dist = _in(base, distribution(name))
         _add(g, dataset, (DCAT.distribution, dist))
         _distribution(g, dist, name, manifest["files"][name], site=site, base=base)
         _add(g, dist, (DCTERMS.rights, rights), *_license(license))
 
     types = sorted({FILE_TYPES[f] for f in (*formats.RESULTS, *formats.GRAPH)})
-    _add(g, service, *_about(DCAT.DataService, "psfkg SPARQL endpoint", SERVICE), *common, *topics)
+    _add(
+        g,
+        service,
+        *_about(DCAT.DataService, "psfkg SPARQL endpoint", SERVICE_TEXT),
+        *common,
+        *topics,
+    )
     _add(g, service, (DCAT.endpointURL, endpoint), (DCAT.endpointDescription, endpoint))
     _add(g, service, (DCAT.servesDataset, dataset), (DCTERMS.conformsTo, SPARQL_PROTOCOL))
     _add(g, service, (DCAT.contactPoint, contact), *_license(license))
@@ -161,34 +189,35 @@ def dcat(
     return g
 
 
-def void(manifest: Mapping[str, Any], data: Dataset, *, site: str) -> Graph:
+def void(manifest: Mapping[str, Any], data: Mapping[URIRef, Graph], *, site: str) -> Graph:
     """A VoID description of the release's dataset, its statistics computed from ``data``.
 
-    Triples are counted as the dataset's quads (the lines of ``psfkg.nq``); ``void:entities`` is
-    the number of records (IRIs under ``<base>id/``), a class partition's the IRIs of its class.
+    The dataset's triples are those of its default graph, the set union of its graphs; each
+    graph's are counted apart. ``void:entities`` is the number of records (IRIs under
+    ``<base>id/``), a class partition's the resources of its class (blank nodes too: a class
+    with only blank instances, such as ``owl:AllDisjointClasses``, is a class of the data).
 
     :param manifest: the release's ``manifest.json`` (its base IRI and files).
-    :param data: the release's dataset (``psfkg.nq``).
+    :param data: the release's named graphs.
     :param site: the URL the release is served at, ending in ``/``.
     """
     base = manifest["base_iri"]
     dataset, space = _in(base, DATASET), base + "id/"
-    quads = list(data.quads((None, None, None, None)))
+    union = Union(data)
     instances: defaultdict[Node, set[Node]] = defaultdict(set)
-    for s, p, o, _ in quads:
-        if p == RDF.type and isinstance(s, URIRef):
-            instances[o].add(s)
-    predicates = Counter(p for _, p, _, _ in quads)
-    records = {s for s, *_ in quads if str(s).startswith(space)}
+    for s, o in union.pairs(None, RDF.type, None):
+        instances[o].add(s)
+    predicates = Counter(p for _, p, _ in union.triples())
+    records = {s for s, _ in union.pairs(None, None, None) if str(s).startswith(space)}
     g = _graph(base)
-    _add(g, dataset, (RDF.type, VOID.Dataset), (VOID.triples, _count(len(quads))))
+    _add(g, dataset, (RDF.type, VOID.Dataset), (VOID.triples, _count(predicates.total())))
     _add(g, dataset, (VOID.entities, _count(len(records))), (VOID.classes, _count(len(instances))))
     _add(g, dataset, (VOID.properties, _count(len(predicates))), (VOID.uriSpace, Literal(space)))
     _add(g, dataset, (VOID.sparqlEndpoint, URIRef(site + "sparql")))
     _add(g, dataset, *((VOID.dataDump, URIRef(f"{site}dumps/{n}")) for n in dumps(manifest)))
-    for graph, count in sorted(Counter(q[3] for q in quads if q[3] is not None).items(), key=str):
+    for graph, triples in sorted(data.items()):
         _add(g, dataset, (VOID.subset, graph))
-        _add(g, graph, (RDF.type, VOID.Dataset), (VOID.triples, _count(count)))
+        _add(g, graph, (RDF.type, VOID.Dataset), (VOID.triples, _count(len(triples))))
     for cls, members in sorted(instances.items(), key=str):
         _add(g, dataset, (VOID.classPartition, part := BNode()))
         _add(g, part, (VOID["class"], cls), (VOID.entities, _count(len(members))))
@@ -203,7 +232,7 @@ def void(manifest: Mapping[str, Any], data: Dataset, *, site: str) -> Graph:
         examples = _sorted(instances[_in(base, cls)] & records)
         _add(g, dataset, *((VOID.exampleResource, e) for e in examples[:1]))
     for name, prop, target, target_space in LINKSETS:
-        linkset, link = URIRef(f"{dataset}/linkset/{name}"), _in(base, prop)
+        linkset, link = _in(base, namespaces.linkset(name)), _in(base, prop)
         _add(g, dataset, (VOID.subset, linkset))
         _add(g, target, (RDF.type, VOID.Dataset), (VOID.uriSpace, Literal(target_space)))
         _add(g, linkset, (RDF.type, VOID.Linkset), (VOID.linkPredicate, link))
@@ -231,7 +260,7 @@ def _distribution(
     _add(g, checksum, (SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
 
 
-def _temporal(g: Graph, dataset: URIRef, data: Graph, base: str) -> None:
+def _temporal(g: Graph, dataset: URIRef, data: Union, base: str) -> None:
     """The span of the dates (``xsd:date``) in the data, if it has any."""
     dates = sorted(
         str(o)
@@ -276,19 +305,37 @@ def _in(base: str, term: str) -> URIRef:
     return URIRef(rebase(str(term), base))
 
 
-def _union(data: Dataset) -> Graph:
-    """The triples of every graph of ``data`` (a Dataset's own look-ups see its default graph)."""
-    union = Graph()
-    for s, p, o, _ in data.quads((None, None, None, None)):
-        union.add((s, p, o))
-    return union
+class Union:
+    """The set union of some graphs, read without copying them: a triple held in several graphs
+    is seen once, in the first of them."""
+
+    def __init__(self, data: Mapping[URIRef, Graph]) -> None:
+        self.graphs = [data[name] for name in sorted(data)]
+
+    def triples(
+        self, s: Node | None = None, p: Node | None = None, o: Node | None = None
+    ) -> Iterator[tuple[Node, Node, Node]]:
+        """Each matching triple once."""
+        for i, graph in enumerate(self.graphs):
+            for triple in graph.triples((s, p, o)):
+                if not any(triple in earlier for earlier in self.graphs[:i]):
+                    yield triple
+
+    def pairs(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[tuple[Node, Node]]:
+        """(subject, object) of each matching triple."""
+        return ((t[0], t[2]) for t in self.triples(s, p, o))
+
+    def objects(self, s: Node | None, p: Node) -> set[Node]:
+        """The distinct objects of the matching triples."""
+        return {o for _, o in self.pairs(s, p, None)}
+
+    def subjects(self, p: Node, o: Node) -> set[Node]:
+        """The distinct subjects of the matching triples."""
+        return {s for s, _ in self.pairs(None, p, o)}
 
 
 def _graph(base: str) -> Graph:
     g = Graph()
-    for prefix, ns in prefixes(base).items():
+    for prefix, ns in {**prefixes(base), **METADATA_PREFIXES}.items():
         g.bind(prefix, ns)
-    for prefix, ns in (("dcat", DCAT), ("dcatap", DCATAP), ("spdx", SPDX), ("vcard", VCARD)):
-        g.bind(prefix, ns)
-    g.bind("void", VOID)
     return g

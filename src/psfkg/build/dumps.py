@@ -10,7 +10,6 @@ lists) get content-derived labels first.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import shutil
 from collections.abc import Iterator, Mapping

@@ -1,4 +1,4 @@
-"""Step 2: records to triples. The only place that mints IRIs.
+"""Step 2: records to triples, each record named by :func:`psfkg.namespaces.record`.
 
 Every record becomes ``<base>id/<kind>/<slug>``; a participation's slug joins its project and
 organisation (``jatoc--finnish-border-guard``), so no blank nodes are needed and two builds give
@@ -10,26 +10,27 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, VOID
 
 from .. import __version__
+from ..config import PROJECT_ROOT
 from ..namespaces import (
     DATASET,
     EU_COUNTRY,
     ID,
+    METADATA_GRAPH,
     ONTOLOGY,
     ONTOLOGY_VERSION_IRI,
     PREFIXES,
     PSF,
     SOURCE,
     WD,
+    record,
 )
-from .records import Origin, Records, SourceRef
-from ..config import PROJECT_ROOT
 from ..release import file_sha256
+from .tables import Origin, Records, SourceRef
 
 ONTOLOGY_FILE = PROJECT_ROOT / "ontology" / "psfkg.ttl"
 ROLE_TERMS = {
@@ -40,15 +41,6 @@ ROLE_TERMS = {
 }
 EVENT_CLASSES = {"meeting": PSF.Meeting, "event": PSF.Event}
 PRIORITY_SCHEME = ID["priority-areas"]
-
-
-def iri(kind: str, key: str) -> URIRef:
-    """The IRI of a record.
-
-    >>> str(iri("project", "jatoc"))
-    'https://w3id.org/psfkg/id/project/jatoc'
-    """
-    return ID[f"{kind}/{key}"]
 
 
 @dataclass
@@ -98,7 +90,7 @@ def map_records(records: Records) -> Mapped:
     add = g.add
 
     def node(table: str, kind: str, key: str, cls: URIRef, ref: SourceRef) -> URIRef:
-        subject = iri(kind, key)
+        subject = record(kind, key)
         add((subject, RDF.type, cls))
         add((subject, DCTERMS.source, source_line(ref)))
         origin = records.origin(table, key)
@@ -152,12 +144,12 @@ def map_records(records: Records) -> Mapped:
         if prog.short_name:
             add((s, SKOS.altLabel, Literal(prog.short_name)))
         if prog.created_at:
-            add((s, PSF.createdAt, iri("event", prog.created_at)))
+            add((s, PSF.createdAt, record("event", prog.created_at)))
     for fp in records.funding_periods:
         s = node("funding_periods", "funding-period", fp.key, PSF.FundingPeriod, fp.source)
         add((s, RDFS.label, en(fp.label)))
-        add((s, PSF.periodOf, iri("programme", fp.programme)))
-        add((iri("programme", fp.programme), PSF.hasFundingPeriod, s))
+        add((s, PSF.periodOf, record("programme", fp.programme)))
+        add((record("programme", fp.programme), PSF.hasFundingPeriod, s))
         add((s, PSF.startYear, year(fp.start_year)))
         add((s, PSF.endYear, year(fp.end_year)))
         if fp.stated_project_count is not None:
@@ -187,11 +179,11 @@ def map_records(records: Records) -> Mapped:
         if proj.end_year is not None:
             add((s, PSF.endYear, year(proj.end_year)))
         if proj.priority_area:
-            add((s, PSF.priorityArea, iri("priority-area", proj.priority_area)))
+            add((s, PSF.priorityArea, record("priority-area", proj.priority_area)))
         if proj.programme:
-            add((s, PSF.fundedBy, iri("programme", proj.programme)))
+            add((s, PSF.fundedBy, record("programme", proj.programme)))
         if proj.funding_period:
-            add((s, PSF.fundingPeriod, iri("funding-period", proj.funding_period)))
+            add((s, PSF.fundingPeriod, record("funding-period", proj.funding_period)))
 
     for org in records.organisations:
         s = node("organisations", "organisation", org.key, PSF.Organisation, org.source)
@@ -201,13 +193,16 @@ def map_records(records: Records) -> Mapped:
         for alt in org.alt_labels:
             add((s, SKOS.altLabel, Literal(alt)))
         if org.country:
-            add((s, PSF.country, iri("country", org.country)))
+            add((s, PSF.country, record("country", org.country)))
 
     short_names = {p.key: p.short_name for p in records.projects}
     org_labels = {o.key: o.label for o in records.organisations}
     for part in records.participations:
         s = node("participations", "participation", part.key, PSF.Participation, part.source)
-        project, organisation = iri("project", part.project), iri("organisation", part.organisation)
+        project, organisation = (
+            record("project", part.project),
+            record("organisation", part.organisation),
+        )
         add(
             (
                 s,
@@ -232,7 +227,7 @@ def map_records(records: Records) -> Mapped:
         s = node("events", "event", ev.key, EVENT_CLASSES[ev.kind], ev.source)
         add((s, RDFS.label, en(ev.label)))
         if ev.project:
-            add((s, PSF.eventOf, iri("project", ev.project)))
+            add((s, PSF.eventOf, record("project", ev.project)))
         if ev.start_date:
             add((s, PSF.startDate, Literal(ev.start_date.isoformat(), datatype=XSD.date)))
         if ev.end_date:
@@ -244,14 +239,14 @@ def map_records(records: Records) -> Mapped:
         if ev.place:
             add((s, PSF.placeName, Literal(ev.place)))
         if ev.country:
-            add((s, PSF.country, iri("country", ev.country)))
+            add((s, PSF.country, record("country", ev.country)))
 
     for mc in records.merge_candidates:
         add(
             (
-                iri("organisation", mc.organisation),
+                record("organisation", mc.organisation),
                 PSF.mergeCandidate,
-                iri("organisation", mc.candidate),
+                record("organisation", mc.candidate),
             )
         )
     return out
@@ -285,4 +280,8 @@ def describe_dataset(counts: dict[URIRef, int], records: Records) -> Graph:
         g.add((graph_iri, VOID.triples, Literal(count, datatype=XSD.integer)))
     for src in records.sources:
         g.add((DATASET, DCTERMS.source, SOURCE[src.key]))
+    # The metadata graph describes itself too: its triples are all of g, these three included.
+    g.add((DATASET, VOID.subset, METADATA_GRAPH))
+    g.add((METADATA_GRAPH, RDF.type, VOID.Dataset))
+    g.add((METADATA_GRAPH, VOID.triples, Literal(len(g) + 1, datatype=XSD.integer)))
     return g

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from . import mapping, reasoning, records, validation
-from . import output
+from .. import named_queries
+from ..config import PROJECT_ROOT
 from ..errors import ValidationFailed
 from ..namespaces import (
     ASSERTED_GRAPH,
@@ -20,13 +20,17 @@ from ..namespaces import (
 )
 from ..progress import Progress
 from ..release import FILES
+from . import mapping, output, reasoning, records, tables, validation
+
+#: The named queries the build copies into each release.
+QUERIES_DIR = PROJECT_ROOT / "queries"
 
 
 @dataclass(frozen=True)
 class Checked:
     """The outcome of steps 1-4: the graphs, and the validation report."""
 
-    records: records.Records
+    records: tables.Records
     ontology: Graph
     asserted: Graph
     inferred: Graph
@@ -85,7 +89,13 @@ def build(
     }
     counts = {name: len(graph) for name, graph in graphs.items()}
     graphs[METADATA_GRAPH] = mapping.describe_dataset(counts, recs)
-    contents = output.Contents(graphs, checked.report.results_graph, sources)
+    contents = output.Contents(
+        graphs,
+        checked.report.results_graph,
+        sources,
+        pages={s.key: recs.source_file(s.file) for s in recs.sources},
+        queries={q.name: q.text for q in named_queries.load(QUERIES_DIR).values()},
+    )
     with progress.step("release", total=len(FILES)) as step:
         path = output.write(contents, releases_dir, base=base, on_file=lambda _: step.advance())
     return Built(path, checked.report)

@@ -14,9 +14,9 @@ from owlrl import DeductiveClosure, OWLRL_Semantics
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
-from . import rules
 from ..errors import ReasoningClash
 from ..namespaces import DEFAULT_BASE
+from . import rules
 
 ERROR_MESSAGE = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
 ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")

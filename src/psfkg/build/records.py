@@ -1,9 +1,8 @@
-"""Step 1: read ``data/`` into typed records. No RDF here.
+"""Step 1: read ``data/`` into typed records (:mod:`psfkg.build.tables`). No RDF here.
 
 Each table is a CSV file (``organisations.csv``) or, for the long project texts, a YAML list
-(``projects.yaml``). A record's fields are declared once, on its dataclass, with the kind of
-value they take; :func:`load` checks every field and every reference and reports *all* problems
-at once, each naming file, line and field.
+(``projects.yaml``). :func:`load` checks every field and every reference and reports *all*
+problems at once, each naming file, line and field.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,227 +19,22 @@ from typing import Any, TypeVar
 import yaml
 
 from ..errors import Problem, PsfkgError, RecordError
-
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SOURCE_REF = re.compile(r"^(?P<file>[\w.-]+\.txt):(?P<line>[1-9]\d*)$")
-#: Years a project or funding period may name.
-YEARS = range(1990, 2101)
-ROLES = ("coordinator", "lead-partner", "partner", "funder")
-EVENT_KINDS = ("meeting", "event")
-LIST_SEPARATOR = "|"
-
-
-def _kind(
-    kind: str,
-    *,
-    required: bool = True,
-    ref: str | None = None,
-    pattern: str | None = None,
-    choices: tuple[str, ...] = (),
-) -> Any:
-    """Declare a record field: what it holds and whether it must be given."""
-    meta = {"kind": kind, "required": required, "ref": ref, "pattern": pattern, "choices": choices}
-    default: Any = MISSING if required else (() if kind == "list" else None)
-    return field(default=default, metadata=meta)
-
-
-@dataclass(frozen=True)
-class SourceRef:
-    """Where a fact stands in a source page: its file and (1-based) line."""
-
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a record stands in ``data/``, for error messages."""
-
-    file: str
-    line: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class Source:
-    """A source page, kept as plain text in ``data/sources/``."""
-
-    key: str = _kind("key")
-    file: str = _kind("text")
-    title: str = _kind("text")
-    site: str = _kind("text")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Country:
-    """A country named on a partner line, with its ISO 3166-1 codes and authority links."""
-
-    key: str = _kind("key")
-    label: str = _kind("text")
-    alt_labels: tuple[str, ...] = _kind("list", required=False)
-    iso_alpha2: str = _kind("text", pattern=r"[A-Z]{2}")
-    iso_alpha3: str = _kind("text", pattern=r"[A-Z]{3}")
-    iso_numeric: str = _kind("text", pattern=r"\d{3}")
-    wikidata: str | None = _kind("text", required=False, pattern=r"Q[1-9]\d*")
-    eu_country: str | None = _kind("text", required=False, pattern=r"[A-Z]{3}")
-    source: SourceRef = _kind("source")
-
-
-@dataclass(frozen=True, kw_only=True)
-class PriorityArea:
-    """One of the CBSS long-term priority areas (a section of the Past Projects page)."""
-
-    key: str = _kind("key")
-    label: str = _kind("text")
-    source: SourceRef = _kind("source")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Programme:
-    """A funding programme: the PSF."""
-
-    key: str = _kind("key")
-    label: str = _kind("text")
-    short_name: str | None = _kind("text", required=False)
-    created_at: str | None = _kind("ref", required=False, ref="events")
-    source: SourceRef = _kind("source")
-
-
-@dataclass(frozen=True, kw_only=True)
-class FundingPeriod:
-    """A funding period of a programme, with the project count the page states for it."""
-
-    key: str = _kind("key")
-    programme: str = _kind("ref", ref="programmes")
-    label: str = _kind("text")
-    start_year: int = _kind("year")
-    end_year: int = _kind("year")
-    stated_project_count: int | None = _kind("count", required=False)
-    remark: str | None = _kind("text", required=False)
-    source: SourceRef = _kind("source")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Event:
-    """A meeting or event the pages name: a summit, a kick-off meeting, a planned forum."""
-
-    key: str = _kind("key")
-    kind: str = _kind("text", choices=EVENT_KINDS)
-    label: str = _kind("text")
-    project: str | None = _kind("ref", required=False, ref="projects")
-    start_date: date | None = _kind("date", required=False)
-    end_date: date | None = _kind("date", required=False)
-    when_planned: str | None = _kind("text", required=False)
-    topic: str | None = _kind("text", required=False)
-    place: str | None = _kind("text", required=False)
-    country: str | None = _kind("ref", required=False, ref="countries")
-    source: SourceRef = _kind("source")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Organisation:
-    """One organisation, however many spellings the pages use for it."""
-
-    key: str = _kind("key")
-    label: str = _kind("text")
-    corrected_label: str | None = _kind("text", required=False)
-    alt_labels: tuple[str, ...] = _kind("list", required=False)
-    country: str | None = _kind("ref", required=False, ref="countries")
-    source: SourceRef = _kind("source")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Project:
-    """A project: a heading of the Past Projects page, or the subject of a news item."""
-
-    key: str = _kind("key")
-    short_name: str = _kind("text")
-    corrected_short_name: str | None = _kind("text", required=False)
-    title: str | None = _kind("text", required=False)
-    start_year: int | None = _kind("year", required=False)
-    end_year: int | None = _kind("year", required=False)
-    priority_area: str | None = _kind("ref", required=False, ref="priority_areas")
-    programme: str | None = _kind("ref", required=False, ref="programmes")
-    funding_period: str | None = _kind("ref", required=False, ref="funding_periods")
-    description: str | None = _kind("text", required=False)
-    source: SourceRef = _kind("source")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Participation:
-    """An organisation's part in a project: its role, the name as written, any remark."""
-
-    project: str = _kind("ref", ref="projects")
-    organisation: str = _kind("ref", ref="organisations")
-    role: str = _kind("text", choices=ROLES)
-    name_as_written: str = _kind("text")
-    remark: str | None = _kind("text", required=False)
-    source: SourceRef = _kind("source")
-    role_source: SourceRef | None = _kind("source", required=False)
-
-    @property
-    def key(self) -> str:
-        """``project--organisation``: an organisation takes part in a project once."""
-        return f"{self.project}--{self.organisation}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class MergeCandidate:
-    """Two organisation records that may be one; left for a person to decide."""
-
-    organisation: str = _kind("ref", ref="organisations")
-    candidate: str = _kind("ref", ref="organisations")
-    reason: str = _kind("text")
-
-
-#: The tables of ``data/`` in load order: (attribute, file, record class).
-TABLES: tuple[tuple[str, str, type], ...] = (
-    ("sources", "sources.csv", Source),
-    ("countries", "countries.csv", Country),
-    ("priority_areas", "priority-areas.csv", PriorityArea),
-    ("programmes", "programmes.csv", Programme),
-    ("funding_periods", "funding-periods.csv", FundingPeriod),
-    ("projects", "projects.yaml", Project),
-    ("organisations", "organisations.csv", Organisation),
-    ("participations", "participations.csv", Participation),
-    ("events", "events.csv", Event),
-    ("merge_candidates", "merge-candidates.csv", MergeCandidate),
+from .tables import (
+    LIST_SEPARATOR,
+    SLUG,
+    SOURCE_REF,
+    TABLES,
+    YEARS,
+    Origin,
+    Records,
+    SourceRef,
 )
 
 R = TypeVar("R")
 
 
-@dataclass
-class Records:
-    """Every record of ``data/``, by table, in file order, with where each one stands."""
-
-    directory: Path
-    sources: list[Source] = field(default_factory=list)
-    countries: list[Country] = field(default_factory=list)
-    priority_areas: list[PriorityArea] = field(default_factory=list)
-    programmes: list[Programme] = field(default_factory=list)
-    funding_periods: list[FundingPeriod] = field(default_factory=list)
-    projects: list[Project] = field(default_factory=list)
-    organisations: list[Organisation] = field(default_factory=list)
-    participations: list[Participation] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    merge_candidates: list[MergeCandidate] = field(default_factory=list)
-    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
-
-    def origin(self, table: str, key: str) -> Origin | None:
-        """Where the record ``key`` of ``table`` stands in ``data/``."""
-        return self.origins.get((table, key))
-
-    def source_file(self, key: str) -> Path:
-        """The path of the copy of a source page."""
-        return self.directory / "sources" / key
-
-
-# -- reading rows ---------------------------------------------------------------------------
-
-Row = dict[str, tuple[str, int]]  # field -> (raw text, line)
+#: A row as read: field -> (raw text, line).
+RawRow = dict[str, tuple[str, int]]
 
 
 def decode(path: Path, problems: list[Problem]) -> str | None:
@@ -261,7 +55,7 @@ def decode(path: Path, problems: list[Problem]) -> str | None:
 
 def _csv_rows(
     path: Path, text: str, columns: list[str], required: set[str], problems: list[Problem]
-) -> Iterator[Row]:
+) -> Iterator[RawRow]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -308,7 +102,7 @@ def _csv_rows(
 
 def _yaml_rows(
     path: Path, text: str, columns: list[str], required: set[str], problems: list[Problem]
-) -> Iterator[Row]:
+) -> Iterator[RawRow]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -330,7 +124,7 @@ def _yaml_rows(
         if not isinstance(item, yaml.MappingNode):
             problems.append(Problem(path.name, line, None, "expected a mapping (field: value)"))
             continue
-        row: Row = {}
+        row: RawRow = {}
         for key_node, value_node in item.value:
             name, at = str(key_node.value), key_node.start_mark.line + 1
             if name not in columns:
@@ -394,7 +188,7 @@ def _convert(kind: str, raw: str, pattern: str | None, choices: tuple[str, ...])
 
 def _table(
     directory: Path, name: str, cls: type[R], problems: list[Problem]
-) -> list[tuple[R, Origin, Row]]:
+) -> list[tuple[R, Origin, RawRow]]:
     path = directory / name
     if not path.is_file():
         problems.append(Problem(name, None, None, "file missing from the data directory"))
@@ -404,7 +198,7 @@ def _table(
         return []
     columns = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     required = {f.name for f in fields(cls) if f.metadata["required"]}  # type: ignore[arg-type]
-    reader: Callable[..., Iterator[Row]] = _yaml_rows if name.endswith(".yaml") else _csv_rows
+    reader: Callable[..., Iterator[RawRow]] = _yaml_rows if name.endswith(".yaml") else _csv_rows
     out = []
     for row in reader(path, text, columns, required, problems):
         values: dict[str, Any] = {}
@@ -441,7 +235,7 @@ def load(directory: Path) -> Records:
     if not directory.is_dir():
         raise PsfkgError(f"data directory not found: {directory}")
     records = Records(directory)
-    rows: dict[str, list[tuple[Any, Origin, Row]]] = {}
+    rows: dict[str, list[tuple[Any, Origin, RawRow]]] = {}
     unreadable: set[str] = set()
     for attr, name, cls in TABLES:
         before = len(problems)
@@ -473,7 +267,7 @@ def load(directory: Path) -> Records:
 
 def _check_references(
     records: Records,
-    rows: dict[str, list[tuple[Any, Origin, Row]]],
+    rows: dict[str, list[tuple[Any, Origin, RawRow]]],
     unreadable: set[str],
     problems: list[Problem],
 ) -> None:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
-from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, RDFS, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from . import compiled_shapes
 from ..config import PROJECT_ROOT
 from ..namespaces import PSF
-from .records import Origin
+from . import compiled_shapes
+from .tables import Origin
 
 SHAPES_DIR = PROJECT_ROOT / "shapes"
 SHAPE_FILES = ("violations.ttl", "warnings.ttl")

@@ -102,16 +102,26 @@ class Store(Protocol):
 
 
 class EmbeddedStore:
-    """An in-memory pyoxigraph store, read-only once loaded."""
+    """An in-memory pyoxigraph store, read-only once loaded.
+
+    The default graph of a query that names no dataset is the set union of all graphs (the
+    service description's ``sd:UnionDefaultGraph``). pyoxigraph's own union repeats a triple once
+    for each graph that holds it, so where graphs may share triples the store holds their union,
+    each triple once, in its default graph, and queries read that instead.
+    """
 
     def __init__(self) -> None:
         self._store = ox.Store()
         self._graphs: frozenset[str] = frozenset()
+        self._union_held = False
+        self._triples = 0
 
     @classmethod
-    def from_files(cls, paths: Iterable[Path]) -> EmbeddedStore:
+    def from_files(cls, paths: Iterable[Path], *, disjoint: bool = False) -> EmbeddedStore:
         """Load RDF files: triples into the default graph, quads into their named graphs.
 
+        :param disjoint: the graphs are known to share no triple and the default graph to be
+            empty (a release says so), so no union need be held.
         :raises PsfkgError: for a file of unknown type or with a syntax error.
         """
         store = cls()
@@ -132,14 +142,31 @@ class EmbeddedStore:
         store._graphs = frozenset(
             g.value for g in store._store.named_graphs() if isinstance(g, ox.NamedNode)
         )
+        store._triples = len(store._store)
+        if not disjoint:
+            store._hold_union()
         return store
+
+    def _hold_union(self) -> None:
+        """Copy every triple of the named graphs into the default graph, where the store keeps
+        it once however many graphs hold it."""
+        default = ox.DefaultGraph()
+        named = [
+            ox.Quad(q.subject, q.predicate, q.object, default)
+            for q in self._store.quads_for_pattern(None, None, None)
+            if not isinstance(q.graph_name, ox.DefaultGraph)
+        ]
+        self._store.extend(named)
+        self._union_held = True
+        self._triples = sum(1 for _ in self._store.quads_for_pattern(None, None, None, default))
 
     def named_graphs(self) -> frozenset[str]:
         """The IRIs of the dataset's named graphs."""
         return self._graphs
 
     def __len__(self) -> int:
-        return len(self._store)
+        """The triples of the default graph: the set union of the graphs."""
+        return self._triples
 
     def answer(self, request: QueryRequest) -> Answer:
         """Evaluate and serialise, stopping at ``request.row_cap`` rows (or triples)."""
@@ -148,21 +175,21 @@ class EmbeddedStore:
         } or None
         try:
             if request.default_graphs or request.named_graphs:
-                default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
-                    ox.NamedNode(g) for g in request.default_graphs
-                ] or [ox.DefaultGraph()]
+                # The protocol's dataset: only the graphs it names (the default graph is empty
+                # when it names none for it).
                 result = self._store.query(
                     request.query,
                     base_iri=request.base_iri,
-                    default_graph=default,
+                    default_graph=[ox.NamedNode(g) for g in request.default_graphs],
                     named_graphs=[ox.NamedNode(g) for g in request.named_graphs],
                     substitutions=substitutions,
                 )
             else:
+                union = request.union_default_graph and not self._union_held
                 result = self._store.query(
                     request.query,
                     base_iri=request.base_iri,
-                    use_default_graph_as_union=request.union_default_graph,
+                    use_default_graph_as_union=union,
                     substitutions=substitutions,
                 )
         except SyntaxError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..build.records import Project, Records
+from ..build.tables import Project, Records
 from .cbss import Entry, Heading, Page
 
 

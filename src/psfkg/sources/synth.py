@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from ..build.records import LIST_SEPARATOR, TABLES
+from ..build.tables import LIST_SEPARATOR, TABLES
 from ..config import PROJECT_ROOT
 from ..errors import PsfkgError
 from .cbss import clean

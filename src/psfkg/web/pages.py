@@ -7,47 +7,37 @@ carries the number of items it would leave.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
-from rdflib import RDF, Graph, URIRef
-from rdflib.namespace import SH
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, SH, VOID
 from rdflib.term import Node
 
+from ..release import VOID_FILE
 from . import charts
-from .data import Row, select
+from .asking import Solution, select
 from .queries import named_queries
 from .service import served_release, service
 from .site import page, wants
 
 bp = Blueprint("pages", __name__)
 PREFIX = "PREFIX psf: <https://w3id.org/psfkg/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-PROJECTS = (
-    PREFIX
-    + """SELECT ?item ?label ?title ?year ?area ?areaLabel ?period ?periodLabel
+PROJECTS = """SELECT ?item ?label ?title ?year ?area ?areaLabel ?period ?periodLabel
   ?country ?countryLabel
 WHERE { ?item a psf:Project ; rdfs:label ?label .
   OPTIONAL { ?item psf:title ?title } OPTIONAL { ?item psf:startYear ?year }
   OPTIONAL { ?item psf:priorityArea ?area . ?area rdfs:label ?areaLabel }
   OPTIONAL { ?item psf:fundingPeriod ?period . ?period rdfs:label ?periodLabel }
   OPTIONAL { ?item psf:involvesCountry ?country . ?country rdfs:label ?countryLabel } }"""
-)
-ORGANISATIONS = (
-    PREFIX
-    + """SELECT ?item ?label ?country ?countryLabel ?project
+ORGANISATIONS = """SELECT ?item ?label ?country ?countryLabel ?project
 WHERE { ?item a psf:Organisation ; rdfs:label ?label .
   OPTIONAL { ?item psf:country ?country . ?country rdfs:label ?countryLabel }
   OPTIONAL { ?item psf:involvedIn ?project } }"""
-)
-COUNTS = (
-    PREFIX
-    + """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?class { psf:Project
-  psf:Organisation psf:Participation psf:Country psf:PriorityArea psf:FundingPeriod } ?s a ?class }
-  GROUP BY ?class"""
-)
+#: The classes the landing page counts, by their name in psfkg's namespace.
+COUNTED = ("Project", "Organisation", "Participation", "Country", "PriorityArea", "FundingPeriod")
 #: facet parameter -> (value variable, label variable, heading)
 FACETS = {
     "projects": {
@@ -78,7 +68,8 @@ def slug(value: str) -> str:
 
 def items(kind: str) -> list[Item]:
     """Every project or organisation with its facet values, computed once per worker."""
-    _, rows = select(PROJECTS if kind == "projects" else ORGANISATIONS, cache=f"browse-{kind}")
+    query = PROJECTS if kind == "projects" else ORGANISATIONS
+    _, rows = select(query, own=True, cache=f"browse-{kind}")
     found: dict[str, Item] = {}
     for row in rows:
         item = found.setdefault(row["item"].text, Item(row["item"].text, row["label"].text))
@@ -138,10 +129,9 @@ def facet_links(kind: str, everything: list[Item], filters: dict[str, str]) -> l
 def landing() -> ResponseReturnValue:
     """What the dataset is, its counts, licence and sources, the release, and where to go next."""
     svc, published = service(), served_release()
-    _, rows = select(COUNTS, cache="counts")
-    counts = {slug(r["class"].text.replace("#", "/")): int(r["n"].text) for r in rows}
+    counts = class_counts()
     manifest = published.manifest
-    base = svc.settings.base_iri
+    base = svc.base
     json_ld = {
         "@context": "https://schema.org",
         "@type": "Dataset",
@@ -153,10 +143,12 @@ def landing() -> ResponseReturnValue:
         "url": request.url_root,
         "version": manifest["version"],
         "dateModified": manifest["date"],
-        "isBasedOn": [
-            base + "source/cbss-psf-past-projects",
-            base + "source/cbss-baltinnosec-kickoff",
-        ],
+        "isBasedOn": sorted(
+            str(s)
+            for s in service()
+            .release_graph(VOID_FILE)
+            .objects(URIRef(base + "dataset"), DCTERMS.source)
+        ),
         "distribution": [
             {
                 "@type": "DataDownload",
@@ -177,6 +169,19 @@ def landing() -> ResponseReturnValue:
         queries=queries.values(),
         json_ld=json_ld,
     )
+
+
+def class_counts() -> dict[str, int]:
+    """How many of each class of :data:`COUNTED` the data holds, from the release's VoID."""
+    void, psf = service().release_graph(VOID_FILE), service().psf
+    dataset = URIRef(service().base + "dataset")
+    found = {}
+    for part in void.objects(dataset, VOID.classPartition):
+        cls, entities = void.value(part, VOID["class"]), void.value(part, VOID.entities)
+        name = str(cls)[len(psf) :] if str(cls).startswith(psf) else None
+        if name in COUNTED and isinstance(entities, Literal):
+            found[name] = int(entities)
+    return {name: found.get(name, 0) for name in COUNTED}
 
 
 DUMP_TYPES = {
@@ -215,7 +220,7 @@ def browse(kind: str) -> ResponseReturnValue:
     )
 
 
-def _chart_rows(name: str) -> list[Row]:
+def _chart_rows(name: str) -> list[Solution]:
     query = named_queries()[name]
     return select(query.text, query.bind({}), cache=f"query-{name}")[1]
 
@@ -244,13 +249,14 @@ def _svg(body: str) -> ResponseReturnValue:
     return response.make_conditional(request)
 
 
-def _read_report(report: Path) -> tuple[list[dict[str, str]], bool]:
-    """The results of a validation report, violations first, and whether the graph conforms."""
-    graph = Graph().parse(report, format="turtle")
+def _read_report(report: bytes) -> tuple[list[dict[str, str]], bool]:
+    """The results of a validation report, violations first, and whether it has no violation
+    (psfkg's verdict, ``psf:violations``; SHACL's ``sh:conforms`` counts warnings too)."""
+    graph = Graph().parse(data=report, format="turtle")
     results = [_result(graph, r) for r in graph.subjects(RDF.type, SH.ValidationResult)]
     results.sort(key=lambda r: (r["severity"] != "Violation", r["focus"], r["message"]))
-    conforms = str(next(graph.objects(None, SH.conforms), "true")).lower() == "true"
-    return results, conforms
+    violations = next(graph.objects(None, service().psf.violations), None)
+    return results, isinstance(violations, Literal) and violations.toPython() == 0
 
 
 @bp.route("/validation")
@@ -258,9 +264,9 @@ def _read_report(report: Path) -> tuple[list[dict[str, str]], bool]:
 def validation() -> ResponseReturnValue:
     """The SHACL validation report of the current release, as a page or as RDF."""
     svc, published = service(), served_release()
-    report = published.path / "validation.ttl"
+    report = published.read("validation.ttl") or b""
     if request.path.endswith(".ttl") or wants(["text/html", "text/turtle"]) == "text/turtle":
-        return Response(report.read_bytes(), content_type="text/turtle; charset=utf-8")
+        return Response(report, content_type="text/turtle; charset=utf-8")
     if "validation" not in svc.cache:
         svc.cache["validation"] = _read_report(report)
     results, conforms = svc.cache["validation"]

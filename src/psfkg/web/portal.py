@@ -1,8 +1,8 @@
 """For portals and crawlers: the DCAT-AP 3 catalogue, VoID, ``sitemap.xml`` and ``robots.txt``.
 
-The catalogue and VoID are built from the release being served (see :mod:`psfkg.catalog`), with
-download and endpoint URLs under the URL the site is reached at, once per worker for each of the
-last few sites (URL roots) it was reached at.
+The catalogue and VoID are built by the build and read from the release being served (see
+:mod:`psfkg.build.catalog`); their download and endpoint URLs are moved under the URL the site is
+reached at, once per worker for each of the last few sites (URL roots) it was reached at.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from collections import OrderedDict
 
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
+from rdflib.term import Node
 
 from .. import formats
-from ..build import catalog
+from ..release import CATALOG, VOID_FILE
 from ..terms import Binding
 from . import views
-from .data import select
+from .asking import select
 from .pages import FACETS
 from .queries import named_queries
 from .resources import _choose, _split, not_found
@@ -32,32 +33,39 @@ RECORDS = """SELECT DISTINCT ?s ?prefix
 WHERE { ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), ?prefix)) } ORDER BY ?s"""
 
 
-def _release_data() -> Dataset:
-    svc, published = service(), served_release()
-    if "dataset" not in svc.cache:
-        data = Dataset()
-        data.parse(published.dataset_file, format="nquads")
-        svc.cache["dataset"] = data
-    found: Dataset = svc.cache["dataset"]
-    return found
-
-
-def _site_graph(key: str) -> Graph:
-    """The catalogue (``catalog``) or VoID (``void``) graph as this site names it, built once for
-    each of the last ``SITES_KEPT`` sites (the Host header is the client's to choose)."""
-    svc, published = service(), served_release()
-    data = _release_data()
-    site = request.url_root
-    graphs: OrderedDict[str, Graph] = svc.cache.setdefault(key, OrderedDict())
-    graph = graphs.get(site)
-    if graph is None:
-        make = catalog.dcat if key == "catalog" else catalog.void
-        graph = graphs[site] = make(published.manifest, data, site=site)
+def _site_graph(name: str) -> Graph:
+    """A release graph as this site names it: its download and endpoint links under the URL the
+    site is reached at, kept for each of the last ``SITES_KEPT`` sites (the Host header is the
+    client's to choose)."""
+    svc = service()
+    graph, site = svc.release_graph(name), request.url_root
+    if site == svc.base:
+        return graph
+    graphs: OrderedDict[str, Graph] = svc.cache.setdefault(f"{name}@sites", OrderedDict())
+    moved = graphs.get(site)
+    if moved is None:
+        moved = graphs[site] = _moved(graph, svc.base, site)
         while len(graphs) > SITES_KEPT:
             graphs.popitem(last=False)
     else:
         graphs.move_to_end(site)
-    return graph
+    return moved
+
+
+def _moved(graph: Graph, base: str, site: str) -> Graph:
+    """``graph`` with the site's own URLs (home page, ``sparql``, ``dumps/``) under ``site``."""
+    own = (base, base + "sparql")
+
+    def move(term: Node) -> Node:
+        text = str(term)
+        if isinstance(term, URIRef) and (text in own or text.startswith(base + "dumps/")):
+            return URIRef(site + text[len(base) :])
+        return term
+
+    out = Graph(namespace_manager=graph.namespace_manager)
+    for s, p, o in graph:
+        out.add((move(s), p, move(o)))
+    return out
 
 
 def _graph_response(key: str) -> ResponseReturnValue:
@@ -73,7 +81,7 @@ def _graph_response(key: str) -> ResponseReturnValue:
         graph.serialize(format=formats.RDFLIB[chosen]), content_type=chosen.content_type
     )
     response.vary.add("Accept")
-    response.set_etag(f"{svc.etag}-{key}-{chosen.suffix}")
+    response.set_etag(f"{svc.etag}-{key.partition('.')[0]}-{chosen.suffix}")
     return response.make_conditional(request)
 
 
@@ -83,7 +91,7 @@ def dcat(suffix: str | None = None) -> ResponseReturnValue:
     """The DCAT-AP 3 catalogue: Turtle, RDF/XML, JSON-LD or N-Triples."""
     if suffix is not None and suffix not in RDF_SUFFIXES:
         abort(404)
-    return _graph_response("catalog")
+    return _graph_response(CATALOG)
 
 
 @bp.route("/.well-known/void")
@@ -92,7 +100,7 @@ def void(suffix: str | None = None) -> ResponseReturnValue:
     """The VoID description of the dataset."""
     if suffix is not None and suffix not in RDF_SUFFIXES:
         abort(404)
-    return _graph_response("void")
+    return _graph_response(VOID_FILE)
 
 
 @bp.route("/robots.txt")
@@ -118,7 +126,7 @@ def sitemap() -> Response:
     paths = ["/", "/def", "/dataset", "/validation", "/queries", "/dumps", "/id/priority-areas"]
     paths += [f"/browse/{kind}" for kind in FACETS]
     paths += [f"/queries/{name}" for name in named_queries()]
-    base = svc.settings.base_iri
+    base = svc.base
     _, rows = select(RECORDS, (("prefix", Binding("literal", base + "id/")),), cache="sitemap")
     paths += ["/" + row["s"].text[len(base) :] for row in rows]
     body = "".join(f"<url><loc>{root}{path}</loc></url>" for path in paths)
@@ -136,9 +144,9 @@ def catalog_resource(name: str | None = None) -> ResponseReturnValue:
     """A resource the catalogue or VoID mints (a distribution, a linkset, the data service)."""
     svc = service()
     path = request.path.lstrip("/")
-    found = _described(path, [_site_graph("catalog"), _site_graph("void")])
+    found = _described(path, [_site_graph(CATALOG), _site_graph(VOID_FILE)])
     if found is None:
-        return not_found(svc.settings.base_iri + path)
+        return not_found(svc.base + path)
     iri, stem, suffix, described = found
     media_type = _choose(suffix)
     if media_type == HTML:
@@ -160,7 +168,7 @@ def _described(path: str, graphs: list[Graph]) -> tuple[URIRef, str, str | None,
     ``stem.suffix`` (a representation of the stem).
     """
     for stem, suffix in ((path, None), _split(path)):
-        iri = URIRef(service().settings.base_iri + stem)
+        iri = URIRef(service().base + stem)
         described = Graph()
         for source in graphs:
             for triple in source.triples((iri, None, None)):

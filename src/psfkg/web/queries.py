@@ -18,24 +18,18 @@ from flask.typing import ResponseReturnValue
 
 from .. import formats
 from ..errors import QueryRejected
-from ..named_queries import NamedQuery, load
-from ..query.store import QueryRequest
-from .data import Row, select
+from ..named_queries import NamedQuery
+from .asking import Solution, evaluate, prepare, select, solutions
 from .service import service
 from .site import page
-from .sparql import check
 
 bp = Blueprint("queries", __name__)
 DATA_SUFFIXES = {"csv": formats.CSV, "json": formats.JSON_RESULTS, "tsv": formats.TSV}
 
 
 def named_queries() -> dict[str, NamedQuery]:
-    """The named queries, read once per worker."""
-    cache = service().cache
-    if "named-queries" not in cache:
-        cache["named-queries"] = load()
-    queries: dict[str, NamedQuery] = cache["named-queries"]
-    return queries
+    """The named queries of the release being served."""
+    return service().queries
 
 
 def named(name: str) -> NamedQuery:
@@ -62,12 +56,7 @@ def run(name: str) -> ResponseReturnValue:
         fmt = DATA_SUFFIXES.get(suffix)
         if fmt is None:
             abort(404, f"no format {suffix!r}: use .csv, .tsv or .json")
-        svc = service()
-        answer = svc.runner.run(
-            QueryRequest(
-                query.text, fmt.media_type, bindings=bindings, row_cap=svc.settings.result_row_cap
-            )
-        )
+        answer = evaluate(prepare(query.text, fmt.media_type, bindings=bindings)[1])
         response = Response(answer.body, content_type=fmt.content_type)
         response.headers["Content-Disposition"] = f"inline; filename={stem}.{suffix}"
         response.headers["X-PSFKG-Rows"] = str(answer.rows)
@@ -96,22 +85,24 @@ def editor() -> ResponseReturnValue:
     text = request.args.get("query", "")
     examples = list(named_queries().values())
     variables: list[str] = []
-    rows: list[Row] = []
+    rows: list[Solution] = []
     error = graph_result = None
     if text.strip():
         try:
-            if check(text, request.url_root + "sparql").form in ("CONSTRUCT", "DESCRIBE"):
+            endpoint = request.url_root + "sparql"
+            screened, query = prepare(text, formats.JSON_RESULTS.media_type, base_iri=endpoint)
+            if screened.form in ("CONSTRUCT", "DESCRIBE"):
                 graph_result = f"/sparql?{urlencode({'query': text, 'format': 'ttl'})}"
             else:
-                variables, rows = select(text)
+                variables, rows = solutions(evaluate(query))
         except QueryRejected as exc:
             error = str(exc)
     return page(
         "query.html",
         title="SPARQL query",
-        text=text or examples[0].text,
+        text=text or (examples[0].text if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"),
         examples=examples,
-        base_iri=service().settings.base_iri,
+        base_iri=service().base,
         variables=variables,
         rows=rows,
         error=error,

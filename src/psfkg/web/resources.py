@@ -18,9 +18,9 @@ from rdflib import Graph, URIRef
 
 from .. import formats
 from ..namespaces import ONTOLOGY_VERSION_IRI
-from ..query.store import QueryRequest
 from ..terms import Binding
 from . import views
+from .asking import construct
 from .service import served_release, service
 from .site import HTML, RDF_SUFFIXES, link_header, page, wants
 
@@ -55,18 +55,8 @@ def _choose(suffix: str | None) -> str:
 def _fetch(
     iri: str, media_type: str, query: str = RESOURCE_QUERY, graphs: tuple[str, ...] = ()
 ) -> bytes:
-    svc = service()
     bindings = (("resource", Binding("iri", iri)),) if query is RESOURCE_QUERY else ()
-    answer = svc.runner.run(
-        QueryRequest(
-            query,
-            media_type,
-            default_graphs=graphs,
-            row_cap=svc.settings.result_row_cap,
-            bindings=bindings,
-        )
-    )
-    return answer.body
+    return construct(query, media_type, own=True, default_graphs=graphs, bindings=bindings)
 
 
 def respond(
@@ -79,7 +69,7 @@ def respond(
 ) -> ResponseReturnValue:
     """Serve the resource at ``path`` (no leading slash) in the negotiated representation."""
     svc = service()
-    iri = svc.settings.base_iri + path
+    iri = svc.base + path
     media_type = _choose(suffix)
     if media_type == "application/xml":
         media_type = formats.RDF_XML.media_type
@@ -141,7 +131,7 @@ def ontology(suffix: str | None = None, version: str | None = None) -> ResponseR
             abort(404, f"version {stem} of the ontology is not served here; see /def")
     if suffix is not None and suffix not in RDF_SUFFIXES and suffix != "html":
         abort(404)
-    graph = service().settings.base_iri + "graph/ontology"
+    graph = service().base + "graph/ontology"
     return respond("def", suffix, query=ONTOLOGY_QUERY, graphs=(graph,), html=views.ontology)
 
 

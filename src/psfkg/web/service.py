@@ -9,6 +9,7 @@ current service once and keeps it, so no request sees half of one release and ha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -19,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, g
+from rdflib import Graph, Namespace
 
+from .. import namespaces
 from ..config import Settings
 from ..errors import ReleaseError
+from ..named_queries import NamedQuery
 from ..query.remote import RemoteStore
 from ..query.runner import QueryRunner
 from ..query.store import EmbeddedStore
@@ -49,6 +53,10 @@ class Service:
     triples: int
     #: Answers kept for repeated queries (new with each release).
     answers: Answers
+    #: The base IRI of everything the served data mints: the release's, else the setting's.
+    base: str
+    #: The named queries of the release (none for files given on the command line).
+    queries: dict[str, NamedQuery]
     #: Things derived from the (immutable) served data, computed once per worker.
     cache: dict[str, Any] = field(default_factory=dict)
     #: This worker's counters and rate-limit windows (carried over a switch of release).
@@ -72,11 +80,16 @@ class Service:
         published = Published.open(path)
         store: EmbeddedStore | RemoteStore
         if settings.store == "embedded":
-            store = EmbeddedStore.from_files([published.dataset_file])
+            disjoint = published.default_graph_triples == sum(
+                published.manifest["triples"].values()
+            )
+            store = EmbeddedStore.from_files([published.dataset_file], disjoint=disjoint)
         else:
-            counts = published.manifest["triples"]
             store = RemoteStore(
-                settings.store, counts, triples=sum(counts.values()), timeout=settings.query_timeout
+                settings.store,
+                published.manifest["triples"],
+                triples=published.default_graph_triples,
+                timeout=settings.query_timeout,
             )
         return cls._serving(settings, store, published, published.etag)
 
@@ -90,8 +103,37 @@ class Service:
     ) -> Service:
         runner = QueryRunner(store.answer, timeout=settings.query_timeout)
         return cls(
-            settings, store, runner, release, etag, len(store), Answers(settings.answer_cache_bytes)
+            settings,
+            store,
+            runner,
+            release,
+            etag,
+            len(store),
+            Answers(settings.answer_cache_bytes),
+            release.base if release else settings.base_iri,
+            release.named_queries() if release else {},
         )
+
+    @functools.cached_property
+    def prefixes(self) -> dict[str, str]:
+        """psfkg's prefixes, its own namespaces under the served base."""
+        return namespaces.prefixes(self.base)
+
+    def release_graph(self, name: str) -> Graph:
+        """A graph the build wrote into the release as N-Triples (the catalogue, VoID), read
+        once, with psfkg's prefixes bound; an empty graph when serving files."""
+        found: Graph | None = self.cache.get(name)
+        if found is None:
+            data = self.release.read(name) if self.release else None
+            found = self.cache[name] = Graph().parse(data=data or b"", format="nt")
+            for prefix, ns in {**self.prefixes, **namespaces.METADATA_PREFIXES}.items():
+                found.bind(prefix, ns)
+        return found
+
+    @functools.cached_property
+    def psf(self) -> Namespace:
+        """psfkg's terms under the served base."""
+        return Namespace(self.prefixes["psf"])
 
 
 class Releases:

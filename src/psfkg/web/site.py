@@ -1,8 +1,8 @@
 """What every page of the site shares: links for IRIs, labels, alternates and embedded JSON-LD.
 
-IRIs under the persistent base (``https://w3id.org/psfkg/`` by default) are shown as links to
-this site, so that every link works wherever the site is served. Other IRIs link out only when
-they are http(s): data can never produce a ``javascript:`` link.
+IRIs under the base of the release being served (``https://w3id.org/psfkg/`` by default) are
+shown as links to this site, so that every link works wherever the site is served. Other IRIs
+link out only when they are http(s): data can never produce a ``javascript:`` link.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from werkzeug.http import parse_accept_header
 
 from .. import formats
 from ..errors import NotAcceptable
-from ..namespaces import PREFIXES, PSF, compact
+from ..namespaces import compact
 from .service import service
 
 #: RDF formats a resource is offered in, by file suffix, after HTML.
@@ -35,7 +35,7 @@ SAFE_SCHEMES = ("http://", "https://")
 
 def local_path(iri: str) -> str | None:
     """The path on this site of an IRI under the base, else None."""
-    base = service().settings.base_iri
+    base = service().base
     return "/" + iri[len(base) :] if iri.startswith(base) else None
 
 
@@ -51,12 +51,12 @@ def href(term: Node | str) -> str | None:
 
 def curie(iri: str) -> str:
     """A prefixed name for an IRI when a known prefix fits, else the IRI."""
-    return compact(iri, PREFIXES)
+    return compact(iri, service().prefixes)
 
 
 def label(graph: Graph, term: Node) -> str:
     """A term's best label in a graph: corrected label, label, preferred label, else a CURIE."""
-    for predicate in (PSF.correctedLabel, RDFS.label, SKOS.prefLabel):
+    for predicate in (service().psf.correctedLabel, RDFS.label, SKOS.prefLabel):
         values = sorted(str(v) for v in graph.objects(term, predicate))
         if values:
             return values[0]

@@ -1,22 +1,24 @@
 """``/sparql``: the SPARQL 1.1 Protocol endpoint, read-only, with its service description.
 
-Every query is screened (size, nesting, SERVICE, ``file:`` IRIs, FROM graphs) before it is
-evaluated in a query process that is killed at the deadline. Answers carry an ETag tied to the
+Every query is screened (size, nesting, SERVICE, ``file:`` IRIs, FROM graphs) and its dataset
+decided by :func:`~psfkg.web.asking.prepare` before it is evaluated, under a deadline (see
+:mod:`psfkg.query.runner`). Answers carry an ETag tied to the
 release, so a repeated request is answered 304 without evaluation.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from .. import formats
 from ..errors import QueryRejected
-from ..query.screening import Screened, screen
 from ..query.store import QueryRequest
 from . import protocol
+from .asking import prepare
 from .description import describe
 from .service import service
 
@@ -40,18 +42,15 @@ def endpoint() -> ResponseReturnValue:
         if method == "POST":
             raise QueryRejected("no query: send query= or a body of type application/sparql-query")
         return service_description()
-    base = protocol.base_url(request)
-    screened = check(operation.query, base)
-    chosen = formats.negotiate(OFFERS[screened.form], headers.get("Accept"), operation.format)
-    query = QueryRequest(
+    screened, query = prepare(
         operation.query,
-        chosen.media_type,
-        base_iri=base,
+        "",
+        base_iri=protocol.base_url(request),
         default_graphs=operation.default_graphs,
         named_graphs=operation.named_graphs,
-        row_cap=svc.settings.result_row_cap,
-        union_default_graph=not (screened.from_graphs or screened.from_named_graphs),
     )
+    chosen = formats.negotiate(OFFERS[screened.form], headers.get("Accept"), operation.format)
+    query = replace(query, media_type=chosen.media_type)
     etag = _etag(svc.etag, query)
     response = Response(content_type=chosen.content_type)
     response.set_etag(etag)
@@ -76,20 +75,6 @@ def endpoint() -> ResponseReturnValue:
             f"true; the answer stops at the row cap of {query.row_cap}"
         )
     return response
-
-
-def check(query: str, base: str) -> Screened:
-    """Screen a query (see :mod:`psfkg.screening`) and check its FROM graphs are in the dataset.
-
-    :raises QueryRejected: for anything a public endpoint refuses before evaluation.
-    """
-    svc = service()
-    screened = screen(query, base=base, max_depth=svc.settings.max_nesting)
-    known = svc.store.named_graphs()
-    unknown = [g for g in screened.from_graphs + screened.from_named_graphs if g not in known]
-    if unknown:
-        raise QueryRejected(f"FROM names a graph that is not in this dataset: <{unknown[0]}>")
-    return screened
 
 
 def _etag(release: str, query: QueryRequest) -> str:

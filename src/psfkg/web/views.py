@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, request
@@ -18,19 +17,19 @@ from rdflib.namespace import DCTERMS, OWL
 from rdflib.term import Node
 
 from .. import formats
-from ..namespaces import PSF
-from ..query.store import QueryRequest
-from .service import service
+from .asking import construct
+from .service import served_release, service
 from .site import alternates, curie, href, label, local_path, page
 
 Renderer = Callable[[URIRef, Graph], Response]
-SCHEMA_TYPES: dict[Node, str] = {
-    PSF.Project: "Project",
-    PSF.Organisation: "Organization",
-    PSF.Country: "Country",
-    PSF.Event: "Event",
-    PSF.Meeting: "Event",
-    PSF.FundingProgramme: "FundingScheme",
+#: schema.org types of psfkg's classes, by their name in psfkg's namespace.
+SCHEMA_TYPES = {
+    "Project": "Project",
+    "Organisation": "Organization",
+    "Country": "Country",
+    "Event": "Event",
+    "Meeting": "Event",
+    "FundingProgramme": "FundingScheme",
 }
 HIDDEN = {RDF.type}
 
@@ -56,14 +55,12 @@ def term_labels() -> dict[str, str]:
     """Labels of the ontology's terms (for predicate names), read once per worker."""
     svc = service()
     if "term_labels" not in svc.cache:
-        ontology = svc.settings.base_iri + "graph/ontology"
-        body = svc.runner.run(
-            QueryRequest(
-                "CONSTRUCT WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
-                formats.N_TRIPLES.media_type,
-                default_graphs=(ontology,),
-            )
-        ).body
+        body = construct(
+            "CONSTRUCT WHERE { ?s rdfs:label ?l }",
+            formats.N_TRIPLES.media_type,
+            own=True,
+            default_graphs=(svc.base + "graph/ontology",),
+        )
         graph = Graph().parse(data=body, format="nt")
         svc.cache["term_labels"] = {str(s): str(o) for s, o in graph.subject_objects(RDFS.label)}
     labels: dict[str, str] = svc.cache["term_labels"]
@@ -95,11 +92,12 @@ def grouped(graph: Graph, pairs: Iterable[tuple[Node, Node]]) -> list[Row]:
     for p, o in pairs:
         if p not in HIDDEN and not (p == RDFS.label and isinstance(o, Literal)):
             values.setdefault(p, set()).add(o)
-    ours = set().union(*(v for p, v in values.items() if str(p).startswith(str(PSF))))
+    psf = str(service().psf)
+    ours = set().union(*(v for p, v in values.items() if str(p).startswith(psf)))
     rows = [
         Row(predicate_link(p), [link(graph, o) for o in sorted(objects, key=str)])
         for p, objects in values.items()
-        if str(p).startswith(str(PSF)) or not objects <= ours
+        if str(p).startswith(psf) or not objects <= ours
     ]
     return sorted(rows, key=lambda r: r.predicate.text)
 
@@ -116,17 +114,18 @@ def incoming(graph: Graph, subject: URIRef) -> list[Row]:
 
 def participations(graph: Graph, subject: URIRef, *, of_project: bool) -> list[dict[str, Link]]:
     """The partner table of a project, or the project table of an organisation."""
+    psf = service().psf
     parts = (
-        graph.objects(subject, PSF.hasParticipation)
+        graph.objects(subject, psf.hasParticipation)
         if of_project
-        else graph.subjects(PSF.participant, subject)
+        else graph.subjects(psf.participant, subject)
     )
     table = []
     for part in parts:
-        org, project = graph.value(part, PSF.participant), graph.value(part, PSF.participationIn)
-        country = graph.value(org, PSF.country) if org is not None else None
+        org, project = graph.value(part, psf.participant), graph.value(part, psf.participationIn)
+        country = graph.value(org, psf.country) if org is not None else None
         role, written, remark = (
-            graph.value(part, p) for p in (PSF.role, PSF.nameAsWritten, PSF.remark)
+            graph.value(part, p) for p in (psf.role, psf.nameAsWritten, psf.remark)
         )
         table.append(
             {
@@ -154,7 +153,9 @@ def sources(graph: Graph, subject: URIRef) -> list[Link]:
 
 def schema_org(graph: Graph, subject: URIRef, types: set[Node]) -> dict[str, Any]:
     """schema.org JSON-LD for search engines."""
-    kind = next((SCHEMA_TYPES[t] for t in types if t in SCHEMA_TYPES), "Thing")
+    psf = service().psf
+    names = {str(t)[len(psf) :] for t in types if str(t).startswith(psf)}
+    kind = next((SCHEMA_TYPES[n] for n in sorted(names) if n in SCHEMA_TYPES), "Thing")
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": kind,
@@ -162,18 +163,18 @@ def schema_org(graph: Graph, subject: URIRef, types: set[Node]) -> dict[str, Any
         "name": label(graph, subject),
         "url": request.url_root.rstrip("/") + request.path,
     }
-    description = graph.value(subject, PSF.description) or graph.value(subject, PSF.title)
+    description = graph.value(subject, psf.description) or graph.value(subject, psf.title)
     if description is not None:
         data["description"] = str(description)
-    same = [str(o) for o in graph.objects(subject, PSF.wikidata)] + [
-        str(o) for o in graph.objects(subject, PSF.euAuthority)
+    same = [str(o) for o in graph.objects(subject, psf.wikidata)] + [
+        str(o) for o in graph.objects(subject, psf.euAuthority)
     ]
     if same:
         data["sameAs"] = same
     if kind == "Project":
         data["member"] = [
             {"@type": "Organization", "@id": str(o), "name": label(graph, o)}
-            for o in graph.objects(subject, PSF.involvesOrganisation)
+            for o in graph.objects(subject, psf.involvesOrganisation)
         ]
     return data
 
@@ -194,18 +195,19 @@ def resource(subject: URIRef, graph: Graph) -> Response:
     """The page of a record."""
     types = set(graph.objects(subject, RDF.type))
     path = local_path(str(subject)) or ""
+    psf = service().psf
     return page(
         "resource.html",
         title=label(graph, subject),
         iri=str(subject),
-        types=[predicate_link(t) for t in sorted(types, key=str) if str(t).startswith(str(PSF))],
-        description=graph.value(subject, PSF.description),
-        full_title=graph.value(subject, PSF.title),
+        types=[predicate_link(t) for t in sorted(types, key=str) if str(t).startswith(psf)],
+        description=graph.value(subject, psf.description),
+        full_title=graph.value(subject, psf.title),
         rows=outgoing(graph, subject),
         incoming=incoming(graph, subject),
-        partners=participations(graph, subject, of_project=True) if PSF.Project in types else [],
+        partners=participations(graph, subject, of_project=True) if psf.Project in types else [],
         projects=participations(graph, subject, of_project=False)
-        if PSF.Organisation in types
+        if psf.Organisation in types
         else [],
         sources=sources(graph, subject),
         alternates=alternates(path),
@@ -216,13 +218,14 @@ def resource(subject: URIRef, graph: Graph) -> Response:
 
 def ontology(subject: URIRef, graph: Graph) -> Response:
     """The ontology's documentation, with an anchor for every term."""
+    psf = service().psf
 
     def terms(*kinds: URIRef) -> list[dict[str, Any]]:
         found = {
             s
             for k in kinds
             for s in graph.subjects(RDF.type, k)
-            if isinstance(s, URIRef) and str(s).startswith(str(PSF))
+            if isinstance(s, URIRef) and str(s).startswith(psf)
         }
         return [
             {
@@ -244,7 +247,7 @@ def ontology(subject: URIRef, graph: Graph) -> Response:
         description=graph.value(subject, DCTERMS.description),
         classes=terms(OWL.Class),
         properties=terms(OWL.ObjectProperty, OWL.DatatypeProperty),
-        individuals=terms(PSF.Role),
+        individuals=terms(psf.Role),
         alternates=alternates("/def"),
         query=query_panel(str(subject)),
         json_ld={
@@ -258,10 +261,9 @@ def ontology(subject: URIRef, graph: Graph) -> Response:
 
 def source(subject: URIRef, graph: Graph) -> Response:
     """A source page: its description, and its text with an anchor on each line."""
-    svc = service()
     name = str(subject).rsplit("/", 1)[-1]
-    path = svc.settings.data_dir / "sources" / f"{name}.txt"
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    text = served_release().source_text(name) or b""
+    lines = text.decode("utf-8").splitlines()
     return page(
         "source.html",
         title=label(graph, subject),
@@ -281,8 +283,8 @@ def source(subject: URIRef, graph: Graph) -> Response:
 
 
 def source_text(name: str) -> Response:
-    """The plain text of a source page."""
-    path: Path = service().settings.data_dir / "sources" / f"{name}.txt"
-    if "/" in name or not path.is_file():
-        abort(404, f"no source page {name!r}")
-    return Response(path.read_bytes(), content_type="text/plain; charset=utf-8")
+    """The plain text of a source page, as the release holds it."""
+    text = served_release().source_text(name)
+    if text is None:
+        abort(404, f"no source page {name[:80]!r} in this release")
+    return Response(text, content_type="text/plain; charset=utf-8")

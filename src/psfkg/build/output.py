@@ -1,0 +1,217 @@
+"""Step 5: write a release directory, atomically.
+
+A release is written into a staging folder beside the others, then renamed into place, and the
+``latest`` link is switched with an atomic rename. A build that fails at any point leaves the
+previous releases and ``latest`` as they were. Dumps are sorted so that two builds of the same
+data are byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib.namespace import SH, VOID
+from rdflib.term import Node
+
+from .. import __version__
+from ..errors import ReleaseError
+from ..namespaces import (
+    ASSERTED_GRAPH,
+    DATASET,
+    DEFAULT_BASE,
+    ONTOLOGY_GRAPH,
+    PSF,
+    prefixes,
+    rebase,
+)
+from ..release import (
+    CATALOG,
+    CHECKSUMS,
+    FILES,
+    MANIFEST,
+    QUERIES,
+    SOURCES,
+    VOID_FILE,
+    file_sha256,
+    point_latest,
+    sha256,
+)
+from . import catalog
+from . import dumps as writers
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What goes into a release: the four named graphs, the validation report, the source pages
+    (key -> file) with their hashes, and the named queries (name -> text), all under the
+    default base."""
+
+    graphs: Mapping[URIRef, Graph]
+    report: Graph
+    source_hashes: Mapping[str, str]
+    pages: Mapping[str, Path] = field(default_factory=dict)
+    queries: Mapping[str, str] = field(default_factory=dict)
+
+
+def rebased(graph: Graph, base: str) -> Graph:
+    """A copy of ``graph`` with every IRI under the default base moved to ``base``: IRIs, and
+    the plain literals that begin with one (such as ``void:uriSpace``)."""
+    if base == DEFAULT_BASE:
+        return writers.canonical(graph)
+
+    def move(term: Node) -> Node:
+        if isinstance(term, URIRef):
+            return URIRef(rebase(str(term), base))
+        if isinstance(term, Literal) and term.datatype in (None, XSD.string) and not term.language:
+            return Literal(rebase(str(term), base), datatype=term.datatype)
+        return term
+
+    out = Graph()
+    for s, p, o in graph:
+        out.add((move(s), move(p), move(o)))
+    return writers.canonical(out)
+
+
+def context(base: str = DEFAULT_BASE) -> dict[str, Any]:
+    """The published JSON-LD context: psfkg's prefixes."""
+    return {"@context": prefixes(base)}
+
+
+def _bind(graph: Graph, base: str) -> Graph:
+    for prefix, ns in prefixes(base).items():
+        graph.bind(prefix, ns, override=True, replace=True)
+    return graph
+
+
+def write(
+    contents: Contents,
+    releases_dir: Path,
+    *,
+    base: str = DEFAULT_BASE,
+    on_file: Callable[[str], None] | None = None,
+) -> Path:
+    """Write a new release and make it ``latest``; return its directory.
+
+    :param contents: the graphs and report to publish.
+    :param releases_dir: the folder holding every release and the ``latest`` link.
+    :param base: the base IRI to publish under.
+    :param on_file: called with each file name as it is written (for progress).
+    :raises ReleaseError: when the release cannot be written; nothing is left half-written.
+    """
+    now = datetime.now(UTC).replace(microsecond=0)
+    try:
+        releases_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=releases_dir))
+    except OSError as exc:
+        raise ReleaseError(f"cannot create a release in {releases_dir}: {exc.strerror}") from exc
+    try:
+        sums = _fill(staging, contents, base, now, on_file or (lambda _: None))
+        _write_file(
+            staging / CHECKSUMS, "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)).encode()
+        )
+        final = _free_name(releases_dir, now.strftime("%Y%m%dT%H%M%SZ"))
+        staging.chmod(0o755)
+        os.rename(staging, final)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReleaseError(
+            f"writing the release failed ({exc.strerror}); the previous release is untouched"
+        ) from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    point_latest(releases_dir, final.name)
+    return final
+
+
+def _fill(
+    staging: Path, contents: Contents, base: str, now: datetime, on_file: Callable[[str], None]
+) -> dict[str, str]:
+    """Write every file of a release but ``SHA256SUMS`` into ``staging``; their checksums."""
+    public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
+    writers.write_dumps(staging, contents.graphs, public, base)
+    _write_file(staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode())
+    report = _bind(rebased(published_report(contents.report), base), base)
+    _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
+    sums: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    for name in FILES:
+        for path in (staging / name, writers.gzip_file(staging / name)):
+            sums[path.name], sizes[path.name] = file_sha256(path), path.stat().st_size
+        on_file(name)
+    manifest: dict[str, Any] = {
+        "version": __version__,
+        "date": now.isoformat().replace("+00:00", "Z"),
+        "base_iri": base,
+        "triples": {
+            rebase(str(g), base): len(graph) for g, graph in sorted(contents.graphs.items())
+        },
+        "sources": dict(sorted(contents.source_hashes.items())),
+        "files": {n: {"bytes": sizes[n], "sha256": sums[n]} for n in sorted(sums)},
+        "queries": sorted(contents.queries),
+    }
+    extra = {f"{SOURCES}/{key}.txt": path.read_bytes() for key, path in contents.pages.items()}
+    for name, text in contents.queries.items():
+        extra[f"{QUERIES}/{name}.rq"] = text.replace(DEFAULT_BASE, base).encode("utf-8")
+    described = {**manifest, "base_iri": DEFAULT_BASE}
+    void = catalog.void(described, contents.graphs, site=DEFAULT_BASE)
+    triples = void.value(DATASET, VOID.triples)
+    assert isinstance(triples, Literal)
+    manifest["default_graph_triples"] = int(triples)
+    extra[CATALOG] = ntriples(
+        rebased(catalog.dcat(described, contents.graphs, site=DEFAULT_BASE), base)
+    )
+    extra[VOID_FILE] = ntriples(rebased(void, base))
+    extra[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
+    for folder in (SOURCES, QUERIES):
+        (staging / folder).mkdir()
+    for name, data in extra.items():
+        _write_file(staging / name, data)
+        sums[name] = sha256(data)
+    return sums
+
+
+def ntriples(graph: Graph) -> bytes:
+    """A graph as N-Triples, its lines sorted: the same bytes for the same graph."""
+    lines = graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
+    return b"".join(sorted(line for line in lines if line.strip()))
+
+
+def published_report(results: Graph) -> Graph:
+    """The validation report as published: ``sh:conforms`` as SHACL defines it (true only when
+    there is no result at all, whatever the severity), and psfkg's own verdict beside it as
+    ``psf:violations``, the number of results of severity ``sh:Violation``."""
+    out = Graph()
+    for triple in results:
+        if triple[1] != SH.conforms:
+            out.add(triple)
+    found = list(out.subjects(RDF.type, SH.ValidationResult))
+    violations = sum(1 for r in found if (r, SH.resultSeverity, SH.Violation) in out)
+    for report in results.subjects(RDF.type, SH.ValidationReport):
+        out.add((report, SH.conforms, Literal(not found)))
+        out.add((report, PSF.violations, Literal(violations)))
+    return out
+
+
+def _free_name(releases_dir: Path, stem: str) -> Path:
+    candidate, n = releases_dir / stem, 1
+    while candidate.exists():
+        n += 1
+        candidate = releases_dir / f"{stem}-{n}"
+    return candidate
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -1,0 +1,139 @@
+"""Every query the web tier runs is built here, so that the dataset rule is decided once.
+
+``/sparql``, ``/query``, the named queries, resource pages and the site's own pages all call
+:func:`prepare`: it screens the query (see :mod:`psfkg.query.screening`), checks that the graphs
+it names are in the dataset, and builds the :class:`~psfkg.query.store.QueryRequest`. The
+dataset is the protocol's ``default-graph-uri`` and ``named-graph-uri`` when given, else the
+query's ``FROM`` and ``FROM NAMED``, else the default dataset, whose default graph is the set
+union of all graphs.
+
+The site's own queries (:func:`select` with ``own=True``) are written with psfkg's prefixes,
+which are declared for them under the base of the release being served.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .. import formats
+from ..errors import QueryRejected
+from ..query.screening import Screened, screen
+from ..query.store import Answer, QueryRequest
+from ..terms import Binding
+from .service import service
+
+Bindings = tuple[tuple[str, Binding], ...]
+
+
+def prepare(
+    text: str,
+    media_type: str,
+    *,
+    own: bool = False,
+    base_iri: str | None = None,
+    default_graphs: tuple[str, ...] = (),
+    named_graphs: tuple[str, ...] = (),
+    bindings: Bindings = (),
+) -> tuple[Screened, QueryRequest]:
+    """Screen a query and build its request.
+
+    :param own: the query is the site's own, written with psfkg's prefixes (declared here).
+    :param base_iri: what relative IRIs in the query resolve against.
+    :raises QueryRejected: for anything a public endpoint refuses before evaluation, and for a
+        ``FROM`` naming a graph that is not in the dataset (a ``default-graph-uri`` naming one
+        reads as an empty graph, as the protocol's tests expect: it is never fetched).
+    """
+    svc = service()
+    if own:
+        text = prefix_lines() + text
+    screened = screen(text, base=base_iri, max_depth=svc.settings.max_nesting)
+    known = svc.store.named_graphs()
+    unknown = [g for g in screened.from_graphs + screened.from_named_graphs if g not in known]
+    if unknown:
+        raise QueryRejected(f"FROM names a graph that is not in this dataset: <{unknown[0]}>")
+    request = QueryRequest(
+        text,
+        media_type,
+        base_iri=base_iri,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        row_cap=svc.settings.result_row_cap,
+        union_default_graph=not (
+            default_graphs or named_graphs or screened.from_graphs or screened.from_named_graphs
+        ),
+        bindings=bindings,
+    )
+    return screened, request
+
+
+def prefix_lines() -> str:
+    """``PREFIX`` declarations of psfkg's prefixes under the served base."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in service().prefixes.items())
+
+
+def evaluate(request: QueryRequest) -> Answer:
+    """Evaluate a request where it can be stopped (see :mod:`psfkg.query.runner`)."""
+    return service().runner.run(request)
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value of a result row: its text, and whether it is an IRI."""
+
+    text: str
+    iri: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
+#: A row of SELECT results for a page: variable -> value (unbound variables are absent).
+Solution = dict[str, Value]
+
+
+def select(
+    text: str, bindings: Bindings = (), *, own: bool = False, cache: str | None = None
+) -> tuple[list[str], list[Solution]]:
+    """Run a SELECT for a page; return its variables and rows. With ``cache``, remember the answer
+    for as long as the release is served (it never changes).
+
+    :raises QueryRejected: for a malformed query; QueryTimeout or StoreUnavailable as any query.
+    """
+    svc = service()
+    if cache is not None and cache in svc.cache:
+        found: tuple[list[str], list[Solution]] = svc.cache[cache]
+        return found
+    _, request = prepare(text, formats.JSON_RESULTS.media_type, own=own, bindings=bindings)
+    variables, rows = solutions(evaluate(request))
+    if cache is not None:
+        svc.cache[cache] = (variables, rows)
+    return variables, rows
+
+
+def solutions(answer: Answer) -> tuple[list[str], list[Solution]]:
+    """The variables and rows of a SPARQL JSON answer; an ASK answer is one row, ``answer``,
+    holding ``true`` or ``false``."""
+    doc = json.loads(answer.body)
+    if "boolean" in doc:
+        return ["answer"], [{"answer": Value("true" if doc["boolean"] else "false")}]
+    rows = [
+        {k: Value(v["value"], v["type"] == "uri") for k, v in b.items()}
+        for b in doc["results"]["bindings"]
+    ]
+    return doc["head"]["vars"], rows
+
+
+def construct(
+    text: str,
+    media_type: str,
+    *,
+    own: bool = False,
+    default_graphs: tuple[str, ...] = (),
+    bindings: Bindings = (),
+) -> bytes:
+    """Run a CONSTRUCT or DESCRIBE for a page; its serialised triples."""
+    _, request = prepare(
+        text, media_type, own=own, default_graphs=default_graphs, bindings=bindings
+    )
+    return evaluate(request).body
