@@ -79,25 +79,51 @@ def year(value: int) -> Literal:
     return Literal(f"{value:04d}", datatype=XSD.gYear)
 
 
-def map_records(records: Records) -> Mapped:
-    """Turn every record into triples of the asserted graph.
+class _Mapper:
+    """The asserted graph being made, and the records it is made of."""
 
-    :param records: what :func:`psfkg.records.load` read.
-    :returns: the graph and the origin (file, line in ``data/``) of each minted IRI.
-    """
-    out = Mapped(Graph())
-    g = out.graph
-    add = g.add
+    def __init__(self, records: Records) -> None:
+        self.records = records
+        self.out = Mapped(Graph())
+        self.add = self.out.graph.add
 
-    def node(table: str, kind: str, key: str, cls: URIRef, ref: SourceRef) -> URIRef:
+    def node(self, table: str, kind: str, key: str, cls: URIRef, ref: SourceRef) -> URIRef:
+        """The IRI of a record, typed and sourced, its origin remembered."""
         subject = record(kind, key)
-        add((subject, RDF.type, cls))
-        add((subject, DCTERMS.source, source_line(ref)))
-        origin = records.origin(table, key)
+        self.add((subject, RDF.type, cls))
+        self.add((subject, DCTERMS.source, source_line(ref)))
+        origin = self.records.origin(table, key)
         if origin is not None:
-            out.origins[subject] = origin
+            self.out.origins[subject] = origin
         return subject
 
+
+def map_records(records: Records) -> Mapped:
+    """Turn every record into triples of the asserted graph, table by table.
+
+    :param records: what :func:`psfkg.build.records.load` read.
+    :returns: the graph and the origin (file, line in ``data/``) of each minted IRI.
+    """
+    m = _Mapper(records)
+    for step in (
+        _sources,
+        _countries,
+        _priority_areas,
+        _programmes,
+        _projects,
+        _organisations,
+        _participations,
+        _events,
+        _merge_candidates,
+    ):
+        step(m)
+    return m.out
+
+
+def _sources(m: _Mapper) -> None:
+    """The source pages: their title, site, format and digest."""
+    add = m.add
+    records = m.records
     for src in records.sources:
         doc = SOURCE[src.key]
         add((doc, RDF.type, PSF.SourceDocument))
@@ -112,6 +138,12 @@ def map_records(records: Records) -> Mapped:
             )
         )
 
+
+def _countries(m: _Mapper) -> None:
+    """Countries, with their labels, ISO codes and links to Wikidata and the EU table."""
+    add = m.add
+    node = m.node
+    records = m.records
     for c in records.countries:
         s = node("countries", "country", c.key, PSF.Country, c.source)
         add((s, RDFS.label, en(c.label)))
@@ -126,6 +158,12 @@ def map_records(records: Records) -> Mapped:
         if c.eu_country:
             add((s, PSF.euAuthority, EU_COUNTRY[c.eu_country]))
 
+
+def _priority_areas(m: _Mapper) -> None:
+    """The CBSS priority areas, as a SKOS scheme."""
+    add = m.add
+    node = m.node
+    records = m.records
     add((PRIORITY_SCHEME, RDF.type, SKOS.ConceptScheme))
     add((PRIORITY_SCHEME, RDFS.label, en("CBSS long-term priorities")))
     add((PRIORITY_SCHEME, DCTERMS.source, source_line(SourceRef("cbss-psf-past-projects.txt", 7))))
@@ -137,6 +175,12 @@ def map_records(records: Records) -> Mapped:
         add((s, SKOS.topConceptOf, PRIORITY_SCHEME))
         add((PRIORITY_SCHEME, SKOS.hasTopConcept, s))
 
+
+def _programmes(m: _Mapper) -> None:
+    """Funding programmes and their funding periods, with the projects each lists."""
+    add = m.add
+    node = m.node
+    records = m.records
     listed = Counter(p.funding_period for p in records.projects if p.funding_period)
     for prog in records.programmes:
         s = node("programmes", "programme", prog.key, PSF.FundingProgramme, prog.source)
@@ -164,6 +208,12 @@ def map_records(records: Records) -> Mapped:
         if fp.remark:
             add((s, PSF.remark, en(fp.remark)))
 
+
+def _projects(m: _Mapper) -> None:
+    """Projects: names, texts, years, priority area, programme and period."""
+    add = m.add
+    node = m.node
+    records = m.records
     for proj in records.projects:
         s = node("projects", "project", proj.key, PSF.Project, proj.source)
         add((s, RDFS.label, Literal(proj.short_name)))
@@ -185,6 +235,12 @@ def map_records(records: Records) -> Mapped:
         if proj.funding_period:
             add((s, PSF.fundingPeriod, record("funding-period", proj.funding_period)))
 
+
+def _organisations(m: _Mapper) -> None:
+    """Organisations: labels, other names and country."""
+    add = m.add
+    node = m.node
+    records = m.records
     for org in records.organisations:
         s = node("organisations", "organisation", org.key, PSF.Organisation, org.source)
         add((s, RDFS.label, Literal(org.label)))
@@ -195,6 +251,12 @@ def map_records(records: Records) -> Mapped:
         if org.country:
             add((s, PSF.country, record("country", org.country)))
 
+
+def _participations(m: _Mapper) -> None:
+    """Participations: who took part in which project, in what role."""
+    add = m.add
+    node = m.node
+    records = m.records
     short_names = {p.key: p.short_name for p in records.projects}
     org_labels = {o.key: o.label for o in records.organisations}
     for part in records.participations:
@@ -223,6 +285,12 @@ def map_records(records: Records) -> Mapped:
         if part.role_source:
             add((s, DCTERMS.source, source_line(part.role_source)))
 
+
+def _events(m: _Mapper) -> None:
+    """Meetings and events."""
+    add = m.add
+    node = m.node
+    records = m.records
     for ev in records.events:
         s = node("events", "event", ev.key, EVENT_CLASSES[ev.kind], ev.source)
         add((s, RDFS.label, en(ev.label)))
@@ -241,6 +309,11 @@ def map_records(records: Records) -> Mapped:
         if ev.country:
             add((s, PSF.country, record("country", ev.country)))
 
+
+def _merge_candidates(m: _Mapper) -> None:
+    """Organisations that may be one and the same."""
+    add = m.add
+    records = m.records
     for mc in records.merge_candidates:
         add(
             (
@@ -249,7 +322,6 @@ def map_records(records: Records) -> Mapped:
                 record("organisation", mc.candidate),
             )
         )
-    return out
 
 
 def describe_dataset(counts: dict[URIRef, int], records: Records) -> Graph:
