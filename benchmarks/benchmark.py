@@ -569,6 +569,44 @@ def measure_virtuoso(
     return list(results.values())
 
 
+#: What a portal harvests first from a worker that has answered nothing but its health check.
+METADATA = {"/catalog": "text/turtle", "/.well-known/void": "text/turtle"}
+
+
+def cold_metadata(dataset: Dataset) -> dict[str, Any]:
+    """Milliseconds of each first GET of :data:`METADATA` from a fresh one-worker server, with
+    ``/-/health`` (which reads nothing of the release) timed on the same warm connection as the
+    baseline."""
+    with live_server(releases=dataset.releases, workers=1) as base:
+        client = Client(base)
+        found: dict[str, Any] = {"dataset": dataset.name}
+        for path, accept in {"/-/health": "application/json", **METADATA}.items():
+            started = time.perf_counter()
+            client.request(path, accept, fresh=False)
+            found[path] = (time.perf_counter() - started) * 1000
+        return found
+
+
+def metadata_table(rows: list[dict[str, Any]]) -> list[str]:
+    """The catalogue and VoID from a cold worker, per dataset."""
+    out = [
+        "",
+        "## Catalogue and VoID from a cold worker (ms)",
+        "",
+        "The first request of each to a fresh one-worker `psfkg serve`; both are read from the "
+        "release's own small files (`catalog.nt`, `void.nt`), which the build computed.",
+        "",
+        "| dataset | `/-/health` | `/catalog` | `/.well-known/void` |",
+        "|---|---:|---:|---:|",
+    ]
+    out += [
+        f"| {r['dataset']} | {ms(r['/-/health'])} | {ms(r['/catalog'])} | "
+        f"{ms(r['/.well-known/void'])} |"
+        for r in rows
+    ]
+    return out
+
+
 def one_client(base: str, path: str, accept: str, run: dict[str, Any], fresh: bool) -> Any:
     """One client's latency, after a warm-up of every worker by many."""
     throughput(base, path, accept, threads=run["threads"], seconds=2, fresh=fresh)
@@ -872,6 +910,7 @@ def tables(report: dict[str, Any], cap: float) -> str:
             *latency_verdict(report),
             *virtuoso_tables(report),
             *throughput_table(report["throughput"]),
+            *metadata_table(report["metadata"]),
         ]
     )
 
@@ -936,6 +975,7 @@ def main() -> None:
         "virtuoso": stores,
         "throughput": compare_throughput(datasets[0], args),
         "http_floor": http_floor(),
+        "metadata": [cold_metadata(d) for d in datasets],
     }
     markdown = args.out.with_suffix(".md")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ from ..namespaces import compact, prefixes, rebase
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: (subject, predicate, object, graph) as N-Triples text, with the pyoxigraph terms.
-Row = tuple[
+SortedQuad = tuple[
     str,
     str,
     str,
@@ -76,7 +76,7 @@ def canonical(graph: Graph) -> Graph:
     return out
 
 
-def sorted_rows(graphs: Mapping[URIRef, Graph], base: str) -> list[Row]:
+def sorted_rows(graphs: Mapping[URIRef, Graph], base: str) -> list[SortedQuad]:
     """Every quad, sorted by subject, predicate, object and graph, without duplicates."""
     terms = Terms(base)
     rows = set()
@@ -88,7 +88,7 @@ def sorted_rows(graphs: Mapping[URIRef, Graph], base: str) -> list[Row]:
     return sorted(rows, key=lambda r: r[:4])
 
 
-def _triples(rows: list[Row], graphs: set[str]) -> Iterator[Row]:
+def _triples(rows: list[SortedQuad], graphs: set[str]) -> Iterator[SortedQuad]:
     """The rows of some graphs, one per triple."""
     last = None
     for row in rows:
@@ -97,17 +97,17 @@ def _triples(rows: list[Row], graphs: set[str]) -> Iterator[Row]:
             yield row
 
 
-def write_nquads(out: IO[str], rows: list[Row]) -> None:
+def write_nquads(out: IO[str], rows: list[SortedQuad]) -> None:
     """N-Quads, one line per quad."""
     out.writelines(f"{s} {p} {o} {g} .\n" for s, p, o, g, *_ in rows)
 
 
-def write_ntriples(out: IO[str], rows: Iterator[Row]) -> None:
+def write_ntriples(out: IO[str], rows: Iterator[SortedQuad]) -> None:
     """N-Triples, one line per triple."""
     out.writelines(f"{s} {p} {o} .\n" for s, p, o, *_ in rows)
 
 
-def write_turtle(out: IO[bytes], rows: Iterator[Row], prefixes: dict[str, str]) -> None:
+def write_turtle(out: IO[bytes], rows: Iterator[SortedQuad], prefixes: dict[str, str]) -> None:
     """Turtle with psfkg's prefixes, grouped by subject (pyoxigraph's writer)."""
     ox.serialize(
         (ox.Triple(s, p, o) for *_, s, p, o in rows),
@@ -117,7 +117,7 @@ def write_turtle(out: IO[bytes], rows: Iterator[Row], prefixes: dict[str, str]) 
     )
 
 
-def write_jsonld(out: IO[str], rows: Iterator[Row], prefixes: dict[str, str]) -> None:
+def write_jsonld(out: IO[str], rows: Iterator[SortedQuad], prefixes: dict[str, str]) -> None:
     """JSON-LD compacted with the context of ``prefixes``: one node object per subject."""
     by_length = dict(sorted(prefixes.items(), key=lambda kv: -len(kv[1])))
 

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-Row = Sequence[object]
+Values = Sequence[object]
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 #: Turtle's short forms of numbers, each read back as its own datatype.
@@ -37,7 +37,7 @@ TURTLE_NUMBER = {
 
 
 def _cells(
-    rows: Sequence[Row], writers: Sequence[Callable[[object], str]], unbound: str | None
+    rows: Sequence[Values], writers: Sequence[Callable[[object], str]], unbound: str | None
 ) -> Iterator[list[str]]:
     """Each row's cells as text: column ``i`` written by ``writers[i]``, each distinct term once;
     an unbound cell is ``unbound``, or left out when that is None."""
@@ -76,7 +76,7 @@ def _json_term(term: object) -> str:
     return f'{{"type":"literal","value":{_quote(str(term))}}}'
 
 
-def json(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
+def json(variables: Sequence[str], rows: Sequence[Values]) -> bytes:
     """``application/sparql-results+json`` for a SELECT result."""
     writers = [functools.partial(_keyed, _json.dumps(v) + ":", _json_term) for v in variables]
     bindings = ",".join("{" + ",".join(cells) + "}" for cells in _cells(rows, writers, None))
@@ -111,7 +111,7 @@ def _xml_binding(term: object) -> str:
 XML_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
 
 
-def xml(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
+def xml(variables: Sequence[str], rows: Sequence[Values]) -> bytes:
     """``application/sparql-results+xml`` for a SELECT result."""
     writers = [
         functools.partial(_keyed, f"<binding name={quoteattr(v)}>", _xml_binding) for v in variables
@@ -141,7 +141,7 @@ def _csv_field(term: object) -> str:
     return text
 
 
-def csv(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
+def csv(variables: Sequence[str], rows: Sequence[Values]) -> bytes:
     """``text/csv`` (SPARQL 1.1 CSV): lexical forms only, CRLF line ends."""
     lines = [",".join(_csv_field(v) for v in variables)]
     lines += [",".join(cells) for cells in _cells(rows, [_csv_field] * len(variables), "")]
@@ -168,7 +168,7 @@ def _tsv_term(term: object) -> str:
     return str(term)
 
 
-def tsv(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
+def tsv(variables: Sequence[str], rows: Sequence[Values]) -> bytes:
     """``text/tab-separated-values`` (SPARQL 1.1 TSV): terms in Turtle syntax."""
     lines = ["\t".join(f"?{v}" for v in variables)]
     lines += ["\t".join(cells) for cells in _cells(rows, [_tsv_term] * len(variables), "")]

@@ -44,7 +44,7 @@ class Link:
 
 
 @dataclass
-class Row:
+class PropertyValues:
     """One predicate of a resource and its values."""
 
     predicate: Link
@@ -81,7 +81,7 @@ def predicate_link(predicate: Node) -> Link:
     return Link(term_labels().get(iri, curie(iri)), href(iri))
 
 
-def grouped(graph: Graph, pairs: Iterable[tuple[Node, Node]]) -> list[Row]:
+def grouped(graph: Graph, pairs: Iterable[tuple[Node, Node]]) -> list[PropertyValues]:
     """(predicate, value) pairs as rows, one per predicate.
 
     A row in another vocabulary whose values all stand under a psfkg term too is an echo of an
@@ -95,19 +95,19 @@ def grouped(graph: Graph, pairs: Iterable[tuple[Node, Node]]) -> list[Row]:
     psf = str(service().psf)
     ours = set().union(*(v for p, v in values.items() if str(p).startswith(psf)))
     rows = [
-        Row(predicate_link(p), [link(graph, o) for o in sorted(objects, key=str)])
+        PropertyValues(predicate_link(p), [link(graph, o) for o in sorted(objects, key=str)])
         for p, objects in values.items()
         if str(p).startswith(psf) or not objects <= ours
     ]
     return sorted(rows, key=lambda r: r.predicate.text)
 
 
-def outgoing(graph: Graph, subject: URIRef) -> list[Row]:
+def outgoing(graph: Graph, subject: URIRef) -> list[PropertyValues]:
     """The resource's own statements."""
     return grouped(graph, graph.predicate_objects(subject))
 
 
-def incoming(graph: Graph, subject: URIRef) -> list[Row]:
+def incoming(graph: Graph, subject: URIRef) -> list[PropertyValues]:
     """Statements of other resources that point at this one."""
     return grouped(graph, ((p, s) for s, p in graph.subject_predicates(subject) if s != subject))
 
