@@ -16,6 +16,7 @@ from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import Node
 
 from psfkg.build import catalog
+from psfkg.build import dumps as writers
 from psfkg.build.catalog import DCAT, SPDX, dumps
 from psfkg.namespaces import EU_COUNTRY, PREFIXES, PSF
 from psfkg.release import MANIFEST, latest
@@ -57,7 +58,9 @@ def dcat(release: Release) -> Graph:
 
 @pytest.fixture(scope="module")
 def void(release: Release) -> Graph:
-    return catalog.void(release.manifest, release.data, site=SITE)
+    base = release.manifest["base_iri"]
+    stats = writers.statistics(writers.sorted_rows(release.data, base), base)
+    return catalog.void(release.manifest, stats, site=SITE)
 
 
 def shacl_results(graph: Graph, *shapes: str) -> list[tuple[Node, Node, Node]]:

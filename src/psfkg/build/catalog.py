@@ -23,8 +23,7 @@ gzip, as DCAT 3 models compression. ``context.jsonld`` (a JSON-LD context) and `
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
@@ -46,6 +45,7 @@ from ..namespaces import (
     rebase,
 )
 from ..release import FILES
+from .dumps import Statistics
 
 DCAT = Namespace(METADATA_PREFIXES["dcat"])
 DCATAP = Namespace(METADATA_PREFIXES["dcatap"])
@@ -135,7 +135,7 @@ def dcat(
     catalog, dataset = _in(base, CATALOG), _in(base, DATASET)
     service, endpoint = _in(base, SPARQL_SERVICE), URIRef(site + "sparql")
     union, g = Union(data), _graph(base)
-    agent, contact, rights = BNode(), BNode(), BNode()
+    agent, contact, rights = BNode("publisher"), BNode("contact"), BNode("rights")
     _add(g, agent, (RDF.type, FOAF.Agent), (FOAF.name, Literal(publisher)))
     _add(g, contact, (RDF.type, VCARD.Kind), (VCARD.fn, Literal(publisher)))
     _add(g, contact, (VCARD.hasURL, URIRef(site)))
@@ -189,55 +189,51 @@ def dcat(
     return g
 
 
-def void(manifest: Mapping[str, Any], data: Mapping[URIRef, Graph], *, site: str) -> Graph:
-    """A VoID description of the release's dataset, its statistics computed from ``data``.
+def void(manifest: Mapping[str, Any], stats: Statistics, *, site: str) -> Graph:
+    """A VoID description of the release's dataset, from the statistics its dumps counted.
 
     The dataset's triples are those of its default graph, the set union of its graphs; each
     graph's are counted apart. ``void:entities`` is the number of records (IRIs under
     ``<base>id/``), a class partition's the resources of its class (blank nodes too: a class
     with only blank instances, such as ``owl:AllDisjointClasses``, is a class of the data).
+    Blank nodes are labelled from what they stand for, so that the same data gives the same
+    graph.
 
     :param manifest: the release's ``manifest.json`` (its base IRI and files).
-    :param data: the release's named graphs.
+    :param stats: what :func:`psfkg.build.dumps.statistics` counted, IRIs under the base.
     :param site: the URL the release is served at, ending in ``/``.
     """
     base = manifest["base_iri"]
     dataset, space = _in(base, DATASET), base + "id/"
-    union = Union(data)
-    instances: defaultdict[Node, set[Node]] = defaultdict(set)
-    for s, o in union.pairs(None, RDF.type, None):
-        instances[o].add(s)
-    predicates = Counter(p for _, p, _ in union.triples())
-    records = {s for s, _ in union.pairs(None, None, None) if str(s).startswith(space)}
+    predicates, classes = stats.predicates, stats.classes
     g = _graph(base)
-    _add(g, dataset, (RDF.type, VOID.Dataset), (VOID.triples, _count(predicates.total())))
-    _add(g, dataset, (VOID.entities, _count(len(records))), (VOID.classes, _count(len(instances))))
+    _add(g, dataset, (RDF.type, VOID.Dataset), (VOID.triples, _count(stats.triples)))
+    _add(g, dataset, (VOID.entities, _count(stats.records)), (VOID.classes, _count(len(classes))))
     _add(g, dataset, (VOID.properties, _count(len(predicates))), (VOID.uriSpace, Literal(space)))
     _add(g, dataset, (VOID.sparqlEndpoint, URIRef(site + "sparql")))
     _add(g, dataset, *((VOID.dataDump, URIRef(f"{site}dumps/{n}")) for n in dumps(manifest)))
-    for graph, triples in sorted(data.items()):
-        _add(g, dataset, (VOID.subset, graph))
-        _add(g, graph, (RDF.type, VOID.Dataset), (VOID.triples, _count(len(triples))))
-    for cls, members in sorted(instances.items(), key=str):
-        _add(g, dataset, (VOID.classPartition, part := BNode()))
-        _add(g, part, (VOID["class"], cls), (VOID.entities, _count(len(members))))
-    for prop, count in sorted(predicates.items(), key=str):
-        _add(g, dataset, (VOID.propertyPartition, part := BNode()))
-        _add(g, part, (VOID.property, prop), (VOID.triples, _count(count)))
+    for graph, triples in sorted(stats.graphs.items()):
+        _add(g, dataset, (VOID.subset, URIRef(graph)))
+        _add(g, URIRef(graph), (RDF.type, VOID.Dataset), (VOID.triples, _count(triples)))
+    for n, (cls, members) in enumerate(sorted(classes.items())):
+        _add(g, dataset, (VOID.classPartition, part := BNode(f"class{n}")))
+        _add(g, part, (VOID["class"], URIRef(cls)), (VOID.entities, _count(members)))
+    for n, (prop, count) in enumerate(sorted(predicates.items())):
+        _add(g, dataset, (VOID.propertyPartition, part := BNode(f"property{n}")))
+        _add(g, part, (VOID.property, URIRef(prop)), (VOID.triples, _count(count)))
     # A term's vocabulary is its namespace: the term's IRI up to its last '#' or '/'.
-    terms = {str(t) for t in (*predicates, *instances)}
-    vocabularies = {t[: max(t.rfind("#"), t.rfind("/")) + 1] for t in terms}
+    vocabularies = {t[: max(t.rfind("#"), t.rfind("/")) + 1] for t in (*predicates, *classes)}
     _add(g, dataset, *((VOID.vocabulary, URIRef(v)) for v in sorted(vocabularies)))
     for cls in (PSF.Project, PSF.Organisation, PSF.Country):
-        examples = _sorted(instances[_in(base, cls)] & records)
-        _add(g, dataset, *((VOID.exampleResource, e) for e in examples[:1]))
+        example = stats.examples.get(str(_in(base, cls)))
+        _add(g, dataset, *([(VOID.exampleResource, URIRef(example))] if example else []))
     for name, prop, target, target_space in LINKSETS:
         linkset, link = _in(base, namespaces.linkset(name)), _in(base, prop)
         _add(g, dataset, (VOID.subset, linkset))
         _add(g, target, (RDF.type, VOID.Dataset), (VOID.uriSpace, Literal(target_space)))
         _add(g, linkset, (RDF.type, VOID.Linkset), (VOID.linkPredicate, link))
         _add(g, linkset, (VOID.subjectsTarget, dataset), (VOID.objectsTarget, target))
-        _add(g, linkset, (VOID.triples, _count(predicates[link])))
+        _add(g, linkset, (VOID.triples, _count(predicates[str(link)])))
     return g
 
 
@@ -245,7 +241,8 @@ def _distribution(
     g: Graph, dist: URIRef, name: str, entry: Mapping[str, Any], *, site: str, base: str
 ) -> None:
     """One file: where to get it, its format, size and checksum."""
-    inner, url, checksum = name.removesuffix(".gz"), URIRef(f"{site}dumps/{name}"), BNode()
+    inner, url = name.removesuffix(".gz"), URIRef(f"{site}dumps/{name}")
+    checksum = BNode(f"checksum-{name}")
     fmt = {f.suffix: f for f in formats.GRAPH}[inner.rpartition(".")[2]]
     text = FILES[inner] + (", gzipped" if name != inner else "")
     _add(g, dist, *_about(DCAT.Distribution, name, text), (DCAT.mediaType, IANA[fmt.media_type]))
@@ -269,7 +266,7 @@ def _temporal(g: Graph, dataset: URIRef, data: Union, base: str) -> None:
         if isinstance(o, Literal) and o.datatype == XSD.date
     )
     if dates:
-        _add(g, dataset, (DCTERMS.temporal, period := BNode()))
+        _add(g, dataset, (DCTERMS.temporal, period := BNode("period")))
         _add(g, period, (RDF.type, DCTERMS.PeriodOfTime))
         _add(g, period, (DCAT.startDate, Literal(dates[0], datatype=XSD.date)))
         _add(g, period, (DCAT.endDate, Literal(dates[-1], datatype=XSD.date)))
@@ -306,32 +303,18 @@ def _in(base: str, term: str) -> URIRef:
 
 
 class Union:
-    """The set union of some graphs, read without copying them: a triple held in several graphs
-    is seen once, in the first of them."""
+    """Look-ups in the set union of some graphs, without copying them."""
 
     def __init__(self, data: Mapping[URIRef, Graph]) -> None:
-        self.graphs = [data[name] for name in sorted(data)]
-
-    def triples(
-        self, s: Node | None = None, p: Node | None = None, o: Node | None = None
-    ) -> Iterator[tuple[Node, Node, Node]]:
-        """Each matching triple once."""
-        for i, graph in enumerate(self.graphs):
-            for triple in graph.triples((s, p, o)):
-                if not any(triple in earlier for earlier in self.graphs[:i]):
-                    yield triple
-
-    def pairs(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[tuple[Node, Node]]:
-        """(subject, object) of each matching triple."""
-        return ((t[0], t[2]) for t in self.triples(s, p, o))
+        self.graphs = list(data.values())
 
     def objects(self, s: Node | None, p: Node) -> set[Node]:
-        """The distinct objects of the matching triples."""
-        return {o for _, o in self.pairs(s, p, None)}
+        """The distinct objects of the triples ``(s, p, ?)``."""
+        return {o for graph in self.graphs for o in graph.objects(s, p)}
 
     def subjects(self, p: Node, o: Node) -> set[Node]:
-        """The distinct subjects of the matching triples."""
-        return {s for s, _ in self.pairs(None, p, o)}
+        """The distinct subjects of the triples ``(?, p, o)``."""
+        return {s for graph in self.graphs for s in graph.subjects(p, o)}
 
 
 def _graph(base: str) -> Graph:

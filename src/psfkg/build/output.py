@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
-from rdflib.namespace import SH, VOID
+from rdflib.namespace import SH
 from rdflib.term import Node
 
 from .. import __version__
 from ..errors import ReleaseError
 from ..namespaces import (
     ASSERTED_GRAPH,
-    DATASET,
     DEFAULT_BASE,
     ONTOLOGY_GRAPH,
     PSF,
@@ -138,7 +137,7 @@ def _fill(
 ) -> dict[str, str]:
     """Write every file of a release but ``SHA256SUMS`` into ``staging``; their checksums."""
     public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
-    writers.write_dumps(staging, contents.graphs, public, base)
+    stats = writers.write_dumps(staging, contents.graphs, public, base)
     _write_file(staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode())
     report = _bind(rebased(published_report(contents.report), base), base)
     _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
@@ -162,15 +161,11 @@ def _fill(
     extra = {f"{SOURCES}/{key}.txt": path.read_bytes() for key, path in contents.pages.items()}
     for name, text in contents.queries.items():
         extra[f"{QUERIES}/{name}.rq"] = text.replace(DEFAULT_BASE, base).encode("utf-8")
+    manifest["default_graph_triples"] = stats.triples
     described = {**manifest, "base_iri": DEFAULT_BASE}
-    void = catalog.void(described, contents.graphs, site=DEFAULT_BASE)
-    triples = void.value(DATASET, VOID.triples)
-    assert isinstance(triples, Literal)
-    manifest["default_graph_triples"] = int(triples)
-    extra[CATALOG] = ntriples(
-        rebased(catalog.dcat(described, contents.graphs, site=DEFAULT_BASE), base)
-    )
-    extra[VOID_FILE] = ntriples(rebased(void, base))
+    dcat = catalog.dcat(described, contents.graphs, site=DEFAULT_BASE)
+    extra[CATALOG] = ntriples(rebased(dcat, base))
+    extra[VOID_FILE] = ntriples(catalog.void(manifest, stats, site=base))
     extra[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
     for folder in (SOURCES, QUERIES):
         (staging / folder).mkdir()

@@ -29,7 +29,7 @@ from ..named_queries import NamedQuery
 from ..query.remote import RemoteStore
 from ..query.runner import QueryRunner
 from ..query.store import EmbeddedStore
-from ..release import Published, latest
+from ..release import CATALOG, VOID_FILE, Published, latest
 from .answers import Answers
 from .stats import Stats
 
@@ -91,7 +91,12 @@ class Service:
                 triples=published.default_graph_triples,
                 timeout=settings.query_timeout,
             )
-        return cls._serving(settings, store, published, published.etag)
+        served = cls._serving(settings, store, published, published.etag)
+        # Read before workers fork (gunicorn preloads the app), so that a cold worker answers a
+        # harvester's first request for the catalogue or VoID without reading them.
+        for name in (CATALOG, VOID_FILE):
+            served.release_graph(name).serialize(format="turtle")
+        return served
 
     @classmethod
     def _serving(
