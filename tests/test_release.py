@@ -159,3 +159,15 @@ def test_the_reference_engines_give_byte_identical_dumps(releases: Path, tmp_pat
     reference = build(DATA, tmp_path, reference=True)
     for name in ("psfkg.nq", "psfkg.ttl", "psfkg.nt", "psfkg.jsonld"):
         assert (fast / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+def test_a_release_of_an_older_psfkg_is_refused_with_the_reason(
+    releases: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "old"
+    shutil.copytree(latest(releases) or Path(), copy)
+    (copy / CATALOG).unlink()
+    sums = (copy / CHECKSUMS).read_text().splitlines()
+    (copy / CHECKSUMS).write_text("".join(f"{s}\n" for s in sums if not s.endswith(CATALOG)))
+    with pytest.raises(ReleaseError, match="older psfkg; build again"):
+        Published.open(copy)

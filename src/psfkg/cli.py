@@ -110,7 +110,7 @@ def serve(
     data_dir: Path | None,
     out_dir: Path | None,
 ) -> None:
-    """Serve the PSF release (built first if there is none), or any RDF FILES, over HTTP.
+    """Serve the PSF release (built first if there is no good one), or any RDF FILES, over HTTP.
 
     FILES may be Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML: triples go to the default
     graph, quads to their named graphs.
@@ -126,7 +126,7 @@ def serve(
         workers=workers or env.workers,
         releases_dir=out_dir or env.releases_dir,
     )
-    if not files and release.latest(settings.releases_dir) is None:
+    if not files and not any(_opens(p) for p in release.candidates(settings.releases_dir)):
         pipeline.build(
             data_dir or settings.data_dir,
             settings.releases_dir,
@@ -200,25 +200,24 @@ def rollback(out_dir: Path | None) -> None:
     current = release.latest(folder)
     if current is None:
         raise PsfkgError(f"no release in {folder}")
-    earlier = sorted(
-        (
-            p
-            for p in folder.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and p.name < current.name
-        ),
-        key=lambda p: p.name,
-        reverse=True,
-    )
+    earlier = [p for p in release.candidates(folder) if p.name < current.name]
     for candidate in earlier:
-        try:
-            release.Published.open(candidate)
-        except PsfkgError as exc:
-            click.echo(f"skipping {candidate.name}: {exc}", err=True)
+        if not _opens(candidate):
             continue
         release.point_latest(folder, candidate.name)
         click.echo(candidate)
         return
     raise PsfkgError(f"no good release before {current.name} to roll back to")
+
+
+def _opens(path: Path) -> bool:
+    """Whether a release opens (every file matches its checksum); if not, say why."""
+    try:
+        release.Published.open(path)
+    except PsfkgError as exc:
+        click.echo(f"skipping {path.name}: {exc}", err=True)
+        return False
+    return True
 
 
 def main() -> None:

@@ -60,6 +60,20 @@ def point_latest(releases_dir: Path, name: str) -> None:
     os.replace(tmp, link)
 
 
+def candidates(releases_dir: Path) -> list[Path]:
+    """The releases to serve, in order of preference: ``latest``, then the others, newest
+    first (none when there is no ``latest``)."""
+    newest = latest(releases_dir)
+    if newest is None:
+        return []
+    earlier = sorted(
+        (p for p in releases_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    return [newest, *(p for p in earlier if p != newest)]
+
+
 def latest(releases_dir: Path) -> Path | None:
     """The current release directory, if there is one."""
     link = releases_dir / LATEST

@@ -29,7 +29,7 @@ from ..named_queries import NamedQuery
 from ..query.remote import RemoteStore
 from ..query.runner import QueryRunner
 from ..query.store import EmbeddedStore
-from ..release import CATALOG, VOID_FILE, Published, latest
+from ..release import CATALOG, VOID_FILE, Published, candidates, latest
 from .answers import Answers
 from .stats import Stats
 
@@ -158,22 +158,12 @@ class Releases:
 
     def _first_good(self) -> Service:
         """The latest release, or, when it is corrupt, the newest earlier one that is good."""
-        newest = latest(self.settings.releases_dir)
-        if newest is None:
+        found = candidates(self.settings.releases_dir)
+        if not found:
             raise ReleaseError(
                 f"no release in {self.settings.releases_dir}: run `psfkg build` first"
             )
-        earlier = sorted(
-            (
-                p
-                for p in self.settings.releases_dir.iterdir()
-                if p.is_dir() and not p.name.startswith(".") and p != newest
-            ),
-            key=lambda p: p.name,
-            reverse=True,
-        )
-        candidates = [newest, *earlier]
-        for candidate in candidates:
+        for candidate in found:
             try:
                 service = Service.from_release(self.settings, candidate)
             except ReleaseError as exc:
