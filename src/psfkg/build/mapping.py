@@ -122,150 +122,132 @@ def map_records(records: Records) -> Mapped:
 
 def _sources(m: _Mapper) -> None:
     """The source pages: their title, site, format and digest."""
-    add = m.add
-    records = m.records
-    for src in records.sources:
+    for src in m.records.sources:
         doc = SOURCE[src.key]
-        add((doc, RDF.type, PSF.SourceDocument))
-        add((doc, DCTERMS.title, en(src.title)))
-        add((doc, PSF.site, Literal(src.site)))
-        add((doc, DCTERMS["format"], Literal("text/plain")))
-        add(
+        m.add((doc, RDF.type, PSF.SourceDocument))
+        m.add((doc, DCTERMS.title, en(src.title)))
+        m.add((doc, PSF.site, Literal(src.site)))
+        m.add((doc, DCTERMS["format"], Literal("text/plain")))
+        m.add(
             (
                 doc,
                 PSF.sha256,
-                Literal(file_sha256(records.source_file(src.file))),
+                Literal(file_sha256(m.records.source_file(src.file))),
             )
         )
 
 
 def _countries(m: _Mapper) -> None:
     """Countries, with their labels, ISO codes and links to Wikidata and the EU table."""
-    add = m.add
-    node = m.node
-    records = m.records
-    for c in records.countries:
-        s = node("countries", "country", c.key, PSF.Country, c.source)
-        add((s, RDFS.label, en(c.label)))
-        add((s, SKOS.prefLabel, en(c.label)))
+    for c in m.records.countries:
+        s = m.node("countries", "country", c.key, PSF.Country, c.source)
+        m.add((s, RDFS.label, en(c.label)))
+        m.add((s, SKOS.prefLabel, en(c.label)))
         for alt in c.alt_labels:
-            add((s, SKOS.altLabel, en(alt)))
-        add((s, PSF.iso3166Alpha2, Literal(c.iso_alpha2)))
-        add((s, PSF.iso3166Alpha3, Literal(c.iso_alpha3)))
-        add((s, PSF.iso3166Numeric, Literal(c.iso_numeric)))
+            m.add((s, SKOS.altLabel, en(alt)))
+        m.add((s, PSF.iso3166Alpha2, Literal(c.iso_alpha2)))
+        m.add((s, PSF.iso3166Alpha3, Literal(c.iso_alpha3)))
+        m.add((s, PSF.iso3166Numeric, Literal(c.iso_numeric)))
         if c.wikidata:
-            add((s, PSF.wikidata, WD[c.wikidata]))
+            m.add((s, PSF.wikidata, WD[c.wikidata]))
         if c.eu_country:
-            add((s, PSF.euAuthority, EU_COUNTRY[c.eu_country]))
+            m.add((s, PSF.euAuthority, EU_COUNTRY[c.eu_country]))
 
 
 def _priority_areas(m: _Mapper) -> None:
     """The CBSS priority areas, as a SKOS scheme."""
-    add = m.add
-    node = m.node
-    records = m.records
-    add((PRIORITY_SCHEME, RDF.type, SKOS.ConceptScheme))
-    add((PRIORITY_SCHEME, RDFS.label, en("CBSS long-term priorities")))
-    add((PRIORITY_SCHEME, DCTERMS.source, source_line(SourceRef("cbss-psf-past-projects.txt", 7))))
-    for p in records.priority_areas:
-        s = node("priority_areas", "priority-area", p.key, PSF.PriorityArea, p.source)
-        add((s, RDFS.label, en(p.label)))
-        add((s, SKOS.prefLabel, en(p.label)))
-        add((s, SKOS.inScheme, PRIORITY_SCHEME))
-        add((s, SKOS.topConceptOf, PRIORITY_SCHEME))
-        add((PRIORITY_SCHEME, SKOS.hasTopConcept, s))
+    m.add((PRIORITY_SCHEME, RDF.type, SKOS.ConceptScheme))
+    m.add((PRIORITY_SCHEME, RDFS.label, en("CBSS long-term priorities")))
+    m.add(
+        (PRIORITY_SCHEME, DCTERMS.source, source_line(SourceRef("cbss-psf-past-projects.txt", 7)))
+    )
+    for p in m.records.priority_areas:
+        s = m.node("priority_areas", "priority-area", p.key, PSF.PriorityArea, p.source)
+        m.add((s, RDFS.label, en(p.label)))
+        m.add((s, SKOS.prefLabel, en(p.label)))
+        m.add((s, SKOS.inScheme, PRIORITY_SCHEME))
+        m.add((s, SKOS.topConceptOf, PRIORITY_SCHEME))
+        m.add((PRIORITY_SCHEME, SKOS.hasTopConcept, s))
 
 
 def _programmes(m: _Mapper) -> None:
     """Funding programmes and their funding periods, with the projects each lists."""
-    add = m.add
-    node = m.node
-    records = m.records
-    listed = Counter(p.funding_period for p in records.projects if p.funding_period)
-    for prog in records.programmes:
-        s = node("programmes", "programme", prog.key, PSF.FundingProgramme, prog.source)
-        add((s, RDFS.label, en(prog.label)))
+    listed = Counter(p.funding_period for p in m.records.projects if p.funding_period)
+    for prog in m.records.programmes:
+        s = m.node("programmes", "programme", prog.key, PSF.FundingProgramme, prog.source)
+        m.add((s, RDFS.label, en(prog.label)))
         if prog.short_name:
-            add((s, SKOS.altLabel, Literal(prog.short_name)))
+            m.add((s, SKOS.altLabel, Literal(prog.short_name)))
         if prog.created_at:
-            add((s, PSF.createdAt, record("event", prog.created_at)))
-    for fp in records.funding_periods:
-        s = node("funding_periods", "funding-period", fp.key, PSF.FundingPeriod, fp.source)
-        add((s, RDFS.label, en(fp.label)))
-        add((s, PSF.periodOf, record("programme", fp.programme)))
-        add((record("programme", fp.programme), PSF.hasFundingPeriod, s))
-        add((s, PSF.startYear, year(fp.start_year)))
-        add((s, PSF.endYear, year(fp.end_year)))
+            m.add((s, PSF.createdAt, record("event", prog.created_at)))
+    for fp in m.records.funding_periods:
+        s = m.node("funding_periods", "funding-period", fp.key, PSF.FundingPeriod, fp.source)
+        m.add((s, RDFS.label, en(fp.label)))
+        m.add((s, PSF.periodOf, record("programme", fp.programme)))
+        m.add((record("programme", fp.programme), PSF.hasFundingPeriod, s))
+        m.add((s, PSF.startYear, year(fp.start_year)))
+        m.add((s, PSF.endYear, year(fp.end_year)))
         if fp.stated_project_count is not None:
-            add(
+            m.add(
                 (
                     s,
                     PSF.statedProjectCount,
                     Literal(fp.stated_project_count, datatype=XSD.integer),
                 )
             )
-        add((s, PSF.listedProjectCount, Literal(listed[fp.key], datatype=XSD.integer)))
+        m.add((s, PSF.listedProjectCount, Literal(listed[fp.key], datatype=XSD.integer)))
         if fp.remark:
-            add((s, PSF.remark, en(fp.remark)))
+            m.add((s, PSF.remark, en(fp.remark)))
 
 
 def _projects(m: _Mapper) -> None:
     """Projects: names, texts, years, priority area, programme and period."""
-    add = m.add
-    node = m.node
-    records = m.records
-    for proj in records.projects:
-        s = node("projects", "project", proj.key, PSF.Project, proj.source)
-        add((s, RDFS.label, Literal(proj.short_name)))
-        add((s, PSF.shortName, Literal(proj.short_name)))
+    for proj in m.records.projects:
+        s = m.node("projects", "project", proj.key, PSF.Project, proj.source)
+        m.add((s, RDFS.label, Literal(proj.short_name)))
+        m.add((s, PSF.shortName, Literal(proj.short_name)))
         if proj.corrected_short_name:
-            add((s, PSF.correctedLabel, Literal(proj.corrected_short_name)))
+            m.add((s, PSF.correctedLabel, Literal(proj.corrected_short_name)))
         if proj.title:
-            add((s, PSF.title, en(proj.title)))
+            m.add((s, PSF.title, en(proj.title)))
         if proj.description:
-            add((s, PSF.description, en(proj.description.strip())))
+            m.add((s, PSF.description, en(proj.description.strip())))
         if proj.start_year is not None:
-            add((s, PSF.startYear, year(proj.start_year)))
+            m.add((s, PSF.startYear, year(proj.start_year)))
         if proj.end_year is not None:
-            add((s, PSF.endYear, year(proj.end_year)))
+            m.add((s, PSF.endYear, year(proj.end_year)))
         if proj.priority_area:
-            add((s, PSF.priorityArea, record("priority-area", proj.priority_area)))
+            m.add((s, PSF.priorityArea, record("priority-area", proj.priority_area)))
         if proj.programme:
-            add((s, PSF.fundedBy, record("programme", proj.programme)))
+            m.add((s, PSF.fundedBy, record("programme", proj.programme)))
         if proj.funding_period:
-            add((s, PSF.fundingPeriod, record("funding-period", proj.funding_period)))
+            m.add((s, PSF.fundingPeriod, record("funding-period", proj.funding_period)))
 
 
 def _organisations(m: _Mapper) -> None:
     """Organisations: labels, other names and country."""
-    add = m.add
-    node = m.node
-    records = m.records
-    for org in records.organisations:
-        s = node("organisations", "organisation", org.key, PSF.Organisation, org.source)
-        add((s, RDFS.label, Literal(org.label)))
+    for org in m.records.organisations:
+        s = m.node("organisations", "organisation", org.key, PSF.Organisation, org.source)
+        m.add((s, RDFS.label, Literal(org.label)))
         if org.corrected_label:
-            add((s, PSF.correctedLabel, Literal(org.corrected_label)))
+            m.add((s, PSF.correctedLabel, Literal(org.corrected_label)))
         for alt in org.alt_labels:
-            add((s, SKOS.altLabel, Literal(alt)))
+            m.add((s, SKOS.altLabel, Literal(alt)))
         if org.country:
-            add((s, PSF.country, record("country", org.country)))
+            m.add((s, PSF.country, record("country", org.country)))
 
 
 def _participations(m: _Mapper) -> None:
     """Participations: who took part in which project, in what role."""
-    add = m.add
-    node = m.node
-    records = m.records
-    short_names = {p.key: p.short_name for p in records.projects}
-    org_labels = {o.key: o.label for o in records.organisations}
-    for part in records.participations:
-        s = node("participations", "participation", part.key, PSF.Participation, part.source)
+    short_names = {p.key: p.short_name for p in m.records.projects}
+    org_labels = {o.key: o.label for o in m.records.organisations}
+    for part in m.records.participations:
+        s = m.node("participations", "participation", part.key, PSF.Participation, part.source)
         project, organisation = (
             record("project", part.project),
             record("organisation", part.organisation),
         )
-        add(
+        m.add(
             (
                 s,
                 RDFS.label,
@@ -275,47 +257,42 @@ def _participations(m: _Mapper) -> None:
                 ),
             )
         )
-        add((s, PSF.participationIn, project))
-        add((project, PSF.hasParticipation, s))
-        add((s, PSF.participant, organisation))
-        add((s, PSF.role, ROLE_TERMS[part.role]))
-        add((s, PSF.nameAsWritten, Literal(part.name_as_written)))
+        m.add((s, PSF.participationIn, project))
+        m.add((project, PSF.hasParticipation, s))
+        m.add((s, PSF.participant, organisation))
+        m.add((s, PSF.role, ROLE_TERMS[part.role]))
+        m.add((s, PSF.nameAsWritten, Literal(part.name_as_written)))
         if part.remark:
-            add((s, PSF.remark, en(part.remark)))
+            m.add((s, PSF.remark, en(part.remark)))
         if part.role_source:
-            add((s, DCTERMS.source, source_line(part.role_source)))
+            m.add((s, DCTERMS.source, source_line(part.role_source)))
 
 
 def _events(m: _Mapper) -> None:
     """Meetings and events."""
-    add = m.add
-    node = m.node
-    records = m.records
-    for ev in records.events:
-        s = node("events", "event", ev.key, EVENT_CLASSES[ev.kind], ev.source)
-        add((s, RDFS.label, en(ev.label)))
+    for ev in m.records.events:
+        s = m.node("events", "event", ev.key, EVENT_CLASSES[ev.kind], ev.source)
+        m.add((s, RDFS.label, en(ev.label)))
         if ev.project:
-            add((s, PSF.eventOf, record("project", ev.project)))
+            m.add((s, PSF.eventOf, record("project", ev.project)))
         if ev.start_date:
-            add((s, PSF.startDate, Literal(ev.start_date.isoformat(), datatype=XSD.date)))
+            m.add((s, PSF.startDate, Literal(ev.start_date.isoformat(), datatype=XSD.date)))
         if ev.end_date:
-            add((s, PSF.endDate, Literal(ev.end_date.isoformat(), datatype=XSD.date)))
+            m.add((s, PSF.endDate, Literal(ev.end_date.isoformat(), datatype=XSD.date)))
         if ev.when_planned:
-            add((s, PSF.whenPlanned, en(ev.when_planned)))
+            m.add((s, PSF.whenPlanned, en(ev.when_planned)))
         if ev.topic:
-            add((s, PSF.plannedTopic, en(ev.topic)))
+            m.add((s, PSF.plannedTopic, en(ev.topic)))
         if ev.place:
-            add((s, PSF.placeName, Literal(ev.place)))
+            m.add((s, PSF.placeName, Literal(ev.place)))
         if ev.country:
-            add((s, PSF.country, record("country", ev.country)))
+            m.add((s, PSF.country, record("country", ev.country)))
 
 
 def _merge_candidates(m: _Mapper) -> None:
     """Organisations that may be one and the same."""
-    add = m.add
-    records = m.records
-    for mc in records.merge_candidates:
-        add(
+    for mc in m.records.merge_candidates:
+        m.add(
             (
                 record("organisation", mc.organisation),
                 PSF.mergeCandidate,
