@@ -17,6 +17,7 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from .. import formats
 from . import charts
 from .data import Row, select
 from .queries import named_queries
@@ -160,10 +161,10 @@ def landing() -> ResponseReturnValue:
         "distribution": [
             {
                 "@type": "DataDownload",
-                "contentUrl": f"{request.url_root}dumps/{name}",
-                "encodingFormat": media,
+                "contentUrl": f"{request.url_root}dumps/psfkg.{fmt.suffix}",
+                "encodingFormat": fmt.media_type,
             }
-            for name, media in DUMP_TYPES.items()
+            for fmt in DUMP_FORMATS
         ],
     }
     queries = named_queries()
@@ -179,12 +180,8 @@ def landing() -> ResponseReturnValue:
     )
 
 
-DUMP_TYPES = {
-    "psfkg.ttl": "text/turtle",
-    "psfkg.nt": "application/n-triples",
-    "psfkg.jsonld": "application/ld+json",
-    "psfkg.nq": "application/n-quads",
-}
+#: The formats of the dumps (``psfkg.<suffix>``) the landing page's schema.org Dataset lists.
+DUMP_FORMATS = (formats.TURTLE, formats.N_TRIPLES, formats.JSON_LD, formats.N_QUADS)
 
 
 @bp.route("/browse/<kind>")
@@ -239,7 +236,7 @@ def chart_co_participation() -> ResponseReturnValue:
 
 
 def _svg(body: str) -> ResponseReturnValue:
-    response = Response(body, content_type="image/svg+xml; charset=utf-8")
+    response = Response(body, content_type=formats.SVG.content_type)
     response.set_etag(f"{service().etag}-{request.path}")
     return response.make_conditional(request)
 
@@ -259,8 +256,9 @@ def validation() -> ResponseReturnValue:
     """The SHACL validation report of the current release, as a page or as RDF."""
     svc, published = service(), served_release()
     report = published.path / "validation.ttl"
-    if request.path.endswith(".ttl") or wants(["text/html", "text/turtle"]) == "text/turtle":
-        return Response(report.read_bytes(), content_type="text/turtle; charset=utf-8")
+    turtle = formats.TURTLE
+    if request.path.endswith(".ttl") or wants((formats.HTML, turtle)) is turtle:
+        return Response(report.read_bytes(), content_type=turtle.content_type)
     if "validation" not in svc.cache:
         svc.cache["validation"] = _read_report(report)
     results, conforms = svc.cache["validation"]
@@ -270,7 +268,7 @@ def validation() -> ResponseReturnValue:
         results=results,
         conforms=conforms,
         release=published.name,
-        alternates=[("/validation.ttl", "text/turtle", "Turtle")],
+        alternates=[("/validation.ttl", turtle.media_type, turtle.label)],
     )
 
 

@@ -26,7 +26,7 @@ from .site import page
 from .sparql import check
 
 bp = Blueprint("queries", __name__)
-DATA_SUFFIXES = {"csv": formats.CSV, "json": formats.JSON_RESULTS, "tsv": formats.TSV}
+DATA_SUFFIXES = {f.name: f for f in (formats.CSV, formats.JSON_RESULTS, formats.TSV)}
 
 
 def named_queries() -> dict[str, NamedQuery]:

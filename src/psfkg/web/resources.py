@@ -17,39 +17,39 @@ from flask.typing import ResponseReturnValue
 from rdflib import Graph, URIRef
 
 from .. import formats
+from ..formats import Format
 from ..namespaces import ONTOLOGY_VERSION_IRI
 from ..query.store import QueryRequest
 from ..terms import Binding
 from . import views
 from .service import served_release, service
-from .site import HTML, RDF_SUFFIXES, link_header, page, wants
+from .site import RESOURCE, link_header, page, wants
 
 bp = Blueprint("resources", __name__)
 RESOURCE_QUERY = (Path(__file__).parent / "resource.rq").read_text(encoding="utf-8")
 ONTOLOGY_QUERY = "CONSTRUCT WHERE { ?s ?p ?o }"
 
 
-def _split(path: str) -> tuple[str, str | None]:
-    """``id/project/jatoc.ttl`` -> (``id/project/jatoc``, ``ttl``)."""
+def _split(path: str, offers: tuple[Format, ...] = RESOURCE) -> tuple[str, str | None]:
+    """``id/project/jatoc.ttl`` -> (``id/project/jatoc``, ``ttl``): a suffix of ``offers``."""
     stem, dot, suffix = path.rpartition(".")
-    if dot and (suffix in RDF_SUFFIXES or suffix == "html") and "/" not in suffix:
+    if dot and "/" not in suffix and formats.from_suffix(suffix, offers) is not None:
         return stem, suffix
     return path, None
 
 
-def _choose(suffix: str | None) -> str:
-    if suffix == "html":
-        return HTML
-    if suffix:
-        return RDF_SUFFIXES[suffix].media_type
-    fmt = request.args.get("format")
-    if fmt:
-        chosen = formats.by_format_param(tuple(RDF_SUFFIXES.values()), fmt)
-        if chosen is not None:
-            return chosen.media_type
-        if fmt == "html":
-            return HTML
-    return wants([HTML, *(f.media_type for f in RDF_SUFFIXES.values()), "application/xml"])
+def _choose(suffix: str | None, offers: tuple[Format, ...] = RESOURCE) -> Format:
+    """The format a suffix names, else the one the request negotiates.
+
+    :raises NotFound: for a suffix none of ``offers`` has.
+    """
+    if suffix is None:
+        return wants(offers)
+    chosen = formats.from_suffix(suffix, offers)
+    if chosen is None:
+        known = ", ".join(f".{f.suffix}" for f in offers)
+        abort(404, f"no format .{suffix} here: use {known} or no suffix")
+    return chosen
 
 
 def _fetch(
@@ -77,13 +77,12 @@ def respond(
     graphs: tuple[str, ...] = (),
     html: views.Renderer = views.resource,
 ) -> ResponseReturnValue:
-    """Serve the resource at ``path`` (no leading slash) in the negotiated representation."""
+    """Serve the resource at ``path`` (no leading slash) in the negotiated representation: HTML
+    by ``html``, or RDF."""
     svc = service()
     iri = svc.settings.base_iri + path
-    media_type = _choose(suffix)
-    if media_type == "application/xml":
-        media_type = formats.RDF_XML.media_type
-    if media_type == HTML:
+    chosen = _choose(suffix)
+    if chosen is formats.HTML:
         graph = Graph().parse(
             data=_fetch(iri, formats.N_TRIPLES.media_type, query, graphs), format="nt"
         )
@@ -91,22 +90,16 @@ def respond(
             return not_found(iri)
         response = html(URIRef(iri), graph)
     else:
-        body = _fetch(iri, media_type, query, graphs)
+        body = _fetch(iri, chosen.media_type, query, graphs)
         if not body.strip():
             return not_found(iri)
-        response = Response(body, content_type=f"{media_type}; charset=utf-8")
+        response = Response(body, content_type=chosen.content_type)
     local = "/" + path
-    response.headers["Content-Location"] = f"{local}.{_suffix_of(media_type)}"
+    response.headers["Content-Location"] = f"{local}.{chosen.suffix}"
     response.headers["Link"] = link_header(local, canonical=iri)
     response.vary.add("Accept")
-    response.set_etag(f"{svc.etag}-{media_type}-{path}")
+    response.set_etag(f"{svc.etag}-{chosen.media_type}-{path}")
     return response.make_conditional(request)
-
-
-def _suffix_of(media_type: str) -> str:
-    if media_type == HTML:
-        return "html"
-    return next(s for s, f in RDF_SUFFIXES.items() if f.media_type == media_type)
 
 
 def not_found(iri: str) -> Response:
@@ -139,8 +132,6 @@ def ontology(suffix: str | None = None, version: str | None = None) -> ResponseR
         stem, suffix = _split(version)
         if stem != ONTOLOGY_VERSION_IRI.rsplit("/", 1)[-1]:
             abort(404, f"version {stem} of the ontology is not served here; see /def")
-    if suffix is not None and suffix not in RDF_SUFFIXES and suffix != "html":
-        abort(404)
     graph = service().settings.base_iri + "graph/ontology"
     return respond("def", suffix, query=ONTOLOGY_QUERY, graphs=(graph,), html=views.ontology)
 

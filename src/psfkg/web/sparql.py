@@ -19,14 +19,11 @@ from ..query.store import QueryRequest
 from . import protocol
 from .description import describe
 from .service import service
+from .site import wants
 
 bp = Blueprint("sparql", __name__)
-OFFERS = {
-    "SELECT": formats.RESULTS,
-    "ASK": formats.BOOLEAN,
-    "CONSTRUCT": formats.GRAPH,
-    "DESCRIBE": formats.GRAPH,
-}
+#: The service description's formats.
+DESCRIPTION_OFFERS = (formats.TURTLE, formats.JSON_LD, formats.RDF_XML)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
@@ -42,7 +39,9 @@ def endpoint() -> ResponseReturnValue:
         return service_description()
     base = protocol.base_url(request)
     screened = check(operation.query, base)
-    chosen = formats.negotiate(OFFERS[screened.form], headers.get("Accept"), operation.format)
+    chosen = formats.negotiate(
+        formats.offers(screened.form), headers.get("Accept"), operation.format
+    )
     query = QueryRequest(
         operation.query,
         chosen.media_type,
@@ -103,16 +102,13 @@ def _etag(release: str, query: QueryRequest) -> str:
 def service_description() -> ResponseReturnValue:
     """The service description, as Turtle, JSON-LD or RDF/XML by ``Accept``."""
     svc = service()
-    chosen = formats.negotiate(
-        formats.DESCRIBE_OFFERS, request.headers.get("Accept"), request.args.get("format")
-    )
+    chosen = wants(DESCRIPTION_OFFERS)
     counts: dict[str, int | None] = {g: None for g in svc.store.named_graphs()}
     if svc.release is not None:
         counts.update({g: n for g, n in svc.release.manifest["triples"].items() if g in counts})
     graph = describe(
         protocol.base_url(request), counts, svc.triples, owl_rl=svc.release is not None
     )
-    body = graph.serialize(format=formats.RDFLIB[chosen])
-    response = Response(body, content_type=chosen.content_type)
+    response = Response(formats.write_graph(graph, chosen), content_type=chosen.content_type)
     response.set_etag(f"{svc.etag}-sd-{chosen.suffix}")
     return response.make_conditional(request)

@@ -1,0 +1,70 @@
+"""HTTP details real clients trip on: negotiation with media-type
+parameters, and a 404 for an unknown suffix."""
+
+from __future__ import annotations
+
+import urllib.parse
+import urllib.request
+
+import pytest
+from flask.testing import FlaskClient
+
+ASK = "/sparql?query=" + urllib.parse.quote("ASK {}")
+CHROMIUM = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
+    "*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "media_type"),
+    [
+        ("/id/project/jatoc", "text/turtle; charset=utf-8", "text/turtle"),
+        (
+            "/id/project/jatoc",
+            'application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"',
+            "application/ld+json",
+        ),
+        ("/id/project/jatoc", CHROMIUM, "text/html"),
+        ("/def", CHROMIUM, "text/html"),
+        ("/dataset", CHROMIUM, "text/html"),
+        (ASK, "application/sparql-results+json; charset=utf-8", "application/sparql-results+json"),
+        ("/sparql", "text/turtle; charset=UTF-8", "text/turtle"),
+        ("/catalog", 'application/ld+json; profile="http://example.org/p"', "application/ld+json"),
+        ("/validation", "text/turtle; charset=utf-8", "text/turtle"),
+        ("/dumps", "application/json; charset=utf-8", "application/json"),
+        ("/dumps", CHROMIUM, "text/html"),
+    ],
+)
+def test_media_type_parameters_in_accept(
+    client: FlaskClient, path: str, accept: str, media_type: str
+) -> None:
+    response = client.get(path, headers={"Accept": accept})
+    assert response.status_code == 200, response.data
+    assert response.mimetype == media_type
+
+
+@pytest.mark.parametrize("path", ["/id/project/jatoc", ASK, "/sparql", "/catalog", "/dumps"])
+def test_a_charset_psfkg_does_not_write_is_406(client: FlaskClient, path: str) -> None:
+    accept = "text/turtle; charset=iso-8859-1"
+    if path.startswith("/sparql?"):
+        accept = "application/sparql-results+json; charset=iso-8859-1"
+    response = client.get(path, headers={"Accept": accept})
+    assert response.status_code == 406
+    assert b"offered" in response.data
+
+
+@pytest.mark.parametrize(
+    ("path", "known"),
+    [
+        ("/dataset.foo", b".html, .ttl, .jsonld, .nt, .rdf"),
+        ("/def.foo", b".html, .ttl, .jsonld, .nt, .rdf"),
+        ("/catalog.foo", b".ttl, .rdf, .jsonld, .nt"),
+    ],
+)
+def test_an_unknown_suffix_is_404_naming_the_suffixes_there_are(
+    client: FlaskClient, path: str, known: bytes
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.data == b"Error 404: no format .foo here: use " + known + b" or no suffix\n"
