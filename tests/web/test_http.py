@@ -1,5 +1,5 @@
-"""HTTP details real clients trip on: negotiation with media-type
-parameters, and a 404 for an unknown suffix."""
+"""HTTP details real clients trip on: HEAD, validators, negotiation with
+media-type parameters, and a 404 for an unknown suffix."""
 
 from __future__ import annotations
 
@@ -68,3 +68,24 @@ def test_an_unknown_suffix_is_404_naming_the_suffixes_there_are(
     response = client.get(path)
     assert response.status_code == 404
     assert response.data == b"Error 404: no format .foo here: use " + known + b" or no suffix\n"
+
+
+def test_a_head_carries_the_content_length_of_the_get(client: FlaskClient) -> None:
+    query = "/sparql?query=" + urllib.parse.quote("ASK { ?s a ?class }")
+    before = client.head(query)  # nothing kept yet: evaluated
+    get = client.get(ASK)
+    after = client.head(ASK)  # the kept answer
+    assert len(get.data) == 29
+    assert before.headers["Content-Length"] == str(len(client.get(query).data))
+    assert after.headers["Content-Length"] == "29" and after.data == b""
+    assert after.headers["ETag"] == get.headers["ETag"]
+    assert after.headers["X-PSFKG-Rows"] == "1"
+
+
+def test_a_query_answer_has_a_weak_etag_compared_weakly(client: FlaskClient) -> None:
+    etag = client.get(ASK).headers["ETag"]
+    assert etag.startswith('W/"')
+    for sent in (etag, etag.removeprefix("W/"), f'"other", {etag}'):
+        again = client.get(ASK, headers={"If-None-Match": sent})
+        assert again.status_code == 304 and again.headers["ETag"] == etag
+    assert client.get(ASK, headers={"If-None-Match": 'W/"other"'}).status_code == 200

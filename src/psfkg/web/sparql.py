@@ -2,7 +2,9 @@
 
 Every query is screened (size, nesting, SERVICE, ``file:`` IRIs, FROM graphs) before it is
 evaluated in a query process that is killed at the deadline. Answers carry an ETag tied to the
-release, so a repeated request is answered 304 without evaluation.
+release and the request, so a repeated request is answered 304 without evaluation. That ETag is
+weak: it is known before evaluation, and two evaluations may give the same answer in another
+order (of rows without ORDER BY, say).
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ def endpoint() -> ResponseReturnValue:
     )
     etag = _etag(svc.etag, query)
     response = Response(content_type=chosen.content_type)
-    response.set_etag(etag)
-    if method == "HEAD" or ("If-None-Match" in headers and etag in request.if_none_match):
+    response.set_etag(etag, weak=True)
+    if request.if_none_match.contains_weak(etag):
         return response.make_conditional(request)
     fresh = {"no-cache", "no-store"} & {
         d.strip().lower() for d in headers.get("Cache-Control", "").split(",")
@@ -68,7 +70,7 @@ def endpoint() -> ResponseReturnValue:
         svc.answers.put(kept, answer)
     else:
         response.headers["X-PSFKG-Cache"] = "hit"
-    response.set_data(answer.body)
+    response.set_data(answer.body)  # a HEAD's body is dropped; its Content-Length is the GET's
     response.headers["X-PSFKG-Rows"] = str(answer.rows)
     if answer.truncated:
         response.headers["X-PSFKG-Truncated"] = (
