@@ -3,8 +3,11 @@ media-type parameters, and a 404 for an unknown suffix."""
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 import urllib.request
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask.testing import FlaskClient
@@ -89,3 +92,46 @@ def test_a_query_answer_has_a_weak_etag_compared_weakly(client: FlaskClient) -> 
         again = client.get(ASK, headers={"If-None-Match": sent})
         assert again.status_code == 304 and again.headers["ETag"] == etag
     assert client.get(ASK, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
+def get(url: str, method: str = "GET") -> tuple[str, bytes, int]:
+    """ETag, body and Content-Length of an answer, over a new connection."""
+    request = urllib.request.Request(url, method=method, headers={"Accept": "text/turtle"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.headers["ETag"], response.read(), int(response.headers["Content-Length"])
+
+
+def stats(base: str) -> dict[str, int]:
+    with urllib.request.urlopen(f"{base}/-/stats", timeout=30) as response:
+        found: dict[str, int] = json.load(response)
+        return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/project/jatoc.ttl",
+        "/id/organisation/lund-university",
+        "/def.ttl",
+        "/catalog",
+        "/.well-known/void",
+        "/sparql",
+        "/charts/projects-per-year.svg",
+        "/charts/co-participation.svg",
+    ],
+)
+def test_each_body_has_one_etag_across_two_workers(psf_server: str, path: str) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(get, [psf_server + path] * 32))
+        heads = list(pool.map(lambda url: get(url, "HEAD"), [psf_server + path] * 8))
+        workers = set(pool.map(lambda _: stats(psf_server)["worker"], range(16)))
+    bodies: dict[str, set[bytes]] = defaultdict(set)
+    for etag, body, length in answers:
+        assert etag.startswith('"') and length == len(body)
+        bodies[etag].add(body)
+    assert {etag: len(found) for etag, found in bodies.items() if len(found) > 1} == {}
+    for etag, body, length in heads:
+        assert body == b""
+        if etag in bodies:
+            assert length == len(next(iter(bodies[etag])))
+    assert len(workers) == 2

@@ -204,10 +204,12 @@ def _solutions(solutions: ox.QuerySolutions, fmt: formats.Format, request: Query
 
 
 def _triples(triples: Iterable[ox.Triple], fmt: formats.Format, request: QueryRequest) -> Answer:
+    """A graph, its triples sorted: the same graph is then written as the same bytes, whatever
+    order the evaluation (with its randomly seeded hash maps) gave them in."""
     rdf = ox.RdfFormat.from_media_type(fmt.media_type)
     assert rdf is not None, fmt
     remaining = iter(triples)
-    kept = list(itertools.islice(remaining, request.row_cap))
+    kept = sorted(itertools.islice(remaining, request.row_cap), key=str)
     truncated = next(remaining, None) is not None
     body = ox.serialize(_as_quads(kept) if rdf.supports_datasets else kept, format=rdf)
     return Answer(body or b"", request.media_type, len(kept), truncated)

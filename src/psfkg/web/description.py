@@ -44,8 +44,9 @@ def describe(
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
     g.add((default, VOID.triples, Literal(total)))
-    for name, count in sorted(named_graphs.items()):
-        named, graph = BNode(), BNode()
+    # Blank nodes named by position, so that the same service is described in the same bytes.
+    for number, (name, count) in enumerate(sorted(named_graphs.items())):
+        named, graph = BNode(f"named{number}"), BNode(f"graph{number}")
         g.add((dataset, SD.namedGraph, named))
         g.add((named, RDF.type, SD.NamedGraph))
         g.add((named, SD.name, URIRef(name)))

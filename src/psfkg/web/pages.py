@@ -22,7 +22,7 @@ from . import charts
 from .data import Row, select
 from .queries import named_queries
 from .service import served_release, service
-from .site import page, wants
+from .site import page, tagged, wants
 
 bp = Blueprint("pages", __name__)
 PREFIX = "PREFIX psf: <https://w3id.org/psfkg/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
@@ -236,9 +236,7 @@ def chart_co_participation() -> ResponseReturnValue:
 
 
 def _svg(body: str) -> ResponseReturnValue:
-    response = Response(body, content_type=formats.SVG.content_type)
-    response.set_etag(f"{service().etag}-{request.path}")
-    return response.make_conditional(request)
+    return tagged(Response(body, content_type=formats.SVG.content_type))
 
 
 def _read_report(report: Path) -> tuple[list[dict[str, str]], bool]:

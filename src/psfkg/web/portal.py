@@ -22,7 +22,7 @@ from .pages import FACETS
 from .queries import named_queries
 from .resources import _choose, _split, not_found
 from .service import served_release, service
-from .site import link_header
+from .site import link_header, tagged
 
 bp = Blueprint("portal", __name__)
 OFFERS = (formats.TURTLE, formats.RDF_XML, formats.JSON_LD, formats.N_TRIPLES)
@@ -61,14 +61,12 @@ def _site_graph(key: str) -> Graph:
 
 
 def _graph_response(key: str, suffix: str | None) -> ResponseReturnValue:
-    svc = service()
     chosen = _choose(suffix, OFFERS)
     response = Response(
         formats.write_graph(_site_graph(key), chosen), content_type=chosen.content_type
     )
     response.vary.add("Accept")
-    response.set_etag(f"{svc.etag}-{key}-{chosen.suffix}")
-    return response.make_conditional(request)
+    return tagged(response)
 
 
 @bp.route("/catalog")

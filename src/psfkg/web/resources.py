@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 from flask.typing import ResponseReturnValue
 from rdflib import Graph, URIRef
 
@@ -23,7 +23,7 @@ from ..query.store import QueryRequest
 from ..terms import Binding
 from . import views
 from .service import served_release, service
-from .site import RESOURCE, link_header, page, wants
+from .site import RESOURCE, link_header, page, tagged, wants
 
 bp = Blueprint("resources", __name__)
 RESOURCE_QUERY = (Path(__file__).parent / "resource.rq").read_text(encoding="utf-8")
@@ -79,8 +79,7 @@ def respond(
 ) -> ResponseReturnValue:
     """Serve the resource at ``path`` (no leading slash) in the negotiated representation: HTML
     by ``html``, or RDF."""
-    svc = service()
-    iri = svc.settings.base_iri + path
+    iri = service().settings.base_iri + path
     chosen = _choose(suffix)
     if chosen is formats.HTML:
         graph = Graph().parse(
@@ -98,8 +97,7 @@ def respond(
     response.headers["Content-Location"] = f"{local}.{chosen.suffix}"
     response.headers["Link"] = link_header(local, canonical=iri)
     response.vary.add("Accept")
-    response.set_etag(f"{svc.etag}-{chosen.media_type}-{path}")
-    return response.make_conditional(request)
+    return tagged(response)
 
 
 def not_found(iri: str) -> Response:

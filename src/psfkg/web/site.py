@@ -7,6 +7,7 @@ they are http(s): data can never produce a ``javascript:`` link.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -84,6 +85,15 @@ def link_header(
     if canonical:
         links.append(f'<{canonical}>; rel="canonical"')
     return ", ".join(links)
+
+
+def tagged(response: Response) -> Response:
+    """A response whose body is complete, with a strong ETag that is a hash of that body (each
+    body one ETag, each ETag one body: RFC 9110 section 8.8.1), answered 304 when the request's
+    ETag matches."""
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.make_conditional(request)
+    return response
 
 
 def page(template: str, *, status: int = 200, **context: Any) -> Response:

@@ -21,7 +21,7 @@ from ..query.store import QueryRequest
 from . import protocol
 from .description import describe
 from .service import service
-from .site import wants
+from .site import tagged, wants
 
 bp = Blueprint("sparql", __name__)
 #: The service description's formats.
@@ -111,6 +111,4 @@ def service_description() -> ResponseReturnValue:
     graph = describe(
         protocol.base_url(request), counts, svc.triples, owl_rl=svc.release is not None
     )
-    response = Response(formats.write_graph(graph, chosen), content_type=chosen.content_type)
-    response.set_etag(f"{svc.etag}-sd-{chosen.suffix}")
-    return response.make_conditional(request)
+    return tagged(Response(formats.write_graph(graph, chosen), content_type=chosen.content_type))
