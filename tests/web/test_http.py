@@ -1,5 +1,5 @@
-"""HTTP details real clients trip on: HEAD, validators, negotiation with
-media-type parameters, and a 404 for an unknown suffix."""
+"""HTTP details real clients trip on: HEAD, validators, CORS, negotiation
+with media-type parameters, and a 404 for an unknown suffix."""
 
 from __future__ import annotations
 
@@ -135,3 +135,10 @@ def test_each_body_has_one_etag_across_two_workers(psf_server: str, path: str) -
         if etag in bodies:
             assert length == len(next(iter(bodies[etag])))
     assert len(workers) == 2
+
+
+def test_a_cross_origin_script_can_read_the_alternates(client: FlaskClient) -> None:
+    response = client.get("/id/project/jatoc", headers={"Origin": "https://example.org"})
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"Link", "Content-Location", "ETag"} <= exposed
+    assert response.headers["Link"] and response.headers["Content-Location"]

@@ -21,7 +21,10 @@ from .service import releases, service
 
 bp = Blueprint("meta", __name__)
 #: Response headers a script in a browser may read.
-EXPOSED = "ETag, Content-Disposition, Retry-After, X-PSFKG-Rows, X-PSFKG-Truncated"
+EXPOSED = (
+    "ETag, Content-Disposition, Content-Location, Link, Retry-After, X-PSFKG-Rows, "
+    "X-PSFKG-Truncated"
+)
 log = logging.getLogger("psfkg.web")
 
 
