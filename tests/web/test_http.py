@@ -1,5 +1,5 @@
-"""HTTP details real clients trip on: HEAD, validators, CORS, negotiation
-with media-type parameters, and a 404 for an unknown suffix."""
+"""HTTP details real clients trip on: HEAD, validators, CORS, negotiation with media-type
+parameters, the text of a source page, and a 404 for an unknown suffix."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 ASK = "/sparql?query=" + urllib.parse.quote("ASK {}")
+SOURCE = "/source/cbss-psf-past-projects"
 CHROMIUM = (
     "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
     "*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
@@ -142,3 +143,16 @@ def test_a_cross_origin_script_can_read_the_alternates(client: FlaskClient) -> N
     exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
     assert {"Link", "Content-Location", "ETag"} <= exposed
     assert response.headers["Link"] and response.headers["Content-Location"]
+
+
+def test_a_source_page_answers_its_text_to_accept_text_plain(client: FlaskClient) -> None:
+    text = client.get(SOURCE, headers={"Accept": "text/plain"})
+    by_suffix = client.get(f"{SOURCE}.txt")
+    assert text.status_code == by_suffix.status_code == 200
+    assert text.mimetype == "text/plain" and text.data == by_suffix.data
+    assert text.data.startswith(b"cbss.org")
+    assert text.headers["Content-Location"] == f"{SOURCE}.txt"
+    links = client.get(SOURCE).headers["Link"]
+    assert f'<{SOURCE}.txt>; rel="alternate"; type="text/plain"' in links
+    assert f'<{SOURCE}.ttl>; rel="alternate"; type="text/turtle"' in links
+    assert client.get(SOURCE, headers={"Accept": CHROMIUM}).mimetype == "text/html"

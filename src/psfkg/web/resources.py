@@ -4,12 +4,14 @@ the source pages.
 Cool URIs by content negotiation: ``/id/project/jatoc`` answers HTML to browsers and Turtle,
 JSON-LD, N-Triples or RDF/XML to RDF clients, names the variant in ``Content-Location`` and lists
 every variant in ``Link: rel=alternate``. A suffix (``.html``, ``.ttl``, ``.jsonld``, ``.nt``,
-``.rdf``) or ``format=`` asks for one variant. Hash IRIs of terms (``/def#Project``) resolve to the
+``.rdf``) or ``format=`` asks for one variant. A source page also comes as plain text (``.txt``),
+the text its records cite by line (RFC 5147). Hash IRIs of terms (``/def#Project``) resolve to the
 ontology's page, which has an anchor for each term.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, abort
@@ -28,6 +30,8 @@ from .site import RESOURCE, link_header, page, tagged, wants
 bp = Blueprint("resources", __name__)
 RESOURCE_QUERY = (Path(__file__).parent / "resource.rq").read_text(encoding="utf-8")
 ONTOLOGY_QUERY = "CONSTRUCT WHERE { ?s ?p ?o }"
+#: What a source page is offered in: a resource's formats, and its text.
+SOURCE = (*RESOURCE, formats.TEXT)
 
 
 def _split(path: str, offers: tuple[Format, ...] = RESOURCE) -> tuple[str, str | None]:
@@ -76,11 +80,13 @@ def respond(
     query: str = RESOURCE_QUERY,
     graphs: tuple[str, ...] = (),
     html: views.Renderer = views.resource,
+    text: Callable[[], Response] | None = None,
 ) -> ResponseReturnValue:
     """Serve the resource at ``path`` (no leading slash) in the negotiated representation: HTML
-    by ``html``, or RDF."""
+    by ``html``, RDF, or plain text by ``text`` when the resource has a text."""
     iri = service().settings.base_iri + path
-    chosen = _choose(suffix)
+    offers = RESOURCE if text is None else SOURCE
+    chosen = _choose(suffix, offers)
     if chosen is formats.HTML:
         graph = Graph().parse(
             data=_fetch(iri, formats.N_TRIPLES.media_type, query, graphs), format="nt"
@@ -88,6 +94,8 @@ def respond(
         if not any(True for _ in graph.triples((URIRef(iri), None, None))):
             return not_found(iri)
         response = html(URIRef(iri), graph)
+    elif chosen is formats.TEXT and text is not None:
+        response = text()
     else:
         body = _fetch(iri, chosen.media_type, query, graphs)
         if not body.strip():
@@ -95,7 +103,7 @@ def respond(
         response = Response(body, content_type=chosen.content_type)
     local = "/" + path
     response.headers["Content-Location"] = f"{local}.{chosen.suffix}"
-    response.headers["Link"] = link_header(local, canonical=iri)
+    response.headers["Link"] = link_header(local, canonical=iri, offers=offers)
     response.vary.add("Accept")
     return tagged(response)
 
@@ -150,8 +158,8 @@ def dataset(suffix: str | None = None) -> ResponseReturnValue:
 
 @bp.route("/source/<name>")
 def source(name: str) -> ResponseReturnValue:
-    """A source page: its description, and its text with an anchor on every line."""
-    if name.endswith(".txt"):
-        return views.source_text(name.removesuffix(".txt"))
-    stem, suffix = _split(name)
-    return respond(f"source/{stem}", suffix, html=views.source)
+    """A source page: its description, and its text with an anchor on every line; or the text."""
+    stem, suffix = _split(name, SOURCE)
+    return respond(
+        f"source/{stem}", suffix, html=views.source, text=lambda: views.source_text(stem)
+    )
