@@ -1,16 +1,21 @@
 """HTTP details real clients trip on: HEAD, validators, CORS, negotiation with media-type
-parameters, the text of a source page, and a 404 for an unknown suffix."""
+parameters, the text of a source page, and a clear 4xx (never a 500) for bad input."""
 
 from __future__ import annotations
 
 import json
+import logging
+import socket
 import urllib.parse
 import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+
+from ..conftest import client_for
 
 ASK = "/sparql?query=" + urllib.parse.quote("ASK {}")
 SOURCE = "/source/cbss-psf-past-projects"
@@ -156,3 +161,59 @@ def test_a_source_page_answers_its_text_to_accept_text_plain(client: FlaskClient
     assert f'<{SOURCE}.txt>; rel="alternate"; type="text/plain"' in links
     assert f'<{SOURCE}.ttl>; rel="alternate"; type="text/turtle"' in links
     assert client.get(SOURCE, headers={"Accept": CHROMIUM}).mimetype == "text/html"
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"), [("ASK {}", b"yes"), ("ASK { FILTER (false) }", b"no")]
+)
+def test_the_query_page_shows_an_ask_answer(client: FlaskClient, query: str, answer: bytes) -> None:
+    response = client.get("/query?query=" + urllib.parse.quote(query))
+    assert response.status_code == 200
+    assert b"Answer: <strong>" + answer + b"</strong>" in response.data
+
+
+def test_a_form_over_the_body_limit_is_413_and_logged(
+    releases: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = client_for(releases, {"PSFKG_MAX_BODY_BYTES": "1000"})
+    with caplog.at_level(logging.INFO, logger="psfkg.access"):
+        response = client.post("/sparql", data={"query": "ASK {} #" + "x" * 2000})
+    assert response.status_code == 413
+    assert response.data == b"Error 413: the request body is larger than 1000 bytes\n"
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "psfkg.access"]
+    assert [(line["path"], line["status"]) for line in lines] == [("/sparql", 413)]
+
+
+def raw(base: str, request: bytes) -> bytes:
+    """Send bytes to the server and read its whole answer."""
+    address = urllib.parse.urlsplit(base)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", b"zz\r\nquery=ASK{}\r\n0\r\n\r\n"),
+        ("application/sparql-query", b"zz\r\nASK{}\r\n0\r\n\r\n"),
+    ],
+)
+def test_a_bad_chunk_size_is_400(psf_server: str, content_type: str, body: bytes) -> None:
+    head = (
+        "POST /sparql HTTP/1.1\r\nHost: psfkg.test\r\nTransfer-Encoding: chunked\r\n"
+        f"Content-Type: {content_type}\r\nConnection: close\r\n\r\n"
+    )
+    answer = raw(psf_server, head.encode() + body)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"Error 400: the request body cannot be read: Invalid chunk size" in answer
+
+
+@pytest.mark.parametrize("name", ["x" * 300 + ".txt", "x" * 300, "\u00e9" * 200 + ".txt"])
+def test_a_source_name_too_long_for_a_file_is_404(client: FlaskClient, name: str) -> None:
+    response = client.get(f"/source/{name}")
+    assert response.status_code == 404
+    assert b"no source page has a name of more than 200 bytes" in response.data

@@ -11,6 +11,7 @@ has a URL to share, and it works without JavaScript; the script only runs querie
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request
@@ -97,11 +98,14 @@ def editor() -> ResponseReturnValue:
     examples = list(named_queries().values())
     variables: list[str] = []
     rows: list[Row] = []
-    error = graph_result = None
+    error = graph_result = boolean = None
     if text.strip():
         try:
-            if check(text, request.url_root + "sparql").form in ("CONSTRUCT", "DESCRIBE"):
+            form = check(text, request.url_root + "sparql").form
+            if form in ("CONSTRUCT", "DESCRIBE"):
                 graph_result = f"/sparql?{urlencode({'query': text, 'format': 'ttl'})}"
+            elif form == "ASK":
+                boolean = _ask(text)
             else:
                 variables, rows = select(text)
         except QueryRejected as exc:
@@ -117,5 +121,14 @@ def editor() -> ResponseReturnValue:
         error=error,
         ran=bool(text.strip()),
         graph_result=graph_result,
+        boolean=boolean,
         links={s: f"/sparql?{urlencode({'query': text, 'format': s})}" for s in DATA_SUFFIXES},
     )
+
+
+def _ask(text: str) -> bool:
+    """The answer to an ASK query."""
+    svc = service()
+    answer = svc.runner.run(QueryRequest(text, formats.JSON_RESULTS.media_type))
+    value: bool = json.loads(answer.body)["boolean"]
+    return value

@@ -32,6 +32,8 @@ RESOURCE_QUERY = (Path(__file__).parent / "resource.rq").read_text(encoding="utf
 ONTOLOGY_QUERY = "CONSTRUCT WHERE { ?s ?p ?o }"
 #: What a source page is offered in: a resource's formats, and its text.
 SOURCE = (*RESOURCE, formats.TEXT)
+#: Longest name of a source page, in bytes: longer than any, shorter than a file name can be.
+SOURCE_NAME_BYTES = 200
 
 
 def _split(path: str, offers: tuple[Format, ...] = RESOURCE) -> tuple[str, str | None]:
@@ -160,6 +162,8 @@ def dataset(suffix: str | None = None) -> ResponseReturnValue:
 def source(name: str) -> ResponseReturnValue:
     """A source page: its description, and its text with an anchor on every line; or the text."""
     stem, suffix = _split(name, SOURCE)
+    if len(stem.encode("utf-8")) > SOURCE_NAME_BYTES:
+        abort(404, f"no source page has a name of more than {SOURCE_NAME_BYTES} bytes")
     return respond(
         f"source/{stem}", suffix, html=views.source, text=lambda: views.source_text(stem)
     )
