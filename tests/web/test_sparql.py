@@ -31,8 +31,14 @@ def test_get_post_form_and_post_direct_agree(client: FlaskClient) -> None:
 
 
 def test_unknown_parameters_are_ignored(client: FlaskClient) -> None:
-    response = client.get(f"/sparql?query={quote(COUNT)}&output=json&results=json&format=json")
+    plain = client.get(f"/sparql?query={quote(COUNT)}")
+    response = client.get(
+        f"/sparql?query={quote(COUNT)}&output=xml&results=csv&callback=f&format=json"
+    )
     assert response.status_code == 200
+    assert response.data == plain.data and count(response) == 28
+    assert response.headers["Content-Type"] == plain.headers["Content-Type"]
+    assert response.headers["ETag"] == plain.headers["ETag"]
 
 
 def test_query_without_the_inferred_graph(client: FlaskClient) -> None:
