@@ -15,30 +15,30 @@ from psfkg.web import description
 @pytest.mark.parametrize(
     ("offers", "accept", "expected"),
     [
-        (formats.offers("SELECT"), None, "application/sparql-results+json"),
-        (formats.offers("SELECT"), "*/*", "application/sparql-results+json"),
-        (formats.offers("SELECT"), "text/csv", "text/csv"),
-        (formats.offers("SELECT"), "text/*", "text/csv"),
+        (formats.for_form("SELECT"), None, "application/sparql-results+json"),
+        (formats.for_form("SELECT"), "*/*", "application/sparql-results+json"),
+        (formats.for_form("SELECT"), "text/csv", "text/csv"),
+        (formats.for_form("SELECT"), "text/*", "text/csv"),
         (
-            formats.offers("SELECT"),
+            formats.for_form("SELECT"),
             "application/sparql-results+json;q=0.5, text/tab-separated-values",
             "text/tab-separated-values",
         ),
-        (formats.offers("SELECT"), "application/json", "application/sparql-results+json"),
+        (formats.for_form("SELECT"), "application/json", "application/sparql-results+json"),
         (
-            formats.offers("SELECT"),
+            formats.for_form("SELECT"),
             "text/html, application/xhtml+xml, */*;q=0.8",
             "application/sparql-results+json",
         ),
         (
-            formats.offers("CONSTRUCT"),
+            formats.for_form("CONSTRUCT"),
             "application/rdf+xml;q=0.9, text/turtle;q=0.1",
             "application/rdf+xml",
         ),
-        (formats.offers("CONSTRUCT"), "application/ld+json", "application/ld+json"),
-        (formats.offers("CONSTRUCT"), "application/n-quads", "application/n-quads"),
+        (formats.for_form("CONSTRUCT"), "application/ld+json", "application/ld+json"),
+        (formats.for_form("CONSTRUCT"), "application/n-quads", "application/n-quads"),
         (
-            formats.offers("ASK"),
+            formats.for_form("ASK"),
             "text/csv;q=0.1, application/sparql-results+xml;q=0.2",
             "application/sparql-results+xml",
         ),
@@ -59,7 +59,7 @@ def test_accept(offers: tuple[formats.Format, ...], accept: str | None, expected
 def test_format_parameter_overrides_accept(value: str, expected: str) -> None:
     assert (
         formats.negotiate(
-            formats.offers("SELECT"), "application/sparql-results+json", value
+            formats.for_form("SELECT"), "application/sparql-results+json", value
         ).media_type
         == expected
     )
@@ -67,22 +67,22 @@ def test_format_parameter_overrides_accept(value: str, expected: str) -> None:
 
 def test_format_means_the_graph_format_for_graph_results() -> None:
     assert (
-        formats.negotiate(formats.offers("CONSTRUCT"), None, "xml").media_type
+        formats.negotiate(formats.for_form("CONSTRUCT"), None, "xml").media_type
         == "application/rdf+xml"
     )
     assert (
-        formats.negotiate(formats.offers("CONSTRUCT"), None, "json").media_type
+        formats.negotiate(formats.for_form("CONSTRUCT"), None, "json").media_type
         == "application/ld+json"
     )
 
 
 def test_unknown_format_parameter_falls_back_to_accept() -> None:
-    assert formats.negotiate(formats.offers("SELECT"), "text/csv", "n3").media_type == "text/csv"
+    assert formats.negotiate(formats.for_form("SELECT"), "text/csv", "n3").media_type == "text/csv"
 
 
 def test_nothing_acceptable_lists_the_offers() -> None:
     with pytest.raises(NotAcceptable) as caught:
-        formats.negotiate(formats.offers("ASK"), "text/csv")
+        formats.negotiate(formats.for_form("ASK"), "text/csv")
     assert caught.value.status == 406
     assert caught.value.offered == [
         "application/sparql-results+json",
@@ -93,8 +93,8 @@ def test_nothing_acceptable_lists_the_offers() -> None:
 def test_a_remembered_negotiation_refuses_every_time() -> None:
     for _ in range(2):
         with pytest.raises(NotAcceptable):
-            formats.negotiate(formats.offers("ASK"), "text/csv")
-    assert formats.negotiate(formats.offers("SELECT"), "text/csv") is formats.CSV
+            formats.negotiate(formats.for_form("ASK"), "text/csv")
+    assert formats.negotiate(formats.for_form("SELECT"), "text/csv") is formats.CSV
 
 
 def test_each_suffix_and_media_type_names_one_format() -> None:
@@ -108,15 +108,15 @@ def test_each_suffix_and_media_type_names_one_format() -> None:
 
 
 def test_the_query_forms_each_format_carries() -> None:
-    assert formats.offers("SELECT") == (
+    assert formats.for_form("SELECT") == (
         formats.JSON_RESULTS,
         formats.XML_RESULTS,
         formats.CSV,
         formats.TSV,
     )
-    assert formats.offers("ASK") == (formats.JSON_RESULTS, formats.XML_RESULTS)
-    assert formats.offers("CONSTRUCT") == formats.offers("DESCRIBE")
-    assert [f.suffix for f in formats.offers("CONSTRUCT")] == [
+    assert formats.for_form("ASK") == (formats.JSON_RESULTS, formats.XML_RESULTS)
+    assert formats.for_form("CONSTRUCT") == formats.for_form("DESCRIBE")
+    assert [f.suffix for f in formats.for_form("CONSTRUCT")] == [
         "ttl",
         "jsonld",
         "nt",
@@ -125,28 +125,28 @@ def test_the_query_forms_each_format_carries() -> None:
         "trig",
     ]
     with pytest.raises(ValueError):
-        formats.offers("UPDATE")
+        formats.for_form("UPDATE")
 
 
 def test_the_store_writes_every_format_the_table_offers() -> None:
-    assert set(store.SELECT_WRITERS) == set(formats.offers("SELECT"))
-    assert set(store.ASK_WRITERS) == set(formats.offers("ASK"))
-    for fmt in formats.offers("CONSTRUCT"):
+    assert set(store.SELECT_WRITERS) == set(formats.for_form("SELECT"))
+    assert set(store.ASK_WRITERS) == set(formats.for_form("ASK"))
+    for fmt in formats.for_form("CONSTRUCT"):
         rdf = pyoxigraph.RdfFormat.from_media_type(fmt.media_type)
         assert rdf is not None and rdf.file_extension == fmt.suffix
 
 
 def test_the_service_description_names_every_result_format() -> None:
-    results = {f for form in ("SELECT", "ASK", "CONSTRUCT") for f in formats.offers(form)}
+    results = {f for form in ("SELECT", "ASK", "CONSTRUCT") for f in formats.for_form(form)}
     assert set(description.FORMAT_IRIS) == results
 
 
 def test_look_ups_by_media_type_prefer_a_format_s_own_type_to_an_alias() -> None:
     assert formats.from_media_type("text/plain") is formats.TEXT
-    assert formats.from_media_type("text/plain", formats.offers("CONSTRUCT")) is formats.N_TRIPLES
+    assert formats.from_media_type("text/plain", formats.for_form("CONSTRUCT")) is formats.N_TRIPLES
     assert formats.from_media_type("application/json") is formats.JSON
     assert (
-        formats.from_media_type("application/json", formats.offers("ASK")) is formats.JSON_RESULTS
+        formats.from_media_type("application/json", formats.for_form("ASK")) is formats.JSON_RESULTS
     )
     assert formats.from_media_type("text/turtle; charset=iso-8859-1") is None
     assert formats.from_media_type("image/png") is None
@@ -156,7 +156,7 @@ CHROMIUM = (
     "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
     "*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
 )
-GRAPHS = formats.offers("CONSTRUCT")
+GRAPHS = formats.for_form("CONSTRUCT")
 RESOURCE = (formats.HTML, formats.TURTLE, formats.JSON_LD, formats.N_TRIPLES, formats.RDF_XML)
 
 
@@ -173,7 +173,7 @@ RESOURCE = (formats.HTML, formats.TURTLE, formats.JSON_LD, formats.N_TRIPLES, fo
         ),
         (GRAPHS, "application/ld+json;profile=http://example.org/unknown;q=1", formats.JSON_LD),
         (
-            formats.offers("SELECT"),
+            formats.for_form("SELECT"),
             "application/sparql-results+json; charset=utf-8",
             formats.JSON_RESULTS,
         ),

@@ -3,8 +3,8 @@
 Each :class:`Format` says its media type and the aliases clients use for it, its file suffix, the
 names ``format=`` accepts, which query forms' results it can carry, and what rdflib and the W3C
 call it. :func:`from_media_type` and :func:`from_suffix` look formats up (as pyoxigraph's
-``RdfFormat.from_media_type`` and ``from_extension`` do), :func:`offers` lists the formats of a
-query form's results, and :func:`negotiate` chooses one for a request: a ``format=`` parameter
+``RdfFormat.from_media_type`` and ``from_extension`` do), :func:`for_form` lists the formats of
+a query form's results, and :func:`negotiate` chooses one for a request: a ``format=`` parameter
 (a name such as ``csv``, or a media type) overrides the ``Accept`` header, so that a link can name
 its format.
 
@@ -12,13 +12,13 @@ its format.
 True
 >>> from_media_type('application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"').label
 'JSON-LD'
->>> [f.name for f in offers("ASK")]
+>>> [f.name for f in for_form("ASK")]
 ['json', 'xml']
->>> negotiate(offers("SELECT"), "text/csv;q=0.9, application/sparql-results+xml").media_type
+>>> negotiate(for_form("SELECT"), "text/csv;q=0.9, application/sparql-results+xml").media_type
 'application/sparql-results+xml'
->>> negotiate(offers("CONSTRUCT"), "text/turtle; charset=utf-8").media_type
+>>> negotiate(for_form("CONSTRUCT"), "text/turtle; charset=utf-8").media_type
 'text/turtle'
->>> negotiate(offers("CONSTRUCT"), "text/html", format_param="nt").media_type
+>>> negotiate(for_form("CONSTRUCT"), "text/html", format_param="nt").media_type
 'application/n-triples'
 """
 
@@ -171,13 +171,13 @@ TABLE = (
 
 
 @functools.cache
-def offers(form: str) -> tuple[Format, ...]:
+def for_form(form: str) -> tuple[Format, ...]:
     """The formats a query form's results can be written in, the default first.
 
     :param form: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``.
     :raises ValueError: for anything else.
 
-    >>> [f.name for f in offers("SELECT")]
+    >>> [f.name for f in for_form("SELECT")]
     ['json', 'xml', 'csv', 'tsv']
     """
     found = tuple(f for f in TABLE if form in f.forms)
@@ -186,16 +186,16 @@ def offers(form: str) -> tuple[Format, ...]:
     return found
 
 
-#: Kept for ``build/catalog.py`` until it calls :func:`offers`; they go then (``GRAPH`` is also
+#: Kept for ``build/catalog.py`` until it calls :func:`for_form`; they go then (``GRAPH`` is also
 #: a name in :mod:`psfkg.namespaces`).
-RESULTS = offers("SELECT")
-GRAPH = offers("CONSTRUCT")
+RESULTS = for_form("SELECT")
+GRAPH = for_form("CONSTRUCT")
 
 
 def from_suffix(suffix: str, among: Iterable[Format] = TABLE) -> Format | None:
     """The format whose file suffix is ``suffix`` (no dot), if one of ``among`` has it.
 
-    >>> from_suffix("json") is JSON, from_suffix("json", offers("SELECT"))
+    >>> from_suffix("json") is JSON, from_suffix("json", for_form("SELECT"))
     (True, None)
     """
     return next((f for f in among if f.suffix == suffix.lower()), None)
@@ -220,7 +220,7 @@ def from_media_type(value: str, among: Iterable[Format] = TABLE) -> Format | Non
 def by_name(value: str, among: Iterable[Format]) -> Format | None:
     """The format of ``among`` a ``format=`` value names: by name, else by media type.
 
-    >>> by_name("TTL", offers("CONSTRUCT")) is TURTLE
+    >>> by_name("TTL", for_form("CONSTRUCT")) is TURTLE
     True
     """
     value = value.strip().lower()

@@ -189,7 +189,7 @@ def write_answer(
 
 
 def _writable(request: QueryRequest, form: str, kind: str) -> formats.Format:
-    fmt = formats.from_media_type(request.media_type, formats.offers(form))
+    fmt = formats.from_media_type(request.media_type, formats.for_form(form))
     if fmt is None:
         raise QueryRejected(f"{kind} result cannot be written as {request.media_type}", 406)
     return fmt

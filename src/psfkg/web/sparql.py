@@ -42,7 +42,7 @@ def endpoint() -> ResponseReturnValue:
     base = protocol.base_url(request)
     screened = check(operation.query, base)
     chosen = formats.negotiate(
-        formats.offers(screened.form), headers.get("Accept"), operation.format
+        formats.for_form(screened.form), headers.get("Accept"), operation.format
     )
     query = QueryRequest(
         operation.query,
