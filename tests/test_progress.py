@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from psfkg.progress import Progress, Step
 
 
@@ -27,6 +29,11 @@ def test_the_bar_shows_done_over_total() -> None:
     assert "..." in Step("reasoning", None).line()
 
 
-def test_quiet_progress_prints_nothing() -> None:
-    with Progress(None).step("x"):
+def test_quiet_progress_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    progress = Progress(None)
+    with progress.step("records"):
         pass
+    with progress.step("release", total=3) as step:
+        step.advance(3)
+    assert capsys.readouterr() == ("", "")
+    assert set(progress.timings) == {"records", "release"}

@@ -14,15 +14,16 @@ import socket
 import sys
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
+from gunicorn.http.errors import NoMoreData, ParseException
 from gunicorn.util import close_on_exec
 from gunicorn.workers.sync import SyncWorker
 
 from .config import Settings
 from .query import runner
 from .query.runner import Watchdog
-from .web.meta import timed_out_answer
+from .web.meta import error_text, timed_out_answer
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,16 @@ def options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def unreadable_body(error: Exception) -> Response:
+    """400: the request body breaks HTTP/1.1's framing (a bad chunk size, or it ends early);
+    gunicorn says so only when the app reads the body."""
+    return error_text(400, f"the request body cannot be read: {error}")
+
+
 def serve(app: Flask, settings: Settings) -> None:
     """Run gunicorn in the foreground until it is stopped; psfkg's logs go to standard error."""
+    app.register_error_handler(ParseException, unreadable_body)
+    app.register_error_handler(NoMoreData, unreadable_body)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     psfkg_log = logging.getLogger("psfkg")

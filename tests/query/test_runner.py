@@ -6,14 +6,20 @@ import os
 import signal
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from werkzeug.test import TestResponse
 
 from psfkg.errors import QueryRejected, QueryTimeout, StoreUnavailable
 from psfkg.query import runner as runner_module
 from psfkg.query.runner import INLINE_CHARS, QueryRunner, Watchdog
 from psfkg.query.store import Answer, QueryRequest
+
+from ..conftest import client_for
+from ..live import RUNAWAY
 
 
 class Panic(BaseException):
@@ -60,11 +66,37 @@ def test_timeout_kills_the_child_and_the_next_query_gets_a_new_one() -> None:
     runner.close()
 
 
-def test_a_child_killed_from_outside_gives_503_then_recovers() -> None:
+def test_an_idle_child_killed_from_outside_is_replaced_before_use() -> None:
     runner = QueryRunner(evaluate, timeout=5)
     os.kill(pid(runner), signal.SIGKILL)
     time.sleep(0.1)
     assert pid(runner) > 0  # the dead child was noticed and replaced before use
+
+
+def children() -> set[int]:
+    """The processes this one has forked (from any of its threads) and not yet reaped."""
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    return {int(p) for task in tasks.iterdir() for p in (task / "children").read_text().split()}
+
+
+def test_a_child_killed_from_outside_gives_503_then_recovers(releases: Path) -> None:
+    client = client_for(releases)
+    before = children()
+    outcome: dict[str, TestResponse] = {}
+    query = f"/sparql?query={urllib.parse.quote(RUNAWAY)}"
+    thread = threading.Thread(target=lambda: outcome.update(answer=client.get(query)))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not (children() - before) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (child,) = children() - before
+    time.sleep(0.2)
+    os.kill(child, signal.SIGKILL)
+    thread.join(timeout=30)
+    answer = outcome["answer"]
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    assert answer.data == b"Error 503: the store could not answer this time; please retry\n"
+    assert client.get("/sparql?query=ASK%7B%7D").status_code == 200
 
 
 def test_a_crash_in_evaluation_is_a_400_not_a_500() -> None:

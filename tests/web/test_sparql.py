@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,8 +33,14 @@ def test_get_post_form_and_post_direct_agree(client: FlaskClient) -> None:
 
 
 def test_unknown_parameters_are_ignored(client: FlaskClient) -> None:
-    response = client.get(f"/sparql?query={quote(COUNT)}&output=json&results=json&format=json")
+    plain = client.get(f"/sparql?query={quote(COUNT)}")
+    response = client.get(
+        f"/sparql?query={quote(COUNT)}&output=xml&results=csv&callback=f&format=json"
+    )
     assert response.status_code == 200
+    assert response.data == plain.data and count(response) == 28
+    assert response.headers["Content-Type"] == plain.headers["Content-Type"]
+    assert response.headers["ETag"] == plain.headers["ETag"]
 
 
 def test_query_without_the_inferred_graph(client: FlaskClient, base: str) -> None:
@@ -180,11 +187,13 @@ def test_etag_and_conditional_get(client: FlaskClient) -> None:
     assert other.headers["ETag"] != etag  # type: ignore[attr-defined]
 
 
-def test_head_does_not_evaluate(client: FlaskClient) -> None:
+def test_a_conditional_head_does_not_evaluate(client: FlaskClient) -> None:
     runaway = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-    response = client.head(f"/sparql?query={quote(runaway)}")
-    assert response.status_code == 200
-    assert response.mimetype == "application/sparql-results+json"
+    started = time.monotonic()
+    response = client.head(f"/sparql?query={quote(runaway)}", headers={"If-None-Match": "*"})
+    assert time.monotonic() - started < 1
+    assert response.status_code == 304
+    assert response.headers["ETag"].startswith('W/"')
     assert response.data == b""
 
 

@@ -174,7 +174,9 @@ def dcat(
         _distribution(g, dist, name, manifest["files"][name], site=site, base=base)
         _add(g, dist, (DCTERMS.rights, rights), *_license(license))
 
-    types = sorted({FILE_TYPES[f] for f in (*formats.RESULTS, *formats.GRAPH)})
+    types = sorted(
+        {FILE_TYPES[f] for f in (*formats.for_form("SELECT"), *formats.for_form("CONSTRUCT"))}
+    )
     _add(
         g,
         service,
@@ -243,7 +245,8 @@ def _distribution(
     """One file: where to get it, its format, size and checksum."""
     inner, url = name.removesuffix(".gz"), URIRef(f"{site}dumps/{name}")
     checksum = BNode(f"checksum-{name}")
-    fmt = {f.suffix: f for f in formats.GRAPH}[inner.rpartition(".")[2]]
+    fmt = formats.from_suffix(inner.rpartition(".")[2], formats.for_form("CONSTRUCT"))
+    assert fmt is not None, inner
     text = FILES[inner] + (", gzipped" if name != inner else "")
     _add(g, dist, *_about(DCAT.Distribution, name, text), (DCAT.mediaType, IANA[fmt.media_type]))
     _add(g, dist, (DCAT.downloadURL, url), (DCAT.accessURL, url), (SPDX.checksum, checksum))

@@ -27,12 +27,13 @@ import pyoxigraph as ox
 import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
+from .. import formats
 from ..errors import PsfkgError, QueryRejected, StoreUnavailable
 from .screening import where_group
 from .store import Answer, QueryRequest, write_answer
 
-RESULTS = "application/sparql-results+json"
-TRIPLES = "application/n-triples"
+#: What the remote store is asked for: SPARQL JSON results, or N-Triples for a graph.
+RESULTS, TRIPLES = formats.JSON_RESULTS.media_type, formats.N_TRIPLES.media_type
 
 
 class RemoteStore:

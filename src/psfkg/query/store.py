@@ -31,23 +31,16 @@ LOADABLE = {
     ".rdf": ox.RdfFormat.RDF_XML,
     ".owl": ox.RdfFormat.RDF_XML,
 }
-GRAPH_FORMATS = {
-    formats.TURTLE.media_type: ox.RdfFormat.TURTLE,
-    formats.JSON_LD.media_type: ox.RdfFormat.JSON_LD,
-    formats.N_TRIPLES.media_type: ox.RdfFormat.N_TRIPLES,
-    formats.RDF_XML.media_type: ox.RdfFormat.RDF_XML,
-    formats.N_QUADS.media_type: ox.RdfFormat.N_QUADS,
-    formats.TRIG.media_type: ox.RdfFormat.TRIG,
-}
+#: How each format of SELECT and ASK results is written; graphs are written by pyoxigraph.
 SELECT_WRITERS = {
-    formats.JSON_RESULTS.media_type: results.json,
-    formats.XML_RESULTS.media_type: results.xml,
-    formats.CSV.media_type: results.csv,
-    formats.TSV.media_type: results.tsv,
+    formats.JSON_RESULTS: results.json,
+    formats.XML_RESULTS: results.xml,
+    formats.CSV: results.csv,
+    formats.TSV: results.tsv,
 }
 ASK_WRITERS = {
-    formats.JSON_RESULTS.media_type: results.json_boolean,
-    formats.XML_RESULTS.media_type: results.xml_boolean,
+    formats.JSON_RESULTS: results.json_boolean,
+    formats.XML_RESULTS: results.xml_boolean,
 }
 
 
@@ -215,33 +208,37 @@ def write_answer(
     :raises QueryRejected: 406 when the result's kind cannot be written in that format.
     """
     if isinstance(result, ox.QueryBoolean):
-        writer = ASK_WRITERS.get(request.media_type)
-        if writer is None:
-            raise QueryRejected(f"an ASK result cannot be written as {request.media_type}", 406)
-        return Answer(writer(bool(result)), request.media_type, 1)
+        fmt = _writable(request, "ASK", "an ASK")
+        return Answer(ASK_WRITERS[fmt](bool(result)), request.media_type, 1)
     if isinstance(result, ox.QuerySolutions):
-        return _solutions(result, request)
-    return _triples(result, request)
+        return _solutions(result, _writable(request, "SELECT", "a SELECT"), request)
+    return _triples(result, _writable(request, "CONSTRUCT", "a graph"), request)
 
 
-def _solutions(solutions: ox.QuerySolutions, request: QueryRequest) -> Answer:
-    writer = SELECT_WRITERS.get(request.media_type)
-    if writer is None:
-        raise QueryRejected(f"a SELECT result cannot be written as {request.media_type}", 406)
+def _writable(request: QueryRequest, form: str, kind: str) -> formats.Format:
+    fmt = formats.from_media_type(request.media_type, formats.for_form(form))
+    if fmt is None:
+        raise QueryRejected(f"{kind} result cannot be written as {request.media_type}", 406)
+    return fmt
+
+
+def _solutions(solutions: ox.QuerySolutions, fmt: formats.Format, request: QueryRequest) -> Answer:
     variables = [v.value for v in solutions.variables]
     rows = [tuple(solution) for solution in itertools.islice(solutions, request.row_cap)]
     truncated = next(solutions, None) is not None
-    return Answer(writer(variables, rows), request.media_type, len(rows), truncated)
+    body = SELECT_WRITERS[fmt](variables, rows)
+    return Answer(body, request.media_type, len(rows), truncated)
 
 
-def _triples(triples: Iterable[ox.Triple], request: QueryRequest) -> Answer:
-    fmt = GRAPH_FORMATS.get(request.media_type)
-    if fmt is None:
-        raise QueryRejected(f"a graph result cannot be written as {request.media_type}", 406)
+def _triples(triples: Iterable[ox.Triple], fmt: formats.Format, request: QueryRequest) -> Answer:
+    """A graph, its triples sorted: the same graph is then written as the same bytes, whatever
+    order the evaluation (with its randomly seeded hash maps) gave them in."""
+    rdf = ox.RdfFormat.from_media_type(fmt.media_type)
+    assert rdf is not None, fmt
     remaining = iter(triples)
-    kept = list(itertools.islice(remaining, request.row_cap))
+    kept = sorted(itertools.islice(remaining, request.row_cap), key=str)
     truncated = next(remaining, None) is not None
-    body = ox.serialize(_as_quads(kept) if fmt.supports_datasets else kept, format=fmt)
+    body = ox.serialize(_as_quads(kept) if rdf.supports_datasets else kept, format=rdf)
     return Answer(body or b"", request.media_type, len(kept), truncated)
 
 

@@ -112,11 +112,8 @@ def select(
 
 
 def solutions(answer: Answer) -> tuple[list[str], list[Solution]]:
-    """The variables and rows of a SPARQL JSON answer; an ASK answer is one row, ``answer``,
-    holding ``true`` or ``false``."""
+    """The variables and rows of a SPARQL JSON answer to a SELECT."""
     doc = json.loads(answer.body)
-    if "boolean" in doc:
-        return ["answer"], [{"answer": Value("true" if doc["boolean"] else "false")}]
     rows = [
         {k: Value(v["value"], v["type"] == "uri") for k, v in b.items()}
         for b in doc["results"]["bindings"]

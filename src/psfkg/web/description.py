@@ -11,19 +11,8 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 ENTAILMENT = URIRef("http://www.w3.org/ns/entailment/OWL-RDF-Based")
 OWL_RL = URIRef("http://www.w3.org/ns/owl-profile/RL")
-#: W3C format IRIs of what the endpoint writes.
-FORMAT_IRIS = {
-    formats.JSON_RESULTS: FORMATS.SPARQL_Results_JSON,
-    formats.XML_RESULTS: FORMATS.SPARQL_Results_XML,
-    formats.CSV: FORMATS.SPARQL_Results_CSV,
-    formats.TSV: FORMATS.SPARQL_Results_TSV,
-    formats.TURTLE: FORMATS.Turtle,
-    formats.JSON_LD: FORMATS["JSON-LD"],
-    formats.N_TRIPLES: FORMATS["N-Triples"],
-    formats.RDF_XML: FORMATS.RDF_XML,
-    formats.N_QUADS: FORMATS["N-Quads"],
-    formats.TRIG: FORMATS.TriG,
-}
+#: W3C format IRIs of what the endpoint writes: every format query results come in.
+FORMAT_IRIS = {f: FORMATS[f.w3c] for f in formats.TABLE if f.forms and f.w3c}
 
 
 def describe(
@@ -55,8 +44,9 @@ def describe(
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
     g.add((default, VOID.triples, Literal(total)))
-    for name, count in sorted(named_graphs.items()):
-        named, graph = BNode(), BNode()
+    # Blank nodes named by position, so that the same service is described in the same bytes.
+    for number, (name, count) in enumerate(sorted(named_graphs.items())):
+        named, graph = BNode(f"named{number}"), BNode(f"graph{number}")
         g.add((dataset, SD.namedGraph, named))
         g.add((named, RDF.type, SD.NamedGraph))
         g.add((named, SD.name, URIRef(name)))

@@ -21,19 +21,14 @@ from flask import (
     url_for,
 )
 
+from .. import formats
 from .. import release as rel
 from .service import served_release
+from .site import wants
 
 bp = Blueprint("dumps", __name__)
-MEDIA_TYPES = {
-    ".ttl": "text/turtle",
-    ".nt": "application/n-triples",
-    ".jsonld": "application/ld+json",
-    ".nq": "application/n-quads",
-    ".json": "application/json",
-    ".gz": "application/gzip",
-    "SHA256SUMS": "text/plain",
-}
+#: The listing's formats.
+LISTINGS = (formats.HTML, formats.JSON)
 LISTING = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>psfkg dumps: release {{ name }}</title></head>
 <body><main><h1>Dumps of release {{ name }}</h1>
@@ -56,12 +51,7 @@ def listing() -> Response:
         {"name": name, "url": url_for("dumps.dump", name=name, _external=True), **info}
         for name, info in published.manifest["files"].items()
     ]
-    wants_json = (
-        request.path.endswith(".json")
-        or request.accept_mimetypes.best_match(["text/html", "application/json"])
-        == "application/json"
-    )
-    if wants_json:
+    if request.path.endswith(".json") or wants(LISTINGS) is formats.JSON:
         response = jsonify(
             {
                 "release": published.name,
@@ -93,11 +83,11 @@ def dump(name: str) -> Response:
     if f"{name}.gz" in files and request.accept_encodings.quality("gzip") > 0:
         served, encoding = f"{name}.gz", "gzip"
     path = published.path / served
-    suffix = "SHA256SUMS" if name == rel.CHECKSUMS else "." + name.rsplit(".", 1)[-1]
+    fmt = formats.TEXT if name == rel.CHECKSUMS else formats.from_suffix(name.rpartition(".")[2])
     modified = datetime.fromisoformat(published.manifest["date"].replace("Z", "+00:00"))
     response = send_file(
         path,
-        mimetype=MEDIA_TYPES.get(suffix, "application/octet-stream"),
+        mimetype=fmt.media_type if fmt else "application/octet-stream",
         as_attachment=True,
         download_name=name,
         conditional=True,

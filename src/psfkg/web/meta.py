@@ -13,7 +13,7 @@ from importlib.metadata import version
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import __version__
 from ..errors import NotAcceptable, QueryRejected, QueryTimeout, StoreUnavailable
@@ -21,7 +21,10 @@ from .service import releases, service
 
 bp = Blueprint("meta", __name__)
 #: Response headers a script in a browser may read.
-EXPOSED = "ETag, Content-Disposition, Retry-After, X-PSFKG-Rows, X-PSFKG-Truncated"
+EXPOSED = (
+    "ETag, Content-Disposition, Content-Location, Link, Retry-After, X-PSFKG-Rows, "
+    "X-PSFKG-Truncated"
+)
 log = logging.getLogger("psfkg.web")
 
 
@@ -106,7 +109,10 @@ def unavailable(error: StoreUnavailable) -> Response:
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     """Werkzeug's errors (404, 405, 413...) as short plain text."""
-    response = error_text(error.code or 500, error.description or error.name)
+    message = error.description or error.name
+    if isinstance(error, RequestEntityTooLarge):
+        message = f"the request body is larger than {service().settings.max_body_bytes} bytes"
+    response = error_text(error.code or 500, message)
     if error.code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
     return response

@@ -16,12 +16,13 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SH, VOID
 from rdflib.term import Node
 
+from .. import formats
 from ..release import VOID_FILE
 from . import charts
 from .asking import Solution, select
 from .queries import named_queries
 from .service import served_release, service
-from .site import page, wants
+from .site import page, tagged, wants
 
 bp = Blueprint("pages", __name__)
 PREFIX = "PREFIX psf: <https://w3id.org/psfkg/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
@@ -152,10 +153,10 @@ def landing() -> ResponseReturnValue:
         "distribution": [
             {
                 "@type": "DataDownload",
-                "contentUrl": f"{request.url_root}dumps/{name}",
-                "encodingFormat": media,
+                "contentUrl": f"{request.url_root}dumps/psfkg.{fmt.suffix}",
+                "encodingFormat": fmt.media_type,
             }
-            for name, media in DUMP_TYPES.items()
+            for fmt in DUMP_FORMATS
         ],
     }
     queries = named_queries()
@@ -184,12 +185,8 @@ def class_counts() -> dict[str, int]:
     return {name: found.get(name, 0) for name in COUNTED}
 
 
-DUMP_TYPES = {
-    "psfkg.ttl": "text/turtle",
-    "psfkg.nt": "application/n-triples",
-    "psfkg.jsonld": "application/ld+json",
-    "psfkg.nq": "application/n-quads",
-}
+#: The formats of the dumps (``psfkg.<suffix>``) the landing page's schema.org Dataset lists.
+DUMP_FORMATS = (formats.TURTLE, formats.N_TRIPLES, formats.JSON_LD, formats.N_QUADS)
 
 
 @bp.route("/browse/<kind>")
@@ -244,9 +241,7 @@ def chart_co_participation() -> ResponseReturnValue:
 
 
 def _svg(body: str) -> ResponseReturnValue:
-    response = Response(body, content_type="image/svg+xml; charset=utf-8")
-    response.set_etag(f"{service().etag}-{request.path}")
-    return response.make_conditional(request)
+    return tagged(Response(body, content_type=formats.SVG.content_type))
 
 
 def _read_report(report: bytes) -> tuple[list[dict[str, str]], bool]:
@@ -265,8 +260,9 @@ def validation() -> ResponseReturnValue:
     """The SHACL validation report of the current release, as a page or as RDF."""
     svc, published = service(), served_release()
     report = published.read("validation.ttl") or b""
-    if request.path.endswith(".ttl") or wants(["text/html", "text/turtle"]) == "text/turtle":
-        return Response(report, content_type="text/turtle; charset=utf-8")
+    turtle = formats.TURTLE
+    if request.path.endswith(".ttl") or wants((formats.HTML, turtle)) is turtle:
+        return Response(report, content_type=turtle.content_type)
     if "validation" not in svc.cache:
         svc.cache["validation"] = _read_report(report)
     results, conforms = svc.cache["validation"]
@@ -276,7 +272,7 @@ def validation() -> ResponseReturnValue:
         results=results,
         conforms=conforms,
         release=published.name,
-        alternates=[("/validation.ttl", "text/turtle", "Turtle")],
+        alternates=[("/validation.ttl", turtle.media_type, turtle.label)],
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from rdflib import Graph, URIRef
 from rdflib.term import Node
@@ -23,7 +23,7 @@ from .pages import FACETS
 from .queries import named_queries
 from .resources import _choose, _split, not_found
 from .service import served_release, service
-from .site import HTML, RDF_SUFFIXES, link_header
+from .site import link_header, tagged
 
 bp = Blueprint("portal", __name__)
 OFFERS = (formats.TURTLE, formats.RDF_XML, formats.JSON_LD, formats.N_TRIPLES)
@@ -68,39 +68,27 @@ def _moved(graph: Graph, base: str, site: str) -> Graph:
     return out
 
 
-def _graph_response(key: str) -> ResponseReturnValue:
-    svc = service()
-    graph = _site_graph(key)
-    suffix = request.path.rsplit(".", 1)[-1] if "." in request.path.rsplit("/", 1)[-1] else None
-    chosen = RDF_SUFFIXES.get(suffix) if suffix else None
-    if chosen is None:
-        chosen = formats.negotiate(
-            OFFERS, request.headers.get("Accept"), request.args.get("format")
-        )
+def _graph_response(key: str, suffix: str | None) -> ResponseReturnValue:
+    chosen = _choose(suffix, OFFERS)
     response = Response(
-        graph.serialize(format=formats.RDFLIB[chosen]), content_type=chosen.content_type
+        formats.write_graph(_site_graph(key), chosen), content_type=chosen.content_type
     )
     response.vary.add("Accept")
-    response.set_etag(f"{svc.etag}-{key.partition('.')[0]}-{chosen.suffix}")
-    return response.make_conditional(request)
+    return tagged(response)
 
 
 @bp.route("/catalog")
 @bp.route("/catalog.<suffix>")
 def dcat(suffix: str | None = None) -> ResponseReturnValue:
     """The DCAT-AP 3 catalogue: Turtle, RDF/XML, JSON-LD or N-Triples."""
-    if suffix is not None and suffix not in RDF_SUFFIXES:
-        abort(404)
-    return _graph_response(CATALOG)
+    return _graph_response(CATALOG, suffix)
 
 
 @bp.route("/.well-known/void")
 @bp.route("/.well-known/void.<suffix>")
 def void(suffix: str | None = None) -> ResponseReturnValue:
     """The VoID description of the dataset."""
-    if suffix is not None and suffix not in RDF_SUFFIXES:
-        abort(404)
-    return _graph_response(VOID_FILE)
+    return _graph_response(VOID_FILE, suffix)
 
 
 @bp.route("/robots.txt")
@@ -148,13 +136,12 @@ def catalog_resource(name: str | None = None) -> ResponseReturnValue:
     if found is None:
         return not_found(svc.base + path)
     iri, stem, suffix, described = found
-    media_type = _choose(suffix)
-    if media_type == HTML:
+    chosen = _choose(suffix)
+    if chosen is formats.HTML:
         response = views.resource(iri, described)
     else:
-        fmt = next(f for f in OFFERS if f.media_type == media_type)
         response = Response(
-            described.serialize(format=formats.RDFLIB[fmt]), content_type=fmt.content_type
+            formats.write_graph(described, chosen), content_type=chosen.content_type
         )
     response.headers["Link"] = link_header("/" + stem, canonical=str(iri))
     response.vary.add("Accept")

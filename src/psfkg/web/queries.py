@@ -11,6 +11,7 @@ has a URL to share, and it works without JavaScript; the script only runs querie
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request
@@ -24,7 +25,7 @@ from .service import service
 from .site import page
 
 bp = Blueprint("queries", __name__)
-DATA_SUFFIXES = {"csv": formats.CSV, "json": formats.JSON_RESULTS, "tsv": formats.TSV}
+DATA_SUFFIXES = {f.name: f for f in (formats.CSV, formats.JSON_RESULTS, formats.TSV)}
 
 
 def named_queries() -> dict[str, NamedQuery]:
@@ -86,13 +87,16 @@ def editor() -> ResponseReturnValue:
     examples = list(named_queries().values())
     variables: list[str] = []
     rows: list[Solution] = []
-    error = graph_result = None
+    error = graph_result = boolean = None
     if text.strip():
         try:
             endpoint = request.url_root + "sparql"
             screened, query = prepare(text, formats.JSON_RESULTS.media_type, base_iri=endpoint)
-            if screened.form in ("CONSTRUCT", "DESCRIBE"):
+            form = screened.form
+            if form in ("CONSTRUCT", "DESCRIBE"):
                 graph_result = f"/sparql?{urlencode({'query': text, 'format': 'ttl'})}"
+            elif form == "ASK":
+                boolean = bool(json.loads(evaluate(query).body)["boolean"])
             else:
                 variables, rows = solutions(evaluate(query))
         except QueryRejected as exc:
@@ -108,5 +112,6 @@ def editor() -> ResponseReturnValue:
         error=error,
         ran=bool(text.strip()),
         graph_result=graph_result,
+        boolean=boolean,
         links={s: f"/sparql?{urlencode({'query': text, 'format': s})}" for s in DATA_SUFFIXES},
     )

@@ -4,52 +4,58 @@ the source pages.
 Cool URIs by content negotiation: ``/id/project/jatoc`` answers HTML to browsers and Turtle,
 JSON-LD, N-Triples or RDF/XML to RDF clients, names the variant in ``Content-Location`` and lists
 every variant in ``Link: rel=alternate``. A suffix (``.html``, ``.ttl``, ``.jsonld``, ``.nt``,
-``.rdf``) or ``format=`` asks for one variant. Hash IRIs of terms (``/def#Project``) resolve to the
+``.rdf``) or ``format=`` asks for one variant. A source page also comes as plain text (``.txt``),
+the text its records cite by line (RFC 5147). Hash IRIs of terms (``/def#Project``) resolve to the
 ontology's page, which has an anchor for each term.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 from flask.typing import ResponseReturnValue
 from rdflib import Graph, URIRef
 
 from .. import formats
+from ..formats import Format
 from ..namespaces import ONTOLOGY_VERSION_IRI
 from ..terms import Binding
 from . import views
 from .asking import construct
 from .service import served_release, service
-from .site import HTML, RDF_SUFFIXES, link_header, page, wants
+from .site import RESOURCE, link_header, page, tagged, wants
 
 bp = Blueprint("resources", __name__)
 RESOURCE_QUERY = (Path(__file__).parent / "resource.rq").read_text(encoding="utf-8")
 ONTOLOGY_QUERY = "CONSTRUCT WHERE { ?s ?p ?o }"
+#: What a source page is offered in: a resource's formats, and its text.
+SOURCE = (*RESOURCE, formats.TEXT)
+#: Longest name of a source page, in bytes: longer than any, shorter than a file name can be.
+SOURCE_NAME_BYTES = 200
 
 
-def _split(path: str) -> tuple[str, str | None]:
-    """``id/project/jatoc.ttl`` -> (``id/project/jatoc``, ``ttl``)."""
+def _split(path: str, offers: tuple[Format, ...] = RESOURCE) -> tuple[str, str | None]:
+    """``id/project/jatoc.ttl`` -> (``id/project/jatoc``, ``ttl``): a suffix of ``offers``."""
     stem, dot, suffix = path.rpartition(".")
-    if dot and (suffix in RDF_SUFFIXES or suffix == "html") and "/" not in suffix:
+    if dot and "/" not in suffix and formats.from_suffix(suffix, offers) is not None:
         return stem, suffix
     return path, None
 
 
-def _choose(suffix: str | None) -> str:
-    if suffix == "html":
-        return HTML
-    if suffix:
-        return RDF_SUFFIXES[suffix].media_type
-    fmt = request.args.get("format")
-    if fmt:
-        chosen = formats.by_format_param(tuple(RDF_SUFFIXES.values()), fmt)
-        if chosen is not None:
-            return chosen.media_type
-        if fmt == "html":
-            return HTML
-    return wants([HTML, *(f.media_type for f in RDF_SUFFIXES.values()), "application/xml"])
+def _choose(suffix: str | None, offers: tuple[Format, ...] = RESOURCE) -> Format:
+    """The format a suffix names, else the one the request negotiates.
+
+    :raises NotFound: for a suffix none of ``offers`` has.
+    """
+    if suffix is None:
+        return wants(offers)
+    chosen = formats.from_suffix(suffix, offers)
+    if chosen is None:
+        known = ", ".join(f".{f.suffix}" for f in offers)
+        abort(404, f"no format .{suffix} here: use {known} or no suffix")
+    return chosen
 
 
 def _fetch(
@@ -66,37 +72,32 @@ def respond(
     query: str = RESOURCE_QUERY,
     graphs: tuple[str, ...] = (),
     html: views.Renderer = views.resource,
+    text: Callable[[], Response] | None = None,
 ) -> ResponseReturnValue:
-    """Serve the resource at ``path`` (no leading slash) in the negotiated representation."""
-    svc = service()
-    iri = svc.base + path
-    media_type = _choose(suffix)
-    if media_type == "application/xml":
-        media_type = formats.RDF_XML.media_type
-    if media_type == HTML:
+    """Serve the resource at ``path`` (no leading slash) in the negotiated representation: HTML
+    by ``html``, RDF, or plain text by ``text`` when the resource has a text."""
+    iri = service().base + path
+    offers = RESOURCE if text is None else SOURCE
+    chosen = _choose(suffix, offers)
+    if chosen is formats.HTML:
         graph = Graph().parse(
             data=_fetch(iri, formats.N_TRIPLES.media_type, query, graphs), format="nt"
         )
         if not any(True for _ in graph.triples((URIRef(iri), None, None))):
             return not_found(iri)
         response = html(URIRef(iri), graph)
+    elif chosen is formats.TEXT and text is not None:
+        response = text()
     else:
-        body = _fetch(iri, media_type, query, graphs)
+        body = _fetch(iri, chosen.media_type, query, graphs)
         if not body.strip():
             return not_found(iri)
-        response = Response(body, content_type=f"{media_type}; charset=utf-8")
+        response = Response(body, content_type=chosen.content_type)
     local = "/" + path
-    response.headers["Content-Location"] = f"{local}.{_suffix_of(media_type)}"
-    response.headers["Link"] = link_header(local, canonical=iri)
+    response.headers["Content-Location"] = f"{local}.{chosen.suffix}"
+    response.headers["Link"] = link_header(local, canonical=iri, offers=offers)
     response.vary.add("Accept")
-    response.set_etag(f"{svc.etag}-{media_type}-{path}")
-    return response.make_conditional(request)
-
-
-def _suffix_of(media_type: str) -> str:
-    if media_type == HTML:
-        return "html"
-    return next(s for s, f in RDF_SUFFIXES.items() if f.media_type == media_type)
+    return tagged(response)
 
 
 def not_found(iri: str) -> Response:
@@ -129,8 +130,6 @@ def ontology(suffix: str | None = None, version: str | None = None) -> ResponseR
         stem, suffix = _split(version)
         if stem != ONTOLOGY_VERSION_IRI.rsplit("/", 1)[-1]:
             abort(404, f"version {stem} of the ontology is not served here; see /def")
-    if suffix is not None and suffix not in RDF_SUFFIXES and suffix != "html":
-        abort(404)
     graph = service().base + "graph/ontology"
     return respond("def", suffix, query=ONTOLOGY_QUERY, graphs=(graph,), html=views.ontology)
 
@@ -151,8 +150,10 @@ def dataset(suffix: str | None = None) -> ResponseReturnValue:
 
 @bp.route("/source/<name>")
 def source(name: str) -> ResponseReturnValue:
-    """A source page: its description, and its text with an anchor on every line."""
-    if name.endswith(".txt"):
-        return views.source_text(name.removesuffix(".txt"))
-    stem, suffix = _split(name)
-    return respond(f"source/{stem}", suffix, html=views.source)
+    """A source page: its description, and its text with an anchor on every line; or the text."""
+    stem, suffix = _split(name, SOURCE)
+    if len(stem.encode("utf-8")) > SOURCE_NAME_BYTES:
+        abort(404, f"no source page has a name of more than {SOURCE_NAME_BYTES} bytes")
+    return respond(
+        f"source/{stem}", suffix, html=views.source, text=lambda: views.source_text(stem)
+    )

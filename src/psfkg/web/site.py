@@ -7,29 +7,23 @@ link out only when they are http(s): data can never produce a ``javascript:`` li
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Response, render_template, request
 from rdflib import RDFS, SKOS, Graph, URIRef
 from rdflib.term import Node
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
 from .. import formats
-from ..errors import NotAcceptable
+from ..formats import Format
 from ..namespaces import compact
 from .service import service
 
-#: RDF formats a resource is offered in, by file suffix, after HTML.
-RDF_SUFFIXES = {
-    "ttl": formats.TURTLE,
-    "jsonld": formats.JSON_LD,
-    "nt": formats.N_TRIPLES,
-    "rdf": formats.RDF_XML,
-}
-HTML = "text/html"
+#: The RDF formats a resource is offered in, after HTML.
+RDF = (formats.TURTLE, formats.JSON_LD, formats.N_TRIPLES, formats.RDF_XML)
+#: What a resource is offered in: HTML first, for browsers.
+RESOURCE = (formats.HTML, *RDF)
 SAFE_SCHEMES = ("http://", "https://")
 
 
@@ -63,16 +57,13 @@ def label(graph: Graph, term: Node) -> str:
     return curie(str(term)) if isinstance(term, URIRef) else str(term)
 
 
-def wants(offers: Iterable[str]) -> str:
-    """The media type the client prefers among ``offers`` (HTML first for browsers)."""
-    choices = list(offers)
-    accept = request.headers.get("Accept")
-    if not accept:
-        return choices[0]
-    best = parse_accept_header(accept, MIMEAccept).best_match(choices)
-    if best is None:
-        raise NotAcceptable("none of the media types in Accept is offered", choices)
-    return best
+def wants(offers: tuple[Format, ...]) -> Format:
+    """The format of ``offers`` the request asks for, by ``format=`` or ``Accept`` (see
+    :func:`psfkg.formats.negotiate`); the first when it says nothing.
+
+    :raises NotAcceptable: when it accepts none of them.
+    """
+    return formats.negotiate(offers, request.headers.get("Accept"), request.args.get("format"))
 
 
 def json_ld_script(data: dict[str, Any]) -> str:
@@ -82,17 +73,27 @@ def json_ld_script(data: dict[str, Any]) -> str:
 
 def alternates(path: str) -> list[tuple[str, str, str]]:
     """(href, media type, name) of each RDF representation of the resource at ``path``."""
-    names = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
-    return [(f"{path}.{s}", f.media_type, names[s]) for s, f in RDF_SUFFIXES.items()]
+    return [(f"{path}.{f.suffix}", f.media_type, f.label) for f in RDF]
 
 
-def link_header(path: str, canonical: str | None = None) -> str:
-    """A ``Link`` header naming every alternate representation (and the canonical IRI)."""
-    links = [f'<{path}.html>; rel="alternate"; type="text/html"']
-    links += [f'<{href_}>; rel="alternate"; type="{media}"' for href_, media, _ in alternates(path)]
+def link_header(
+    path: str, canonical: str | None = None, *, offers: tuple[Format, ...] = RESOURCE
+) -> str:
+    """A ``Link`` header naming every representation of the resource at ``path`` in ``offers``
+    (and its canonical IRI)."""
+    links = [f'<{path}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in offers]
     if canonical:
         links.append(f'<{canonical}>; rel="canonical"')
     return ", ".join(links)
+
+
+def tagged(response: Response) -> Response:
+    """A response whose body is complete, with a strong ETag that is a hash of that body (each
+    body one ETag, each ETag one body: RFC 9110 section 8.8.1), answered 304 when the request's
+    ETag matches."""
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.make_conditional(request)
+    return response
 
 
 def page(template: str, *, status: int = 200, **context: Any) -> Response:

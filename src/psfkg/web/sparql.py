@@ -2,8 +2,10 @@
 
 Every query is screened (size, nesting, SERVICE, ``file:`` IRIs, FROM graphs) and its dataset
 decided by :func:`~psfkg.web.asking.prepare` before it is evaluated, under a deadline (see
-:mod:`psfkg.query.runner`). Answers carry an ETag tied to the
-release, so a repeated request is answered 304 without evaluation.
+:mod:`psfkg.query.runner`). Answers carry an ETag tied to the release and the request, so a
+repeated request is answered 304 without evaluation. That ETag is weak: it is known before
+evaluation, and two evaluations may give the same answer in another order (of rows without
+ORDER BY, say).
 """
 
 from __future__ import annotations
@@ -21,14 +23,11 @@ from . import protocol
 from .asking import prepare
 from .description import describe
 from .service import service
+from .site import tagged, wants
 
 bp = Blueprint("sparql", __name__)
-OFFERS = {
-    "SELECT": formats.RESULTS,
-    "ASK": formats.BOOLEAN,
-    "CONSTRUCT": formats.GRAPH,
-    "DESCRIBE": formats.GRAPH,
-}
+#: The service description's formats.
+DESCRIPTION_OFFERS = (formats.TURTLE, formats.JSON_LD, formats.RDF_XML)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
@@ -49,12 +48,14 @@ def endpoint() -> ResponseReturnValue:
         default_graphs=operation.default_graphs,
         named_graphs=operation.named_graphs,
     )
-    chosen = formats.negotiate(OFFERS[screened.form], headers.get("Accept"), operation.format)
+    chosen = formats.negotiate(
+        formats.for_form(screened.form), headers.get("Accept"), operation.format
+    )
     query = replace(query, media_type=chosen.media_type)
     etag = _etag(svc.etag, query)
     response = Response(content_type=chosen.content_type)
-    response.set_etag(etag)
-    if method == "HEAD" or ("If-None-Match" in headers and etag in request.if_none_match):
+    response.set_etag(etag, weak=True)
+    if request.if_none_match.contains_weak(etag):
         return response.make_conditional(request)
     fresh = {"no-cache", "no-store"} & {
         d.strip().lower() for d in headers.get("Cache-Control", "").split(",")
@@ -68,7 +69,7 @@ def endpoint() -> ResponseReturnValue:
         svc.answers.put(kept, answer)
     else:
         response.headers["X-PSFKG-Cache"] = "hit"
-    response.set_data(answer.body)
+    response.set_data(answer.body)  # a HEAD's body is dropped; its Content-Length is the GET's
     response.headers["X-PSFKG-Rows"] = str(answer.rows)
     if answer.truncated:
         response.headers["X-PSFKG-Truncated"] = (
@@ -88,16 +89,11 @@ def _etag(release: str, query: QueryRequest) -> str:
 def service_description() -> ResponseReturnValue:
     """The service description, as Turtle, JSON-LD or RDF/XML by ``Accept``."""
     svc = service()
-    chosen = formats.negotiate(
-        formats.DESCRIBE_OFFERS, request.headers.get("Accept"), request.args.get("format")
-    )
+    chosen = wants(DESCRIPTION_OFFERS)
     counts: dict[str, int | None] = {g: None for g in svc.store.named_graphs()}
     if svc.release is not None:
         counts.update({g: n for g, n in svc.release.manifest["triples"].items() if g in counts})
     graph = describe(
         protocol.base_url(request), counts, svc.triples, owl_rl=svc.release is not None
     )
-    body = graph.serialize(format=formats.RDFLIB[chosen])
-    response = Response(body, content_type=chosen.content_type)
-    response.set_etag(f"{svc.etag}-sd-{chosen.suffix}")
-    return response.make_conditional(request)
+    return tagged(Response(formats.write_graph(graph, chosen), content_type=chosen.content_type))

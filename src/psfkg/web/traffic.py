@@ -18,6 +18,7 @@ import os
 import time
 
 from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from . import protocol
 from .meta import error_text
@@ -58,9 +59,7 @@ def log_and_count(response: Response) -> Response:
     """One JSON log line per request, and the counters."""
     stats, status = service().stats, response.status_code
     method, path = request.method, request.path
-    query = request.args.get("query")
-    if query is None and method == "POST" and request.mimetype == protocol.FORM:
-        query = request.form.get("query")
+    query = _query(method, path)
     with stats.lock:
         stats.statuses[status] += 1
         if path == "/sparql" and query is not None:
@@ -78,6 +77,23 @@ def log_and_count(response: Response) -> Response:
     }
     access.info(json.dumps(record))
     return response
+
+
+def _query(method: str, path: str) -> str | None:
+    """The query a request carries, in its URL or in the form it posted to the endpoint; None
+    when its body cannot be read (over the size limit, say), which its answer has said."""
+    query = request.args.get("query")
+    if (
+        query is None
+        and method == "POST"
+        and path == "/sparql"
+        and request.mimetype == protocol.FORM
+    ):
+        try:
+            query = request.form.get("query")
+        except HTTPException:
+            return None
+    return query
 
 
 @bp.route("/-/stats")

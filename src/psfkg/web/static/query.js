@@ -40,7 +40,7 @@
     results.append(p);
     if (typeof data.boolean === "boolean") {
       const answer = document.createElement("p");
-      answer.textContent = "Answer: " + data.boolean;
+      answer.textContent = "Answer: " + (data.boolean ? "yes" : "no");
       results.append(answer);
       return;
     }
