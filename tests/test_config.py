@@ -32,7 +32,20 @@ def test_defaults_and_overrides() -> None:
     assert Settings.from_env({"PSFKG_RELEASES_DIR": "/tmp/r"}).releases_dir.as_posix() == "/tmp/r"
 
 
-@pytest.mark.parametrize("bad", ["ftp://example.org/", "https://example.org/no-slash", "psfkg"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "ftp://example.org/",
+        "https://example.org/no-slash",
+        "psfkg",
+        "https://example.org/a b/",
+        "https://example.org/?x=/",
+        "https://example.org/#/",
+        "https://example.org/<x>/",
+        "https:///",
+        "https://example.org/ ",
+    ],
+)
 def test_a_bad_base_iri_is_refused(bad: str) -> None:
     with pytest.raises(PsfkgError, match="PSFKG_BASE_IRI"):
         Settings.from_env({"PSFKG_BASE_IRI": bad})

@@ -13,6 +13,7 @@ test fails if one is not.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +26,18 @@ from .namespaces import DEFAULT_BASE
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+#: What an IRI may not hold (RFC 3987), and ``?`` and ``#``, which would end a base's path.
+NOT_IN_BASE = re.compile(r'[\x00-\x20<>"{}|\\^`?#]')
+
+
 def _base_iri(raw: str, var: str) -> str:
+    """An http(s) IRI ending in ``/``, that every minted IRI can follow."""
     if not raw.startswith(("http://", "https://")) or not raw.endswith("/"):
         raise PsfkgError(f"{var} must be an http(s) IRI ending in '/', not {raw!r}")
+    bad = NOT_IN_BASE.search(raw)
+    if bad or len(raw) <= len("https://") or raw.split("//", 1)[1].startswith("/"):
+        where = f": {bad.group()!r} at {bad.start() + 1}" if bad else ""
+        raise PsfkgError(f"{var} is not a base IRI psfkg can mint under{where} ({raw!r})")
     return raw
 
 
