@@ -98,7 +98,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "base_iri",
         DEFAULT_BASE,
-        "Persistent base of every IRI psfkg mints (terms and data).",
+        "Persistent base of every IRI psfkg mints (terms and data), at build time; a release is "
+        "served under the base it was built with.",
         _base_iri,
     ),
     Setting(
