@@ -177,6 +177,12 @@ SETTINGS: tuple[Setting, ...] = (
         _flag,
     ),
     Setting(
+        "show_versions",
+        "",
+        "Set (to anything) to list the exact versions of the libraries at /-/versions.",
+        _flag,
+    ),
+    Setting(
         "store",
         "embedded",
         "'embedded' (pyoxigraph, in memory), or the SPARQL endpoint URL of a "
@@ -209,6 +215,7 @@ class Settings:
     max_nesting: int
     rate_limit: int
     rate_limit_loopback: bool
+    show_versions: bool
     store: str
     store_gsp: str
     store_user: str

@@ -217,3 +217,21 @@ def test_a_source_name_too_long_for_a_file_is_404(client: FlaskClient, name: str
     response = client.get(f"/source/{name}")
     assert response.status_code == 404
     assert b"no source page has a name of more than 200 bytes" in response.data
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/id/project/jatoc", "/sparql?query=ASK%20%7B%7D", "/no-such-page", "/dumps"]
+)
+def test_every_answer_carries_the_browsers_protections(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": CHROMIUM})
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'self'
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_exact_library_versions_only_when_a_setting_allows(releases: Path) -> None:
+    assert set(client_for(releases).get("/-/versions").get_json()) == {"psfkg"}
+    shown = client_for(releases, {"PSFKG_SHOW_VERSIONS": "1"}).get("/-/versions").get_json()
+    assert {"psfkg", "pyoxigraph", "rdflib", "flask"} <= set(shown)

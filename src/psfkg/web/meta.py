@@ -48,8 +48,12 @@ def health() -> Response:
 
 @bp.route("/-/versions")
 def versions() -> Response:
-    """The versions of psfkg and the libraries that answer queries."""
-    return jsonify(_versions())
+    """psfkg's version; with ``PSFKG_SHOW_VERSIONS``, those of the libraries that answer queries
+    too (exact versions tell an attacker which known flaws to try)."""
+    found = _versions()
+    if service().settings.show_versions:
+        return jsonify(found)
+    return jsonify({"psfkg": found["psfkg"]})
 
 
 @functools.cache
@@ -125,10 +129,24 @@ def internal_error(error: Exception) -> Response:
     return error_text(500, "internal error")
 
 
+#: The browser's protections on every answer: no sniffing a type other than the one sent, no
+#: framing, no referrer leaked to other sites, and on pages only the site's own scripts and styles
+#: (psfkg writes no inline script or style; JSON-LD blocks are data, never run).
+SECURITY = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+}
+
+
 @bp.after_app_request
 def common_headers(response: Response) -> Response:
-    """CORS for every origin (no credentials), and caching tied to the release's ETag."""
+    """CORS for every origin (no credentials), caching tied to the release's ETag, and the
+    browser's protections (:data:`SECURITY`)."""
     headers, failed = response.headers, response.status_code >= 400
+    headers.update(SECURITY)
     headers["Access-Control-Allow-Origin"] = "*"
     headers["Access-Control-Expose-Headers"] = EXPOSED
     if request.method == "OPTIONS":
