@@ -207,3 +207,23 @@ def test_a_charset_it_does_not_write_is_not_acceptable(accept: str) -> None:
 
 def test_format_parameter_may_be_a_media_type_with_parameters() -> None:
     assert formats.negotiate(GRAPHS, None, "text/turtle; charset=utf-8") is formats.TURTLE
+
+
+@pytest.mark.parametrize(
+    ("offers", "accept"),
+    [
+        (
+            formats.for_form("ASK"),
+            "application/sparql-results+json;q=0, application/sparql-results+xml;q=0, */*;q=0.1",
+        ),
+        (
+            formats.for_form("CONSTRUCT"),
+            ", ".join(f"{f.media_type};q=0" for f in formats.for_form("CONSTRUCT")) + ", */*",
+        ),
+    ],
+)
+def test_a_format_refused_by_name_is_not_brought_back_by_an_alias(
+    offers: tuple[formats.Format, ...], accept: str
+) -> None:
+    with pytest.raises(NotAcceptable):
+        formats.negotiate(offers, accept)

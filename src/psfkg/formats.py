@@ -253,14 +253,19 @@ def _ranges(accept: str) -> list[Range]:
     return ranges
 
 
-def _match(ranges: list[Range], fmt: Format, media_type: str) -> tuple[float, int] | None:
+def _match(
+    ranges: list[Range], fmt: Format, media_type: str, *, named: bool = False
+) -> tuple[float, int] | None:
     """The q-value and specificity of the most specific range that applies to ``media_type``
-    (RFC 9110 section 12.5.1), if any does. Unknown parameters (a JSON-LD ``profile``, say) are
-    ignored; a range whose ``charset`` the format is not written in does not apply."""
+    (RFC 9110 section 12.5.1), if any does; with ``named``, only ranges that name it (no
+    wildcard). Unknown parameters (a JSON-LD ``profile``, say) are ignored; a range whose
+    ``charset`` the format is not written in does not apply."""
     kind, _, subtype = media_type.partition("/")
     best: tuple[int, float] | None = None
     for r_kind, r_subtype, charset, quality in ranges:
         if r_kind not in ("*", kind) or r_subtype not in ("*", subtype):
+            continue
+        if named and "*" in (r_kind, r_subtype):
             continue
         if not _charset_fits(fmt, charset):
             continue
@@ -282,8 +287,9 @@ def negotiate(
     first offer when ``Accept`` is absent.
 
     ``Accept`` is read as RFC 9110 section 12.5.1 says: q-values and wildcards, the most specific
-    range deciding a format's q-value. A format's own media type and its aliases are all tried;
-    ties go to the more specific match, then to the format's own media type, then to the earlier
+    range deciding a format's q-value. A format's own media type is reached by wildcards, an
+    alias only by a range that names it, and a format named with q=0 is refused whatever its
+    aliases say; ties go to the more specific match, then to the format's own media type, then to the earlier
     offer. A ``format=`` naming nothing on offer is ignored, as clients such as SPARQLWrapper send
     it beside a matching ``Accept``.
 
@@ -291,6 +297,10 @@ def negotiate(
 
     >>> negotiate((HTML, TURTLE), "text/*;q=0.5, text/html;q=0").label
     'Turtle'
+    >>> negotiate((TURTLE,), "text/turtle;q=0, */*;q=0.1")
+    Traceback (most recent call last):
+    ...
+    psfkg.errors.NotAcceptable: none of the media types in Accept is offered; offered: text/turtle
     """
     chosen = by_name(format_param, offers) if format_param else None
     if chosen is not None:
@@ -301,8 +311,12 @@ def negotiate(
     best: Format | None = None
     best_rank: tuple[float, int, bool] = (0.0, -1, False)
     for offer in offers:
+        own = _match(ranges, offer, offer.media_type, named=True)
+        if own is not None and own[0] == 0:
+            continue  # refused by name: no alias or wildcard brings it back
         for media_type in (offer.media_type, *offer.aliases):
-            found = _match(ranges, offer, media_type)
+            # An alias counts only where a range names it; a wildcard reaches the format itself.
+            found = _match(ranges, offer, media_type, named=media_type != offer.media_type)
             if found is None:
                 continue
             rank = (*found, media_type == offer.media_type)

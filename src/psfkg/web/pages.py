@@ -25,7 +25,6 @@ from .service import served_release, service
 from .site import page, tagged, wants
 
 bp = Blueprint("pages", __name__)
-PREFIX = "PREFIX psf: <https://w3id.org/psfkg/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 PROJECTS = """SELECT ?item ?label ?title ?year ?area ?areaLabel ?period ?periodLabel
   ?country ?countryLabel
 WHERE { ?item a psf:Project ; rdfs:label ?label .
