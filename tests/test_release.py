@@ -169,5 +169,53 @@ def test_a_release_of_an_older_psfkg_is_refused_with_the_reason(
     (copy / CATALOG).unlink()
     sums = (copy / CHECKSUMS).read_text().splitlines()
     (copy / CHECKSUMS).write_text("".join(f"{s}\n" for s in sums if not s.endswith(CATALOG)))
-    with pytest.raises(ReleaseError, match="older psfkg; build again"):
+    with pytest.raises(ReleaseError, match="built by an older psfkg"):
         Published.open(copy)
+
+
+def resummed(folder: Path) -> None:
+    """Write ``SHA256SUMS`` afresh for the files a (changed) release lists."""
+    names = [line.split("  ")[1] for line in (folder / CHECKSUMS).read_text().splitlines()]
+    sums = "".join(
+        f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n"
+        for n in names
+        if (folder / n).exists()
+    )
+    (folder / CHECKSUMS).write_text(sums)
+
+
+def test_a_manifest_without_what_the_server_reads_is_refused(
+    releases: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "changed"
+    shutil.copytree(latest(releases) or Path(), copy)
+    manifest = json.loads((copy / MANIFEST).read_text())
+    del manifest["base_iri"]
+    (copy / MANIFEST).write_text(json.dumps(manifest))
+    resummed(copy)
+    with pytest.raises(ReleaseError, match=r"manifest\.json's base_iri"):
+        Published.open(copy)
+
+
+def test_sha256sum_lines_in_either_mode_and_blank_lines_are_read(
+    releases: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "binary"
+    shutil.copytree(latest(releases) or Path(), copy)
+    lines = (copy / CHECKSUMS).read_text().splitlines()
+    binary = [line.replace("  ", " *", 1) for line in lines]
+    (copy / CHECKSUMS).write_text("\n".join(binary) + "\n\n")
+    assert Published.open(copy).names == {line.split("  ")[1] for line in lines}
+
+
+def test_no_file_is_read_through_a_link_out_of_the_release(releases: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "linked"
+    shutil.copytree(latest(releases) or Path(), copy)
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not the release's\n")
+    page = copy / SOURCES / "cbss-psf-past-projects.txt"
+    page.unlink()
+    page.symlink_to(outside)
+    resummed(copy)
+    published = Published.open(copy)
+    assert published.source_text("cbss-psf-past-projects") is None

@@ -289,9 +289,9 @@ def negotiate(
     ``Accept`` is read as RFC 9110 section 12.5.1 says: q-values and wildcards, the most specific
     range deciding a format's q-value. A format's own media type is reached by wildcards, an
     alias only by a range that names it, and a format named with q=0 is refused whatever its
-    aliases say; ties go to the more specific match, then to the format's own media type, then to the earlier
-    offer. A ``format=`` naming nothing on offer is ignored, as clients such as SPARQLWrapper send
-    it beside a matching ``Accept``.
+    aliases say; ties go to the more specific match, then to the format's own media type, then
+    to the earlier offer. A ``format=`` naming nothing on offer is ignored, as clients such as
+    SPARQLWrapper send it beside a matching ``Accept``.
 
     :raises NotAcceptable: listing the offered media types when nothing acceptable is available.
 

@@ -67,7 +67,11 @@ def candidates(releases_dir: Path) -> list[Path]:
     if newest is None:
         return []
     earlier = sorted(
-        (p for p in releases_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        (
+            p
+            for p in releases_dir.iterdir()
+            if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+        ),
         key=lambda p: p.name,
         reverse=True,
     )
@@ -80,8 +84,9 @@ def latest(releases_dir: Path) -> Path | None:
     return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
 
 
-#: What every release holds, whatever else it lists.
+#: What every release holds, whatever else it lists, and what its manifest must say.
 REQUIRED = (MANIFEST, "psfkg.nq", CATALOG, VOID_FILE, "validation.ttl")
+MANIFEST_KEYS = ("version", "date", "base_iri", "triples", "default_graph_triples", "files")
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,11 @@ class Published:
 
     def file(self, name: str) -> Path | None:
         """A file of the release by its name in ``SHA256SUMS`` (``sources/x.txt``), else None:
-        no other path is ever opened."""
-        return self.path / name if name in self.names else None
+        no other path is ever opened, nor one that a link leads out of the release."""
+        if name not in self.names:
+            return None
+        path = self.path / name
+        return path if path.resolve().is_relative_to(self.path.resolve()) else None
 
     def read(self, name: str) -> bytes | None:
         """The bytes of a file of the release (see :meth:`file`)."""
@@ -152,7 +160,10 @@ class Published:
             raise ReleaseError(f"release {path.name} is incomplete: {exc}") from None
         names = set()
         for line in sums.splitlines():
-            digest, _, name = line.partition("  ")
+            if not line.strip():
+                continue
+            digest, _, name = line.partition(" ")
+            name = name[1:] if name[:1] in (" ", "*") else name  # text or binary mode
             if name.startswith("/") or ".." in name.split("/"):
                 raise ReleaseError(f"release {path.name} is corrupt: {name!r} in SHA256SUMS")
             try:
@@ -167,9 +178,10 @@ class Published:
                 )
             names.add(name)
         missing = [n for n in REQUIRED if n not in names]
-        if missing or "default_graph_triples" not in manifest:
+        missing += [f"{MANIFEST}'s {k}" for k in MANIFEST_KEYS if k not in manifest]
+        if missing:
             raise ReleaseError(
-                f"release {path.name} lacks {', '.join(missing) or 'default_graph_triples'}: "
-                "it was built by an older psfkg; build again"
+                f"release {path.name} lacks {', '.join(missing)}: "
+                "it was built by an older psfkg, or changed since; build again"
             )
         return cls(path, manifest, sha256(sums.encode())[:16], frozenset(names))

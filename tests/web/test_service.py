@@ -19,6 +19,7 @@ from psfkg.web import create_app
 from ..conftest import DATA, build, client_for
 from ..live import live_server
 from ..sparql_http import fetch
+from ..test_release import resummed
 
 NAMED = "projects-with-partner-from-country"
 
@@ -149,3 +150,61 @@ def test_catalogue_and_void_need_no_dump(app: Flask) -> None:
 
         cached = set(releases().current.cache)
     assert "dataset" not in cached
+
+
+def test_a_release_that_cannot_be_loaded_is_refused_once_and_the_last_good_one_served(
+    releases: Path, tmp_path: Path
+) -> None:
+    from psfkg.web import service as serving
+
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    good = latest(releases)
+    assert good is not None
+    shutil.copytree(good, folder / good.name)
+    bad = folder / "99999999T000000Z"
+    shutil.copytree(good, bad)
+    (bad / "void.nt").write_text("this is not N-Triples\n")
+    resummed(bad)
+    point_latest(folder, good.name)
+    client = client_for(folder)
+    holder = client.application.extensions["psfkg"]
+    calls = []
+    loaded = serving.Service.from_release
+
+    def counted(settings: Settings, path: Path) -> serving.Service:
+        calls.append(path.name)
+        return loaded(settings, path)
+
+    point_latest(folder, bad.name)
+    serving.Service.from_release = counted  # type: ignore[method-assign]
+    try:
+        for _ in range(3):
+            holder._checked = 0.0
+            assert client.get("/").status_code == 200
+    finally:
+        serving.Service.from_release = loaded  # type: ignore[method-assign]
+    assert calls == [bad.name]
+    health = client.get("/-/health").get_json()
+    assert health["status"] == "degraded" and "cannot be served" in health["problem"]
+    assert health["release"] == good.name
+    # At start-up, the same release is passed over for the good one before it.
+    assert client_for(folder).get("/-/health").get_json()["release"] == good.name
+
+
+def test_a_dump_the_checksums_do_not_list_is_not_served(releases: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "releases"
+    good = latest(releases)
+    assert good is not None
+    shutil.copytree(good, folder / good.name)
+    sums = (folder / good.name / "SHA256SUMS").read_text().splitlines()
+    kept = [line for line in sums if not line.endswith("  psfkg.ttl")]
+    (folder / good.name / "SHA256SUMS").write_text("".join(f"{line}\n" for line in kept))
+    point_latest(folder, good.name)
+    client = client_for(folder)
+    assert (
+        client.get("/dumps/psfkg.ttl", headers={"Accept-Encoding": "identity"}).status_code == 404
+    )
+    served = client.get("/dumps/psfkg.nt")
+    assert served.status_code == 200
+    served.close()

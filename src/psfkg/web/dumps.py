@@ -82,7 +82,10 @@ def dump(name: str) -> Response:
     served, encoding = name, None
     if f"{name}.gz" in files and request.accept_encodings.quality("gzip") > 0:
         served, encoding = f"{name}.gz", "gzip"
-    path = published.path / served
+    # SHA256SUMS is what the release was checked against; every other file is one it lists.
+    path = published.path / served if served == rel.CHECKSUMS else published.file(served)
+    if path is None:
+        abort(404, f"no file {name!r} in release {published.name}")
     fmt = formats.TEXT if name == rel.CHECKSUMS else formats.from_suffix(name.rpartition(".")[2])
     modified = datetime.fromisoformat(published.manifest["date"].replace("Z", "+00:00"))
     response = send_file(

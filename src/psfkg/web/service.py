@@ -29,7 +29,7 @@ from ..named_queries import NamedQuery
 from ..query.remote import RemoteStore
 from ..query.runner import QueryRunner
 from ..query.store import EmbeddedStore
-from ..release import CATALOG, VOID_FILE, Published, candidates, latest
+from ..release import CATALOG, CHECKSUMS, VOID_FILE, Published, candidates, latest
 from .answers import Answers
 from .stats import Stats
 
@@ -78,6 +78,15 @@ class Service:
         :raises ReleaseError: when the release is incomplete or corrupt.
         """
         published = Published.open(path)
+        try:
+            return cls._loaded(settings, published)
+        except ReleaseError:
+            raise
+        except Exception as exc:  # whatever a release's files do to a loader, it is not served
+            raise ReleaseError(f"release {path.name} cannot be served: {exc}") from exc
+
+    @classmethod
+    def _loaded(cls, settings: Settings, published: Published) -> Service:
         store: EmbeddedStore | RemoteStore
         if settings.store == "embedded":
             disjoint = published.default_graph_triples == sum(
@@ -151,6 +160,8 @@ class Releases:
         self.started = time.time()
         self._lock = threading.Lock()
         self._checked = time.monotonic()
+        #: The release last refused, as :func:`_state` saw it.
+        self._refused: tuple[Path, float] | None = None
         if self.files:
             self.current = Service.from_files(settings, self.files)
         else:
@@ -186,16 +197,28 @@ class Releases:
             release = self.current.release
             if target is None or release is None or target == release.path:
                 return
+            seen = _state(target)
+            if seen == self._refused:
+                return  # refused already, and unchanged since: not loaded again each second
             try:
                 fresh = Service.from_release(self.settings, target)
             except ReleaseError as exc:
                 self.problem = f"{exc}; still serving release {release.name}"
+                self._refused = seen
                 log.error("%s", self.problem)
                 return
             fresh.stats = self.current.stats
             old, self.current, self.problem = self.current, fresh, None
             log.warning("switched from release %s to %s", release.name, target.name)
         old.runner.close()
+
+
+def _state(path: Path) -> tuple[Path, float]:
+    """A release as it stands: its folder and when its checksums last changed."""
+    try:
+        return path, (path / CHECKSUMS).stat().st_mtime
+    except OSError:
+        return path, 0.0
 
 
 def service() -> Service:
