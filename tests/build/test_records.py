@@ -184,3 +184,10 @@ def test_missing_directory_is_an_error_not_a_record_problem(tmp_path: Path) -> N
     with pytest.raises(PsfkgError) as caught:
         load(tmp_path / "absent")
     assert not isinstance(caught.value, RecordError)
+
+
+def test_a_source_page_that_is_not_utf8_is_a_problem(data_copy: Path) -> None:
+    page = data_copy / "sources" / "cbss-baltinnosec-kickoff.txt"
+    page.write_bytes(page.read_text(encoding="utf-8").encode("latin-1", "replace") + b"\xe9\n")
+    with pytest.raises(RecordError, match=r"cbss-baltinnosec-kickoff\.txt:.*not UTF-8"):
+        load(data_copy)

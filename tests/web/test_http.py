@@ -235,3 +235,13 @@ def test_exact_library_versions_only_when_a_setting_allows(releases: Path) -> No
     assert set(client_for(releases).get("/-/versions").get_json()) == {"psfkg"}
     shown = client_for(releases, {"PSFKG_SHOW_VERSIONS": "1"}).get("/-/versions").get_json()
     assert {"psfkg", "pyoxigraph", "rdflib", "flask"} <= set(shown)
+
+
+def test_a_post_whose_if_none_match_matches_is_412_not_an_empty_200(client: FlaskClient) -> None:
+    etag = client.get("/sparql?query=ASK%20%7B%7D").headers["ETag"]
+    for match in ("*", etag):
+        response = client.post(
+            "/sparql", data={"query": "ASK {}"}, headers={"If-None-Match": match}
+        )
+        assert response.status_code == 412 and response.data.startswith(b"Error 412")
+    assert client.post("/sparql", data={"query": "ASK {}"}).status_code == 200

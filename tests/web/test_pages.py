@@ -106,3 +106,9 @@ def test_catalogues_are_kept_for_a_few_sites_only(app: Flask) -> None:
     with app.app_context():
         kept = service().cache[f"{CATALOG}@sites"]
     assert list(kept) == [f"http://mirror{n}.example/" for n in range(5, portal.SITES_KEPT + 5)]
+
+
+def test_any_page_number_is_read_or_ignored(client: FlaskClient) -> None:
+    for page in ("%C2%B2", "9" * 5000, "-1", "0", "abc", ""):
+        response = client.get(f"/browse/projects?page={page}")
+        assert response.status_code == 200, page

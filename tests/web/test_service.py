@@ -208,3 +208,13 @@ def test_a_dump_the_checksums_do_not_list_is_not_served(releases: Path, tmp_path
     served = client.get("/dumps/psfkg.nt")
     assert served.status_code == 200
     served.close()
+
+
+def test_a_files_server_has_no_charts_catalogue_or_void(tmp_path: Path) -> None:
+    data = tmp_path / "one.nt"
+    data.write_text("<http://e.org/s> <http://e.org/p> <http://e.org/o> .\n")
+    settings = Settings.from_env({"PSFKG_RELEASES_DIR": str(tmp_path)})
+    client = create_app({"SETTINGS": settings, "FILES": [data]}).test_client()
+    for path in ("/charts/projects-per-year.svg", "/charts/co-participation.svg", "/catalog"):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/.well-known/void").status_code == 404

@@ -284,7 +284,9 @@ def _check_references(
                 Problem(origin.file, origin.line, "file", f"no file sources/{source.file}")
             )
             continue
-        line_counts[source.file] = path.read_bytes().count(b"\n") + 1
+        text = decode(path, problems)  # the site serves it as UTF-8 text: it must be that
+        if text is not None:
+            line_counts[source.file] = text.count("\n") + 1
     for attr, name, cls in TABLES:
         for record, _origin, row in rows[attr]:
             for f in fields(cls):

@@ -6,6 +6,7 @@ carries the number of items it would leave.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -199,9 +200,8 @@ def browse(kind: str) -> ResponseReturnValue:
     filters = {k: v for k, v in request.args.items() if k in FACETS[kind] and v}
     everything = items(kind)
     chosen = [i for i in everything if matches(i, filters)]
-    number = max(
-        int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 1
-    )
+    asked = request.args.get("page", "1")
+    number = max(int(asked), 1) if re.fullmatch(r"[0-9]{1,9}", asked) else 1
     shown = chosen[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     more = {**filters, "page": str(number + 1)} if number * PAGE_SIZE < len(chosen) else None
     return page(
@@ -217,7 +217,11 @@ def browse(kind: str) -> ResponseReturnValue:
 
 
 def _chart_rows(name: str) -> list[Solution]:
-    query = named_queries()[name]
+    """The rows of the named query a chart draws; 404 when the release has no such query."""
+    served_release()
+    query = named_queries().get(name)
+    if query is None:
+        abort(404, f"this release has no named query {name!r} to draw")
     return select(query.text, query.bind({}), cache=f"query-{name}")[1]
 
 

@@ -69,6 +69,7 @@ def _moved(graph: Graph, base: str, site: str) -> Graph:
 
 
 def _graph_response(key: str, suffix: str | None) -> ResponseReturnValue:
+    served_release()
     chosen = _choose(suffix, OFFERS)
     response = Response(
         formats.write_graph(_site_graph(key), chosen), content_type=chosen.content_type

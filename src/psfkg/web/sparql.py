@@ -56,7 +56,10 @@ def endpoint() -> ResponseReturnValue:
     response = Response(content_type=chosen.content_type)
     response.set_etag(etag, weak=True)
     if request.if_none_match.contains_weak(etag):
-        return response.make_conditional(request)
+        if method in ("GET", "HEAD"):
+            return response.make_conditional(request)
+        # RFC 9110 section 13.1.2: any other method is not performed, and answers 412.
+        raise QueryRejected("If-None-Match matches this answer; a POST is not answered 304", 412)
     fresh = {"no-cache", "no-store"} & {
         d.strip().lower() for d in headers.get("Cache-Control", "").split(",")
     }

@@ -263,7 +263,7 @@ def source(subject: URIRef, graph: Graph) -> Response:
     """A source page: its description, and its text with an anchor on each line."""
     name = str(subject).rsplit("/", 1)[-1]
     text = served_release().source_text(name) or b""
-    lines = text.decode("utf-8").splitlines()
+    lines = text.decode("utf-8", errors="replace").splitlines()
     return page(
         "source.html",
         title=label(graph, subject),
