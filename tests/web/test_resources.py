@@ -164,3 +164,11 @@ def test_a_machine_can_follow_every_iri_with_accept_headers(client: FlaskClient,
     assert failed == []
     assert {"def", "graph/inferred", "sparql-service", "dataset/distribution/psfkg.nq.gz"} <= seen
     assert len([p for p in seen if p.startswith("id/participation/")]) == 180
+
+
+def test_the_ontology_page_is_one_body_and_shows_no_blank_node_ids(client: FlaskClient) -> None:
+    pages = {client.get("/def").data for _ in range(4)}
+    assert len(pages) == 1
+    html = pages.pop().decode()
+    assert not re.search(r"\bN[0-9a-f]{32}\b", html)
+    assert "(has participation participant)" in html  # a property chain, in order

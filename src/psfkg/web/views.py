@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response, abort, request
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL
 from rdflib.term import Node
 
@@ -68,10 +68,15 @@ def term_labels() -> dict[str, str]:
 
 
 def link(graph: Graph, term: Node) -> Link:
-    """A value as a link (resources) or text (literals)."""
+    """A value as a link (resources) or text (literals, and blank nodes, whose labels are a
+    store's own and change from one load to the next: a list shows its items, in order)."""
     if isinstance(term, Literal):
         lang = f"@{term.language}" if term.language else ""
         return Link(str(term), note=lang or None)
+    if isinstance(term, BNode):
+        if (term, RDF.first, None) in graph:
+            return Link("(" + " ".join(link(graph, i).text for i in graph.items(term)) + ")")
+        return Link("(a resource with no IRI)")
     return Link(label(graph, term), href(term))
 
 
@@ -95,7 +100,9 @@ def grouped(graph: Graph, pairs: Iterable[tuple[Node, Node]]) -> list[PropertyVa
     psf = str(service().psf)
     ours = set().union(*(v for p, v in values.items() if str(p).startswith(psf)))
     rows = [
-        PropertyValues(predicate_link(p), [link(graph, o) for o in sorted(objects, key=str)])
+        PropertyValues(
+            predicate_link(p), sorted((link(graph, o) for o in objects), key=lambda v: v.text)
+        )
         for p, objects in values.items()
         if str(p).startswith(psf) or not objects <= ours
     ]
