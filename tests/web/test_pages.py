@@ -20,7 +20,8 @@ def test_landing_page(client: FlaskClient) -> None:
     for text in (
         "<strong>28</strong>",
         "<strong>171</strong>",
-        "sha256sum -c SHA256SUMS",
+        "sha256sum -c --ignore-missing SHA256SUMS",
+        "Project kick-off: BALTinnoSEC",
         "/dumps/psfkg.ttl",
         "/sparql",
         "/queries",
@@ -112,3 +113,10 @@ def test_any_page_number_is_read_or_ignored(client: FlaskClient) -> None:
     for page in ("%C2%B2", "9" * 5000, "-1", "0", "abc", ""):
         response = client.get(f"/browse/projects?page={page}")
         assert response.status_code == 200, page
+
+
+def test_the_data_service_answers_every_alternate_it_links(client: FlaskClient) -> None:
+    first = client.get("/sparql-service", headers={"Accept": "text/turtle"})
+    assert first.status_code == 200 and first.headers["ETag"]
+    for alternate in re.findall(r"<([^>]+)>; rel=\"alternate\"", first.headers["Link"]):
+        assert client.get(alternate).status_code == 200, alternate

@@ -70,11 +70,18 @@ def test_the_default_graph_is_the_set_union_of_the_graphs(tmp_path: Path) -> Non
     )
     settings = Settings.from_env({"PSFKG_RELEASES_DIR": str(tmp_path)})
     client = create_app({"SETTINGS": settings, "FILES": [data]}).test_client()
+    both = "FROM <http://e.org/g1> FROM <http://e.org/g2>"
     for query, expected in (
         ("SELECT ?s WHERE { ?s ?p ?o }", 1),
         ("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", 2),
+        (f"SELECT ?s {both} WHERE {{ ?s ?p ?o }}", 1),
+        (f"SELECT ?g {both} FROM NAMED <http://e.org/g1> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", 1),
+        ("SELECT ?s FROM NAMED <http://e.org/g1> WHERE { ?s ?p ?o }", 0),
     ):
         assert len(rows(client.get(f"/sparql?query={quote(query)}&format=json"))) == expected
+    graphs = "default-graph-uri=http://e.org/g1&default-graph-uri=http://e.org/g2"
+    by_protocol = client.get(f"/sparql?query={quote('SELECT * { ?s ?p ?o }')}&{graphs}")
+    assert len(rows(by_protocol)) == 1
     counted = rows(client.get(f"/sparql?query={quote('SELECT (COUNT(*) AS ?n) { ?s ?p ?o }')}"))
     assert counted[0]["n"]["value"] == "1"  # type: ignore[index]
 

@@ -108,6 +108,8 @@ class EmbeddedStore:
         self._graphs: frozenset[str] = frozenset()
         self._union_held = False
         self._triples = 0
+        #: Graphs that share a triple with another (none in a release: its graphs are disjoint).
+        self._sharing: frozenset[str] = frozenset()
 
     @classmethod
     def from_files(cls, paths: Iterable[Path], *, disjoint: bool = False) -> EmbeddedStore:
@@ -144,14 +146,39 @@ class EmbeddedStore:
         """Copy every triple of the named graphs into the default graph, where the store keeps
         it once however many graphs hold it."""
         default = ox.DefaultGraph()
-        named = [
-            ox.Quad(q.subject, q.predicate, q.object, default)
-            for q in self._store.quads_for_pattern(None, None, None)
-            if not isinstance(q.graph_name, ox.DefaultGraph)
-        ]
-        self._store.extend(named)
+        first: dict[ox.Triple, str] = {}
+        sharing: set[str] = set()
+        for q in self._store.quads_for_pattern(None, None, None):
+            graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+            seen = first.setdefault(q.triple, graph)
+            if seen != graph:
+                sharing.update((seen, graph))
+        self._sharing = frozenset(sharing)
+        self._store.extend(
+            ox.Quad(t.subject, t.predicate, t.object, default)
+            for t, graph in first.items()
+            if graph
+        )
         self._union_held = True
         self._triples = sum(1 for _ in self._store.quads_for_pattern(None, None, None, default))
+
+    def _merged(self, request: QueryRequest) -> ox.Store:
+        """A store whose default graph is the RDF merge of the request's default graphs (each
+        triple once: pyoxigraph repeats one that several of them hold), beside its named graphs.
+        Only graphs that share triples need it, which a release's never do."""
+        merged = ox.Store()
+        default = ox.DefaultGraph()
+        for name in request.default_graphs:
+            graph = ox.NamedNode(name)
+            merged.extend(
+                ox.Quad(q.subject, q.predicate, q.object, default) for q in self._quads(graph)
+            )
+        for name in request.named_graphs:
+            merged.extend(self._quads(ox.NamedNode(name)))
+        return merged
+
+    def _quads(self, graph: ox.NamedNode) -> Iterable[ox.Quad]:
+        return self._store.quads_for_pattern(None, None, None, graph)
 
     def named_graphs(self) -> frozenset[str]:
         """The IRIs of the dataset's named graphs."""
@@ -168,12 +195,18 @@ class EmbeddedStore:
         } or None
         try:
             if request.default_graphs or request.named_graphs:
-                # The protocol's dataset: only the graphs it names (the default graph is empty
-                # when it names none for it).
-                result = self._store.query(
+                # The request's dataset: only the graphs it names (the default graph is empty
+                # when it names none for it), their merge a set.
+                store = self._store
+                default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+                    ox.NamedNode(g) for g in request.default_graphs
+                ]
+                if len(self._sharing.intersection(request.default_graphs)) > 1:
+                    store, default = self._merged(request), [ox.DefaultGraph()]
+                result = store.query(
                     request.query,
                     base_iri=request.base_iri,
-                    default_graph=[ox.NamedNode(g) for g in request.default_graphs],
+                    default_graph=default,
                     named_graphs=[ox.NamedNode(g) for g in request.named_graphs],
                     substitutions=substitutions,
                 )

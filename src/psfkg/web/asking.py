@@ -52,6 +52,9 @@ def prepare(
     unknown = [g for g in screened.from_graphs + screened.from_named_graphs if g not in known]
     if unknown:
         raise QueryRejected(f"FROM names a graph that is not in this dataset: <{unknown[0]}>")
+    if not (default_graphs or named_graphs):
+        # FROM and FROM NAMED describe the dataset as the protocol's parameters do: one rule.
+        default_graphs, named_graphs = screened.from_graphs, screened.from_named_graphs
     request = QueryRequest(
         text,
         media_type,
@@ -59,9 +62,7 @@ def prepare(
         default_graphs=default_graphs,
         named_graphs=named_graphs,
         row_cap=svc.settings.result_row_cap,
-        union_default_graph=not (
-            default_graphs or named_graphs or screened.from_graphs or screened.from_named_graphs
-        ),
+        union_default_graph=not (default_graphs or named_graphs),
         bindings=bindings,
     )
     return screened, request

@@ -32,7 +32,8 @@ LISTINGS = (formats.HTML, formats.JSON)
 LISTING = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>psfkg dumps: release {{ name }}</title></head>
 <body><main><h1>Dumps of release {{ name }}</h1>
-<p>Check a download with <code>sha256sum -c SHA256SUMS</code>.
+<p>Check a download with <code>sha256sum -c --ignore-missing SHA256SUMS</code> (it also
+lists the release's source pages, named queries, catalogue and VoID, served elsewhere).
 As JSON: <a href="{{ json_url }}">{{ json_url }}</a></p>
 <table><thead><tr>
 <th scope="col">file</th><th scope="col">bytes</th><th scope="col">SHA-256</th>

@@ -37,6 +37,10 @@ ORGANISATIONS = """SELECT ?item ?label ?country ?countryLabel ?project
 WHERE { ?item a psf:Organisation ; rdfs:label ?label .
   OPTIONAL { ?item psf:country ?country . ?country rdfs:label ?countryLabel }
   OPTIONAL { ?item psf:involvedIn ?project } }"""
+SOURCES = """SELECT ?page ?title WHERE { ?page a psf:SourceDocument ; dcterms:title ?title }
+ORDER BY DESC(?title)"""
+#: The named queries the charts draw.
+CHARTS = ("projects-per-priority-area-and-year", "country-co-participation")
 #: The classes the landing page counts, by their name in psfkg's namespace.
 COUNTED = ("Project", "Organisation", "Participation", "Country", "PriorityArea", "FundingPeriod")
 #: facet parameter -> (value variable, label variable, heading)
@@ -168,6 +172,8 @@ def landing() -> ResponseReturnValue:
         release=published.name,
         triples=svc.triples,
         queries=queries.values(),
+        charts={name: name in queries for name in CHARTS},
+        sources=select(SOURCES, own=True, cache="sources")[1],
         json_ld=json_ld,
     )
 

@@ -21,7 +21,7 @@ from . import views
 from .asking import select
 from .pages import FACETS
 from .queries import named_queries
-from .resources import _choose, _split, not_found
+from .resources import choose, not_found, split
 from .service import served_release, service
 from .site import link_header, tagged
 
@@ -70,7 +70,7 @@ def _moved(graph: Graph, base: str, site: str) -> Graph:
 
 def _graph_response(key: str, suffix: str | None) -> ResponseReturnValue:
     served_release()
-    chosen = _choose(suffix, OFFERS)
+    chosen = choose(suffix, OFFERS)
     response = Response(
         formats.write_graph(_site_graph(key), chosen), content_type=chosen.content_type
     )
@@ -129,7 +129,8 @@ def sitemap() -> Response:
 @bp.route("/dataset/distribution/<name>")
 @bp.route("/dataset/linkset/<name>")
 @bp.route("/sparql-service")
-def catalog_resource(name: str | None = None) -> ResponseReturnValue:
+@bp.route("/sparql-service.<suffix>")
+def catalog_resource(name: str | None = None, suffix: str | None = None) -> ResponseReturnValue:
     """A resource the catalogue or VoID mints (a distribution, a linkset, the data service)."""
     svc = service()
     path = request.path.lstrip("/")
@@ -137,7 +138,7 @@ def catalog_resource(name: str | None = None) -> ResponseReturnValue:
     if found is None:
         return not_found(svc.base + path)
     iri, stem, suffix, described = found
-    chosen = _choose(suffix)
+    chosen = choose(suffix)
     if chosen is formats.HTML:
         response = views.resource(iri, described)
     else:
@@ -146,7 +147,7 @@ def catalog_resource(name: str | None = None) -> ResponseReturnValue:
         )
     response.headers["Link"] = link_header("/" + stem, canonical=str(iri))
     response.vary.add("Accept")
-    return response
+    return tagged(response)
 
 
 def _described(path: str, graphs: list[Graph]) -> tuple[URIRef, str, str | None, Graph] | None:
@@ -155,7 +156,7 @@ def _described(path: str, graphs: list[Graph]) -> tuple[URIRef, str, str | None,
     A distribution's name ends in its file's suffix, so the path is tried as it is, then as
     ``stem.suffix`` (a representation of the stem).
     """
-    for stem, suffix in ((path, None), _split(path)):
+    for stem, suffix in ((path, None), split(path)):
         iri = URIRef(service().base + stem)
         described = Graph()
         for source in graphs:

@@ -36,7 +36,7 @@ SOURCE = (*RESOURCE, formats.TEXT)
 SOURCE_NAME_BYTES = 200
 
 
-def _split(path: str, offers: tuple[Format, ...] = RESOURCE) -> tuple[str, str | None]:
+def split(path: str, offers: tuple[Format, ...] = RESOURCE) -> tuple[str, str | None]:
     """``id/project/jatoc.ttl`` -> (``id/project/jatoc``, ``ttl``): a suffix of ``offers``."""
     stem, dot, suffix = path.rpartition(".")
     if dot and "/" not in suffix and formats.from_suffix(suffix, offers) is not None:
@@ -44,7 +44,7 @@ def _split(path: str, offers: tuple[Format, ...] = RESOURCE) -> tuple[str, str |
     return path, None
 
 
-def _choose(suffix: str | None, offers: tuple[Format, ...] = RESOURCE) -> Format:
+def choose(suffix: str | None, offers: tuple[Format, ...] = RESOURCE) -> Format:
     """The format a suffix names, else the one the request negotiates.
 
     :raises NotFound: for a suffix none of ``offers`` has.
@@ -78,7 +78,7 @@ def respond(
     by ``html``, RDF, or plain text by ``text`` when the resource has a text."""
     iri = service().base + path
     offers = RESOURCE if text is None else SOURCE
-    chosen = _choose(suffix, offers)
+    chosen = choose(suffix, offers)
     if chosen is formats.HTML:
         graph = Graph().parse(
             data=_fetch(iri, formats.N_TRIPLES.media_type, query, graphs), format="nt"
@@ -114,7 +114,7 @@ def _require_release() -> None:
 @bp.route("/id/<path:path>")
 def record(path: str) -> ResponseReturnValue:
     """A project, organisation, participation, country, priority area, period, event..."""
-    stem, suffix = _split(path)
+    stem, suffix = split(path)
     return respond(f"id/{stem}", suffix)
 
 
@@ -127,7 +127,7 @@ def ontology(suffix: str | None = None, version: str | None = None) -> ResponseR
     ``/def/<major.minor>`` is the version IRI; the current version is served there too.
     """
     if version is not None:
-        stem, suffix = _split(version)
+        stem, suffix = split(version)
         if stem != ONTOLOGY_VERSION_IRI.rsplit("/", 1)[-1]:
             abort(404, f"version {stem} of the ontology is not served here; see /def")
     graph = service().base + "graph/ontology"
@@ -137,7 +137,7 @@ def ontology(suffix: str | None = None, version: str | None = None) -> ResponseR
 @bp.route("/graph/<name>")
 def named_graph(name: str) -> ResponseReturnValue:
     """A named graph of the dataset, as the metadata graph describes it."""
-    stem, suffix = _split(name)
+    stem, suffix = split(name)
     return respond(f"graph/{stem}", suffix)
 
 
@@ -151,7 +151,7 @@ def dataset(suffix: str | None = None) -> ResponseReturnValue:
 @bp.route("/source/<name>")
 def source(name: str) -> ResponseReturnValue:
     """A source page: its description, and its text with an anchor on every line; or the text."""
-    stem, suffix = _split(name, SOURCE)
+    stem, suffix = split(name, SOURCE)
     if len(stem.encode("utf-8")) > SOURCE_NAME_BYTES:
         abort(404, f"no source page has a name of more than {SOURCE_NAME_BYTES} bytes")
     return respond(
