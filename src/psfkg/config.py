@@ -12,6 +12,7 @@ test fails if one is not.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -38,6 +39,23 @@ def _base_iri(raw: str, var: str) -> str:
     if bad or len(raw) <= len("https://") or raw.split("//", 1)[1].startswith("/"):
         where = f": {bad.group()!r} at {bad.start() + 1}" if bad else ""
         raise PsfkgError(f"{var} is not a base IRI psfkg can mint under{where} ({raw!r})")
+    return raw
+
+
+def _url(raw: str, var: str) -> str:
+    """Empty, or an http(s) URL ending in ``/``."""
+    if raw and (not raw.startswith(("http://", "https://")) or not raw.endswith("/")):
+        raise PsfkgError(f"{var} must be an http(s) URL ending in '/', not {raw!r}")
+    return raw
+
+
+def _networks(raw: str, var: str) -> str:
+    """Comma-separated IP addresses or CIDR blocks."""
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise PsfkgError(f"{var}: {part!r} is not an IP address or CIDR block") from None
     return raw
 
 
@@ -115,6 +133,26 @@ SETTINGS: tuple[Setting, ...] = (
         _path,
     ),
     Setting("host", "127.0.0.1", "Address the server listens on."),
+    Setting(
+        "public_url",
+        "",
+        "URL the site is published at, ending in '/'; when set, every link is under it, "
+        "whatever Host a request carries.",
+        _url,
+    ),
+    Setting(
+        "allowed_hosts",
+        "",
+        "Host names requests may carry, comma-separated ('*' for any); others get 400. "
+        "Default: the loopback names and the base IRI's host.",
+    ),
+    Setting(
+        "trusted_proxies",
+        "",
+        "Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For, -Proto, -Host and "
+        "-Prefix are honoured; from anyone else they are dropped.",
+        _networks,
+    ),
     Setting("port", "8000", "Port the server listens on.", POSITIVE_INT),
     Setting(
         "workers",
@@ -204,6 +242,9 @@ class Settings:
     data_dir: Path
     releases_dir: Path
     host: str
+    public_url: str
+    allowed_hosts: str
+    trusted_proxies: str
     port: int
     workers: int
     query_timeout: float

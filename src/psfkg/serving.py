@@ -125,6 +125,10 @@ def options(settings: Settings) -> dict[str, Any]:
         "limit_request_line": 8190,
         "limit_request_fields": 100,
         "limit_request_field_size": 8190,
+        # Forwarded headers are psfkg's to judge (PSFKG_TRUSTED_PROXIES, web/hosts.py): gunicorn
+        # would otherwise take X-Forwarded-Proto from any loopback client.
+        "secure_scheme_headers": {},
+        "forwarded_allow_ips": "",
     }
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
+
+from ..conftest import client_for
 
 MINTED = [
     "/id/project/jatoc",
@@ -115,7 +118,8 @@ def test_unknown_iri_gets_a_helpful_404(client: FlaskClient, base: str) -> None:
     assert "/browse/projects" in html and f"{base}id/project/no-such-thing" in html
 
 
-def test_links_stay_on_this_site_whatever_the_host(client: FlaskClient, base: str) -> None:
+def test_links_stay_on_this_site_whatever_the_host(releases: Path, base: str) -> None:
+    client = client_for(releases, {"PSFKG_ALLOWED_HOSTS": "psfkg.example"})
     html = client.get("/id/project/jatoc", base_url="http://psfkg.example:9000").data.decode()
     hrefs = re.findall(r'href="([^"]+)"', html)
     assert not [h for h in hrefs if h.startswith(base)]

@@ -8,6 +8,8 @@
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
+
+Around them, :class:`~psfkg.web.hosts.Hosts` decides the URL every link is made under.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from flask import Flask
 
 from ..config import Settings
 from . import dumps, meta, pages, portal, queries, resources, site, sparql, traffic
+from .hosts import Hosts
 from .service import EXTENSION, Releases
 
 
@@ -43,4 +46,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(traffic.bp)
     site.install(app)
+    app.wsgi_app = Hosts(app.wsgi_app, settings)  # type: ignore[method-assign]
     return app
