@@ -204,7 +204,7 @@ def raw(base: str, request: bytes) -> bytes:
 )
 def test_a_bad_chunk_size_is_400(psf_server: str, content_type: str, body: bytes) -> None:
     head = (
-        "POST /sparql HTTP/1.1\r\nHost: psfkg.test\r\nTransfer-Encoding: chunked\r\n"
+        "POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
         f"Content-Type: {content_type}\r\nConnection: close\r\n\r\n"
     )
     answer = raw(psf_server, head.encode() + body)
