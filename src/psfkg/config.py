@@ -205,7 +205,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "rate_limit",
         "600",
-        "Requests a minute one client (address) may send; 0 for no limit.",
+        "Requests a minute one client (address) may send to the server; 0 for no limit.",
         _count,
     ),
     Setting(

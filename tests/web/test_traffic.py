@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
 
 from ..conftest import client_for
+from ..live import LONG_RUNAWAY, live_server
 
 
 def test_one_json_line_per_request_with_a_query_hash(
@@ -47,3 +54,43 @@ def test_rate_limit_per_client_with_retry_after(releases: Path) -> None:
 def test_loopback_is_not_limited_by_default(releases: Path) -> None:
     client = client_for(releases, {"PSFKG_RATE_LIMIT": "2"})
     assert {client.get("/-/health").status_code for _ in range(5)} == {200}
+
+
+def test_counters_and_the_rate_limit_are_the_servers_across_workers_and_restarts(
+    releases: Path,
+) -> None:
+    """Three workers, a new connection per request (so that they take turns), and one worker
+    killed halfway: the counts go on, and the limit holds for the server, not per worker."""
+    env = {"PSFKG_RATE_LIMIT": "40", "PSFKG_RATE_LIMIT_LOOPBACK": "1"}
+    with live_server(releases=releases, workers=3, env=env) as base:
+        workers, statuses = set(), []
+        for n in range(60):
+            if n == 20:
+                os.kill(next(iter(workers)), signal.SIGKILL)
+                time.sleep(1.5)
+            try:
+                with urllib.request.urlopen(f"{base}/-/stats", timeout=10) as response:
+                    workers.add(json.loads(response.read())["worker"])
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as refused:
+                statuses.append(refused.code)
+        served = statuses.count(200)
+        # The start-up health checks count too: a handful at most.
+        assert 30 <= served <= 40 and statuses.count(429) == 60 - served
+        assert len(workers) >= 3  # a worker replaced the killed one, and all took turns
+    env["PSFKG_RATE_LIMIT"] = "0"
+    with live_server(releases=releases, workers=2, env=env) as base:
+        seen = []
+        for _ in range(10):
+            with urllib.request.urlopen(f"{base}/-/stats", timeout=10) as response:
+                seen.append(json.loads(response.read())["requests"])
+        assert seen == sorted(seen) and len(set(seen)) == 10  # one count, whichever worker
+
+
+def test_health_is_degraded_while_queries_are_being_stopped(releases: Path) -> None:
+    client = client_for(releases, {"PSFKG_QUERY_TIMEOUT": "1"})
+    assert client.get("/-/health").get_json()["status"] == "ok"
+    assert client.get(f"/sparql?query={quote(LONG_RUNAWAY)}").status_code == 503
+    health = client.get("/-/health").get_json()
+    assert health["status"] == "degraded" and "deadline" in health["problem"]
+    assert health["timeouts"] == 1

@@ -32,16 +32,19 @@ log = logging.getLogger("psfkg.web")
 def health() -> Response:
     """Whether the service is up, what it serves, and any problem with a release it refused."""
     svc, holder = service(), releases()
+    problem = holder.problem
+    if problem is None and svc.stats.killing():
+        problem = "queries were stopped at their deadline in the last minute"
     return jsonify(
         {
-            "status": "degraded" if holder.problem else "ok",
-            "problem": holder.problem,
+            "status": "degraded" if problem else "ok",
+            "problem": problem,
             "version": __version__,
             "release": svc.release.name if svc.release else None,
             "triples": svc.triples,
             "uptime_seconds": round(time.time() - holder.started, 1),
             "query_process_restarts": svc.runner.restarts,
-            "timeouts": svc.stats.timeouts,
+            "timeouts": svc.stats["timeouts"],
         }
     )
 
@@ -83,9 +86,7 @@ def rejected(error: QueryRejected) -> Response:
 @bp.app_errorhandler(QueryTimeout)
 def timed_out(error: QueryTimeout) -> Response:
     """503: the query was stopped at its deadline."""
-    stats = service().stats
-    with stats.lock:
-        stats.timeouts += 1
+    service().stats.timed_out()
     response = error_text(503, str(error))
     response.headers["Retry-After"] = "10"
     return response

@@ -59,7 +59,8 @@ class Service:
     queries: dict[str, NamedQuery]
     #: Things derived from the (immutable) served data, computed once per worker.
     cache: dict[str, Any] = field(default_factory=dict)
-    #: This worker's counters and rate-limit windows (carried over a switch of release).
+    #: The server's counters and rate-limit windows, shared by its workers (carried over a
+    #: switch of release).
     stats: Stats = field(default_factory=Stats)
 
     @classmethod

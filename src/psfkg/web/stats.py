@@ -1,39 +1,98 @@
-"""This worker's counters and the rate-limit windows of its clients."""
+"""The server's counters and the rate-limit windows of its clients, shared by every worker.
+
+They live in one anonymous shared memory mapping made when the app is made: under gunicorn that
+is in the master, before the workers fork, so every worker, and every worker started later to
+replace one, counts in the same place, and a worker that is killed loses nothing. A lock made at
+the same time (a POSIX semaphore) guards it. No file, no other process, no network.
+
+A client's window is kept in a table of :data:`SLOTS` slots, found by its address's hash with a
+few probes; when all of them are taken by clients seen within the window, the oldest gives way,
+so a flood of addresses cannot grow memory, only forget the least recent.
+"""
 
 from __future__ import annotations
 
-import threading
+import hashlib
+import mmap
+import multiprocessing
+import struct
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 
 WINDOW = 60.0
+#: Rate-limit windows kept at once, and the slots a client's address may take.
+SLOTS, PROBES = 1 << 16, 8
+#: HTTP statuses counted, one slot each.
+STATUSES = 600
+#: Named counters, one slot each, before the statuses.
+COUNTERS = ("queries", "timeouts", "limited", "last_timeout")
+HEADER = len(COUNTERS) + STATUSES
+SLOT = struct.Struct("=qdq")  # address hash, window start (monotonic seconds), requests
+#: Where the table of windows starts in the mapping, after the counters.
+TABLE = 8 * HEADER
 
 
-@dataclass
 class Stats:
-    """This worker's counters since it started."""
+    """Server-wide counters and rate-limit windows (see the module's text)."""
 
-    started: float = field(default_factory=time.time)
-    statuses: Counter[int] = field(default_factory=Counter)
-    queries: int = 0
-    timeouts: int = 0
-    limited: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    #: client -> (window start, requests in the window)
-    windows: dict[str, tuple[float, int]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.started = time.time()
+        self._memory = mmap.mmap(-1, TABLE + SLOT.size * SLOTS)
+        self._ints = memoryview(self._memory)[:TABLE].cast("q")
+        self._lock = multiprocessing.Lock()
+
+    def timed_out(self) -> None:
+        """Count a query stopped at its deadline, and remember when."""
+        with self._lock:
+            self._ints[COUNTERS.index("timeouts")] += 1
+            self._ints[COUNTERS.index("last_timeout")] = int(time.time())
+
+    def killing(self, within: float = WINDOW) -> bool:
+        """Whether a query was stopped at its deadline in the last ``within`` seconds."""
+        return time.time() - self["last_timeout"] < within
+
+    def count(self, status: int, *, query: bool) -> None:
+        """Count one answer of ``status``, and a query if it answered one."""
+        with self._lock:
+            if 0 <= status < STATUSES:
+                self._ints[len(COUNTERS) + status] += 1
+            if query:
+                self._ints[COUNTERS.index("queries")] += 1
+
+    def __getitem__(self, name: str) -> int:
+        return int(self._ints[COUNTERS.index(name)])
+
+    @property
+    def statuses(self) -> dict[int, int]:
+        """Answers by status, those that occurred."""
+        base = len(COUNTERS)
+        return {s: int(self._ints[base + s]) for s in range(STATUSES) if self._ints[base + s]}
 
     def allow(self, client: str, limit: int) -> float:
         """0 when the client may go on, else the seconds until its window ends."""
+        key = int.from_bytes(hashlib.blake2b(client.encode(), digest_size=8).digest(), "big") >> 1
         now = time.monotonic()
-        with self.lock:
-            start, count = self.windows.get(client, (now, 0))
+        with self._lock:
+            offset, start, count = self._slot(key, now)
             if now - start >= WINDOW:
                 start, count = now, 0
             if count >= limit:
-                self.limited += 1
+                self._ints[COUNTERS.index("limited")] += 1
                 return WINDOW - (now - start)
-            self.windows[client] = (start, count + 1)
-            if len(self.windows) > 100_000:  # forget idle clients rather than grow without end
-                self.windows = {c: w for c, w in self.windows.items() if now - w[0] < WINDOW}
+            SLOT.pack_into(self._memory, offset, key, start, count + 1)
             return 0.0
+
+    def _slot(self, key: int, now: float) -> tuple[int, float, int]:
+        """Where ``key``'s window is (its start and count), or the slot it takes: a free one, a
+        stale one, or the oldest of its probes."""
+        oldest = None
+        for probe in range(PROBES):
+            offset = TABLE + (key + probe) % SLOTS * SLOT.size
+            held, start, count = SLOT.unpack_from(self._memory, offset)
+            if held == key:
+                return offset, start, count
+            if held == 0 or now - start >= WINDOW:
+                return offset, now, 0
+            if oldest is None or start < oldest[1]:
+                oldest = (offset, start)
+        assert oldest is not None
+        return oldest[0], now, 0

@@ -2,8 +2,9 @@
 
 Each request is logged as one JSON line (logger ``psfkg.access``): time, client, method, path,
 status, milliseconds and, for queries, a hash of the query (never the query itself). ``/-/stats``
-reports this worker's counters. A client (by address) sending more than ``PSFKG_RATE_LIMIT``
-requests a minute gets 429 with ``Retry-After``; loopback clients are exempt unless
+reports the server's counters, across its workers (see :mod:`psfkg.web.stats`). A client (by
+address) sending more than ``PSFKG_RATE_LIMIT`` requests a minute to the server, whichever
+workers answer, gets 429 with ``Retry-After``; loopback clients are exempt unless
 ``PSFKG_RATE_LIMIT_LOOPBACK`` is set.
 """
 
@@ -60,10 +61,7 @@ def log_and_count(response: Response) -> Response:
     stats, status = service().stats, response.status_code
     method, path = request.method, request.path
     query = _query(method, path)
-    with stats.lock:
-        stats.statuses[status] += 1
-        if path == "/sparql" and query is not None:
-            stats.queries += 1
+    stats.count(status, query=path == "/sparql" and query is not None)
     now = time.perf_counter()
     record = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -98,19 +96,21 @@ def _query(method: str, path: str) -> str | None:
 
 @bp.route("/-/stats")
 def stats() -> Response:
-    """This worker's counters: requests by status, queries, timeouts, restarts, rate limiting."""
+    """The server's counters, across its workers and since it started: requests by status,
+    queries, timeouts, rate limiting; and this worker's query-process restarts."""
     svc = service()
     counters = svc.stats
+    statuses = counters.statuses
     return jsonify(
         {
             "release": svc.release.name if svc.release else None,
             "worker": os.getpid(),
             "uptime_seconds": round(time.time() - counters.started, 1),
-            "requests": sum(counters.statuses.values()),
-            "statuses": {str(k): v for k, v in sorted(counters.statuses.items())},
-            "queries": counters.queries,
-            "timeouts": counters.timeouts,
+            "requests": sum(statuses.values()),
+            "statuses": {str(k): v for k, v in sorted(statuses.items())},
+            "queries": counters["queries"],
+            "timeouts": counters["timeouts"],
             "query_process_restarts": svc.runner.restarts,
-            "rate_limited": counters.limited,
+            "rate_limited": counters["limited"],
         }
     )
