@@ -15,6 +15,8 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from requests.structures import CaseInsensitiveDict
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 
+from psfkg.query.runner import INLINE_CHARS
+
 from .live import LONG_RUNAWAY, RUNAWAY, live_server
 from .sparql_http import fetch
 
@@ -91,3 +93,35 @@ def test_runaway_query_gets_503_at_its_deadline_while_others_are_served(
     assert b"query timed out" in outcome["body"]  # type: ignore[operator]
     assert 1.4 < outcome["seconds"] < 5  # type: ignore[operator]
     assert fetch("GET", f"{impatient_server}/-/health").status_code == 200
+
+
+#: A query that needs no data and half a GiB: a string doubled 29 times.
+DOUBLING = (
+    'SELECT (STRLEN(?x29) AS ?n) WHERE { BIND("a" AS ?x0) '
+    + " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(29))
+    + " }"
+)
+
+
+@pytest.fixture(scope="module")
+def frugal_server(releases: Path) -> Iterator[str]:
+    """The real server with a memory bound of 128 MiB per query."""
+    with live_server(releases=releases, env={"PSFKG_QUERY_MEMORY": str(128 << 20)}) as base:
+        yield base
+
+
+@pytest.mark.parametrize(
+    "query", [DOUBLING, "#" + "x" * INLINE_CHARS + "\n" + DOUBLING], ids=["in-worker", "in-child"]
+)
+def test_a_query_that_needs_too_much_memory_gets_503_and_others_go_on(
+    frugal_server: str, query: str
+) -> None:
+    started = time.monotonic()
+    answer = fetch("GET", f"{frugal_server}/sparql?query={urllib.parse.quote(query)}")
+    assert answer.status_code == 503, answer.content
+    assert b"needed more than 128 MiB" in answer.content
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert time.monotonic() - started < 20
+    for _ in range(3):
+        ok = fetch("GET", f"{frugal_server}/sparql?query=ASK%7B%7D")
+        assert (ok.status_code, ok.content) == (200, b'{"head": {}, "boolean": true}')

@@ -167,6 +167,13 @@ SETTINGS: tuple[Setting, ...] = (
         POSITIVE_FLOAT,
     ),
     Setting(
+        "query_memory",
+        "2147483648",
+        "Bytes of memory one query may take beyond what its process held when it began; past "
+        "them it is stopped with a 503 saying so (8 workers at 2 GiB fit a 24 GiB machine).",
+        POSITIVE_INT,
+    ),
+    Setting(
         "client_timeout",
         "10",
         "Seconds a client may stay silent; then it is dropped.",
@@ -248,6 +255,7 @@ class Settings:
     port: int
     workers: int
     query_timeout: float
+    query_memory: int
     client_timeout: float
     max_query_bytes: int
     max_body_bytes: int

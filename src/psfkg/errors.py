@@ -75,5 +75,9 @@ class QueryTimeout(PsfkgError):
     """A query ran past its wall-clock limit and was stopped (HTTP 503)."""
 
 
+class QueryTooLarge(PsfkgError):
+    """A query needed more memory than one query is given, and was stopped (HTTP 503)."""
+
+
 class StoreUnavailable(PsfkgError):
     """The store could not answer: its worker died, or a remote store is down (HTTP 503)."""

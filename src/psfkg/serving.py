@@ -21,9 +21,10 @@ from gunicorn.util import close_on_exec
 from gunicorn.workers.sync import SyncWorker
 
 from .config import Settings
+from .errors import PsfkgError
 from .query import runner
 from .query.runner import Watchdog
-from .web.meta import error_text, timed_out_answer
+from .web.meta import error_text, stopped_answer
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,9 @@ class ClientTimeoutWorker(SyncWorker):  # type: ignore[misc]
     client that stays silent that long is dropped and the worker serves the next.
 
     The worker evaluates short queries itself, under a :class:`~psfkg.runner.Watchdog`: when one
-    passes its deadline, the app's own 503 is written on the request's connection and the worker
-    ends; gunicorn starts another. After a long query (reniced) the worker ends once it has
-    answered.
+    passes its deadline or takes more than its memory, the app's own 503 is written on the
+    request's connection and the worker ends; gunicorn starts another. After a long query
+    (reniced) the worker ends once it has answered.
     """
 
     client_timeout: float = 10.0
@@ -76,13 +77,14 @@ class ClientTimeoutWorker(SyncWorker):  # type: ignore[misc]
         finally:
             self.environ = None
 
-    def give_up(self, timeout: float) -> None:
-        """Answer the current request 503 "query timed out", as the app would, and close."""
+    def give_up(self, error: PsfkgError, elapsed: float) -> None:
+        """Answer the current request's stopped query (its deadline passed, or it took more
+        memory than it is given) 503, as the app would, and close."""
         environ = self.environ
         if environ is None:
             return
-        log.warning("query timed out after %g s: worker %d ends", timeout, os.getpid())
-        response = timed_out_answer(self.flask, environ, timeout)
+        log.warning("%s: worker %d ends", error, os.getpid())
+        response = stopped_answer(self.flask, environ, error, elapsed)
         head = f"HTTP/1.1 {response.status}\r\n" + "".join(
             f"{name}: {value}\r\n" for name, value in response.headers.items()
         )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.test import TestResponse
 
-from psfkg.errors import QueryRejected, QueryTimeout, StoreUnavailable
+from psfkg.errors import QueryRejected, QueryTimeout, QueryTooLarge, StoreUnavailable
 from psfkg.query import runner as runner_module
 from psfkg.query.runner import INLINE_CHARS, QueryRunner, Watchdog
 from psfkg.query.store import Answer, QueryRequest
@@ -129,7 +129,7 @@ def test_a_child_keeps_only_stdio_and_its_own_pipes() -> None:
     listening = os.open(os.devnull, os.O_RDONLY)  # stands for the web worker's socket
     try:
         second = runner._take()
-        child = int(second.run(QueryRequest("pid", "text/plain"), 5).body)
+        child = int(second.run(QueryRequest("pid", "text/plain"), 5, 1 << 30).body)
         fds = open_fds(child)
         assert len(fds) == 5 and {0, 1, 2} <= fds
         assert listening not in fds and first.requests not in fds and first.replies not in fds
@@ -203,12 +203,34 @@ def in_a_fork(body: Callable[[int], None]) -> tuple[bytes, int, float]:
 
 def test_the_watchdog_answers_and_ends_the_process_at_the_deadline() -> None:
     def body(fd: int) -> None:
-        watchdog = Watchdog(lambda timeout: os.write(fd, f"gave up at {timeout:g}".encode()), abort)
+        watchdog = Watchdog(lambda error, _: os.write(fd, str(error).encode()), abort)
         with watchdog.watching(0.3):
             time.sleep(30)  # evaluating, with the GIL released as pyoxigraph does
 
     written, code, seconds = in_a_fork(body)
-    assert (written, code) == (b"gave up at 0.3", 0) and 0.3 <= seconds < 5
+    assert (written, code) == (b"query timed out after 0.3 s", 0) and 0.3 <= seconds < 5
+
+
+def test_the_watchdog_stops_a_query_that_takes_more_than_its_memory() -> None:
+    def body(fd: int) -> None:
+        watchdog = Watchdog(lambda error, _: os.write(fd, str(error).encode()), abort)
+        with watchdog.watching(30, memory=64 << 20):
+            hoard = []
+            for _ in range(400):  # 400 MiB, a MiB every millisecond: stopped long before
+                hoard.append(bytearray(1 << 20))
+                time.sleep(0.001)
+
+    written, code, seconds = in_a_fork(body)
+    assert code == 0 and written.startswith(b"the query needed more than 64 MiB") and seconds < 5
+
+
+def test_a_child_that_takes_more_than_its_memory_is_stopped() -> None:
+    queries = QueryRunner(hoarding, timeout=30, memory=64 << 20)
+    started = time.monotonic()
+    with pytest.raises(QueryTooLarge, match="more than 64 MiB"):
+        queries.run(QueryRequest("hoard", "text/plain"))
+    assert time.monotonic() - started < 5
+    assert queries.run(QueryRequest("ASK {}", "text/plain")).rows == 0  # a fresh child answers
 
 
 def test_the_watchdog_renices_a_long_query_and_asks_to_retire_after_it() -> None:
@@ -234,6 +256,14 @@ def test_a_worker_with_a_watchdog_evaluates_short_queries_itself_and_long_ones_i
         os._exit(0)
 
     assert in_a_fork(body)[:2] == (b"ok", 0)
+
+
+def hoarding(request: QueryRequest) -> Answer:
+    """An evaluation that takes 400 MiB, a MiB every millisecond, for "hoard"."""
+    if request.query == "hoard":
+        hoard = [bytearray(1 << 20) for _ in range(400) if time.sleep(0.001) is None]
+        return Answer(b"", request.media_type, len(hoard))
+    return Answer(b"", request.media_type, 0)
 
 
 def abort(*_: object) -> None:

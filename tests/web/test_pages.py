@@ -123,3 +123,8 @@ def test_the_data_service_answers_every_alternate_it_links(client: FlaskClient) 
     assert first.status_code == 200 and first.headers["ETag"]
     for alternate in re.findall(r"<([^>]+)>; rel=\"alternate\"", first.headers["Link"]):
         assert client.get(alternate).status_code == 200, alternate
+
+
+def test_a_large_answer_is_shown_in_part_and_downloaded_whole(client: FlaskClient) -> None:
+    html = client.get("/query?query=SELECT%20*%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D").data.decode()
+    assert html.count("<tr>") == 1001 and "the first 1000 shown here" in html

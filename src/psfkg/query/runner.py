@@ -38,7 +38,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 
-from ..errors import QueryRejected, QueryTimeout, StoreUnavailable
+from ..errors import PsfkgError, QueryRejected, QueryTimeout, QueryTooLarge, StoreUnavailable
 from .store import Answer, QueryRequest
 
 Evaluate = Callable[[QueryRequest], Answer]
@@ -62,6 +62,27 @@ INLINE_STACK_BYTES = 8 << 20
 WATCH_TICK = 0.05
 
 log = logging.getLogger(__name__)
+
+
+def private_bytes(pid: int | str = "self") -> int:
+    """The memory a process holds of its own (private pages, in bytes): what it allocated,
+    not the store pages it shares with its parent. 0 where ``/proc`` does not say."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Private_Dirty:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def too_large(memory: int) -> QueryTooLarge:
+    """The error of a query stopped for taking more than ``memory`` bytes."""
+    return QueryTooLarge(
+        f"the query needed more than {memory >> 20} MiB of memory and was stopped "
+        "(PSFKG_QUERY_MEMORY); narrow it, or ask for fewer or smaller rows"
+    )
 
 
 def _send(fd: int, message: object) -> None:
@@ -167,21 +188,30 @@ class Child:
         #: Whether the child was reniced for a long query (it cannot be raised back: not reused).
         self.niced = False
 
-    def run(self, request: QueryRequest, timeout: float) -> Answer:
-        """Send a request and wait for the answer at most ``timeout`` seconds.
+    def run(self, request: QueryRequest, timeout: float, memory: int) -> Answer:
+        """Send a request and wait for the answer at most ``timeout`` seconds, while the child
+        takes at most ``memory`` bytes more than it held.
 
         :raises QueryTimeout: the deadline passed; the child has been killed.
+        :raises QueryTooLarge: the child took more memory; it has been killed.
         :raises StoreUnavailable: the child died (it was killed, or crashed).
         :raises QueryRejected: the store refused the query (syntax error...), or it crashed the
             parser (nesting too deep).
         """
+        started, held = time.monotonic(), private_bytes(self.pid)
+        ready = False
         try:
             _send(self.requests, request)
-            first = min(timeout, LONG_AFTER)
-            ready = bool(self.poller.poll(first * 1000))
-            if not ready and timeout > first:
-                self._yield_cpu()
-                ready = bool(self.poller.poll((timeout - first) * 1000))
+            while not ready:
+                elapsed = time.monotonic() - started
+                if elapsed >= timeout:
+                    break
+                if elapsed >= LONG_AFTER and not self.niced:
+                    self._yield_cpu()
+                ready = bool(self.poller.poll(min(timeout - elapsed, WATCH_TICK) * 1000))
+                if not ready and private_bytes(self.pid) - held > memory:
+                    self.kill()
+                    raise too_large(memory)
         except OSError:
             ready = True  # the child is gone: reading says so
         if not ready:
@@ -245,25 +275,34 @@ class Watchdog:
     It watches one evaluation at a time: it is for a server whose worker serves one request at a
     time (gunicorn's sync worker).
 
-    :param give_up: answers the request whose query timed out; given the timeout in seconds.
+    It also stops a query that takes more than its memory (beyond what the process held when
+    the query began) in the same way.
+
+    :param give_up: answers the request whose query was stopped, given the error to answer and
+        the seconds the query ran.
     :param retire: asks the server to end this process after the current request.
     """
 
-    def __init__(self, give_up: Callable[[float], None], retire: Callable[[], None]) -> None:
+    def __init__(
+        self, give_up: Callable[[PsfkgError, float], None], retire: Callable[[], None]
+    ) -> None:
         self.give_up, self.retire = give_up, retire
         self.owner = os.getpid()
         self._lock = threading.Lock()
         self._started: float | None = None
         self._timeout = 0.0
+        self._memory, self._held = 0, 0
         self._evaluator = 0
         self._niced = False
         threading.Thread(target=self._watch, name="psfkg-watchdog", daemon=True).start()
 
     @contextlib.contextmanager
-    def watching(self, timeout: float) -> Iterator[None]:
-        """Watch the calling thread's evaluation for ``timeout`` seconds."""
+    def watching(self, timeout: float, memory: int = 1 << 62) -> Iterator[None]:
+        """Watch the calling thread's evaluation for ``timeout`` seconds and ``memory`` bytes."""
+        held = private_bytes()
         with self._lock:
             self._started, self._timeout = time.monotonic(), timeout
+            self._memory, self._held = memory, held
             self._evaluator = threading.get_native_id()
         try:
             yield
@@ -285,11 +324,16 @@ class Watchdog:
                     with contextlib.suppress(OSError):  # Linux: a thread id renices one thread
                         os.setpriority(os.PRIO_PROCESS, self._evaluator, LONG_NICENESS)
                     self._niced = True
+                error: PsfkgError | None = None
                 if elapsed >= self._timeout:
+                    error = QueryTimeout(f"query timed out after {self._timeout:g} s")
+                elif private_bytes() - self._held > self._memory:
+                    error = too_large(self._memory)
+                if error is not None:
                     try:
-                        self.give_up(self._timeout)
+                        self.give_up(error, elapsed)
                     except Exception:
-                        log.exception("answering a timed-out query failed")
+                        log.exception("answering a stopped query failed")
                     finally:
                         os._exit(0)
 
@@ -302,9 +346,9 @@ class QueryRunner:
     """A pool of query children for one web worker; threads each take their own child. Under
     a :class:`Watchdog`, short queries are evaluated in the worker itself."""
 
-    def __init__(self, evaluate: Evaluate, *, timeout: float) -> None:
+    def __init__(self, evaluate: Evaluate, *, timeout: float, memory: int = 1 << 62) -> None:
         self.evaluate = evaluate
-        self.timeout = timeout
+        self.timeout, self.memory = timeout, memory
         self._idle: list[Child] = []
         self._lock = threading.Lock()
         self.restarts = 0
@@ -318,8 +362,8 @@ class QueryRunner:
             return self._inline(request, guard)
         child = self._take()
         try:
-            answer = child.run(request, self.timeout)
-        except (QueryTimeout, StoreUnavailable):
+            answer = child.run(request, self.timeout, self.memory)
+        except (QueryTimeout, QueryTooLarge, StoreUnavailable):
             with self._lock:
                 self.restarts += 1
             raise
@@ -331,7 +375,7 @@ class QueryRunner:
         return answer
 
     def _inline(self, request: QueryRequest, guard: Watchdog) -> Answer:
-        with guard.watching(self.timeout):
+        with guard.watching(self.timeout, self.memory):
             try:
                 return self.evaluate(request)
             except (QueryRejected, KeyboardInterrupt, SystemExit, GeneratorExit):

@@ -16,7 +16,14 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import __version__
-from ..errors import NotAcceptable, QueryRejected, QueryTimeout, StoreUnavailable
+from ..errors import (
+    NotAcceptable,
+    PsfkgError,
+    QueryRejected,
+    QueryTimeout,
+    QueryTooLarge,
+    StoreUnavailable,
+)
 from .service import releases, service
 
 bp = Blueprint("meta", __name__)
@@ -92,13 +99,25 @@ def timed_out(error: QueryTimeout) -> Response:
     return response
 
 
-def timed_out_answer(app: Flask, environ: dict[str, Any], timeout: float) -> Response:
-    """The answer :func:`timed_out` gives the request of ``environ``, with every after-request
-    hook run (CORS, caching, the access log): for a server that must answer from outside the
-    request, while the thread serving it is still held by the query."""
+@bp.app_errorhandler(QueryTooLarge)
+def too_large(error: QueryTooLarge) -> Response:
+    """503: the query took more memory than one query is given, and was stopped."""
+    service().stats.timed_out()
+    return error_text(503, str(error))
+
+
+def stopped_answer(
+    app: Flask, environ: dict[str, Any], error: PsfkgError, elapsed: float
+) -> Response:
+    """The answer the app gives the request of ``environ`` for a query stopped with ``error``
+    (:func:`timed_out`, :func:`too_large`), with every after-request hook run (CORS, caching,
+    the access log): for a server that must answer from outside the request, while the thread
+    serving it is still held by the query."""
     with app.request_context(environ):
-        g.started = time.perf_counter() - timeout
-        answer = timed_out(QueryTimeout(f"query timed out after {timeout:g} s"))
+        g.started = time.perf_counter() - elapsed
+        answer = (
+            timed_out(error) if isinstance(error, QueryTimeout) else error_text(503, str(error))
+        )
         return app.process_response(answer)
 
 

@@ -116,7 +116,9 @@ class Service:
         release: Published | None,
         etag: str,
     ) -> Service:
-        runner = QueryRunner(store.answer, timeout=settings.query_timeout)
+        runner = QueryRunner(
+            store.answer, timeout=settings.query_timeout, memory=settings.query_memory
+        )
         return cls(
             settings,
             store,
