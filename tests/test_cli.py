@@ -73,3 +73,10 @@ def test_validate_with_the_reference_engines() -> None:
     run = psfkg("validate", "--reference")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "0 violation(s), 6 warning(s): conforms" in run.stdout
+
+
+def test_servers_share_no_gunicorn_control_socket() -> None:
+    from psfkg.config import Settings
+    from psfkg.serving import options
+
+    assert options(Settings.from_env({}))["control_socket_disable"] is True

@@ -23,7 +23,7 @@ from gunicorn.workers.sync import SyncWorker
 from .config import Settings
 from .errors import PsfkgError
 from .query import runner
-from .query.runner import Watchdog
+from .query.watchdog import Watchdog
 from .web.meta import error_text, stopped_answer
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,8 @@ def options(settings: Settings) -> dict[str, Any]:
         # would otherwise take X-Forwarded-Proto from any loopback client.
         "secure_scheme_headers": {},
         "forwarded_allow_ips": "",
+        # gunicorn's control socket is one path for every server of a user; psfkg needs none.
+        "control_socket_disable": True,
     }
 
 

@@ -15,8 +15,10 @@ from werkzeug.test import TestResponse
 
 from psfkg.errors import QueryRejected, QueryTimeout, QueryTooLarge, StoreUnavailable
 from psfkg.query import runner as runner_module
-from psfkg.query.runner import INLINE_CHARS, QueryRunner, Watchdog
+from psfkg.query import watchdog as watchdog_module
+from psfkg.query.runner import INLINE_CHARS, QueryRunner
 from psfkg.query.store import Answer, QueryRequest
+from psfkg.query.watchdog import Watchdog
 
 from ..conftest import client_for
 from ..live import RUNAWAY
@@ -235,7 +237,7 @@ def test_a_child_that_takes_more_than_its_memory_is_stopped() -> None:
 
 def test_the_watchdog_renices_a_long_query_and_asks_to_retire_after_it() -> None:
     def body(fd: int) -> None:
-        runner_module.LONG_AFTER = 0.1
+        watchdog_module.LONG_AFTER = 0.1
         watchdog = Watchdog(abort, lambda: os.write(fd, b"retire "))
         with watchdog.watching(30):
             time.sleep(0.5)
@@ -243,7 +245,7 @@ def test_the_watchdog_renices_a_long_query_and_asks_to_retire_after_it() -> None
         os._exit(0)
 
     written, code, _ = in_a_fork(body)
-    assert (written, code) == (f"retire {runner_module.LONG_NICENESS}".encode(), 0)
+    assert (written, code) == (f"retire {watchdog_module.LONG_NICENESS}".encode(), 0)
 
 
 def test_a_worker_with_a_watchdog_evaluates_short_queries_itself_and_long_ones_in_a_child() -> None:

@@ -1,0 +1,121 @@
+"""A web worker's watchdog: it stops a query the worker evaluates itself, at its deadline or
+when it takes more memory than it is given, and measures what a process holds.
+
+Neither a Python thread nor a pyoxigraph evaluation can be interrupted from Python; pyoxigraph
+releases the GIL while it evaluates, so a thread can watch the clock and the memory and, when a
+query must stop, answer for it and end the process (see :mod:`psfkg.query.runner`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from ..errors import PsfkgError, QueryTimeout, QueryTooLarge
+
+#: A query still running after this many seconds is long: its process yields the CPU to short ones.
+LONG_AFTER = 1.0
+LONG_NICENESS = 10
+#: Seconds between a watchdog's looks at the clock and the memory: it is this late at most.
+WATCH_TICK = 0.05
+
+log = logging.getLogger(__name__)
+
+
+def private_bytes(pid: int | str = "self") -> int:
+    """The memory a process holds of its own (private pages, in bytes): what it allocated,
+    not the store pages it shares with its parent. 0 where ``/proc`` does not say."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Private_Dirty:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def too_large(memory: int) -> QueryTooLarge:
+    """The error of a query stopped for taking more than ``memory`` bytes."""
+    return QueryTooLarge(
+        f"the query needed more than {memory >> 20} MiB of memory and was stopped "
+        "(PSFKG_QUERY_MEMORY); narrow it, or ask for fewer or smaller rows"
+    )
+
+
+class Watchdog:
+    """Ends this process when a query it evaluates itself passes its deadline.
+
+    A thread looks at the clock every :data:`WATCH_TICK` seconds. Past :data:`LONG_AFTER`, the
+    evaluating thread is reniced, so that short queries elsewhere keep the CPU, and ``retire`` is
+    called when the query ends: a thread cannot be raised back, so the server should replace the
+    process. At the deadline it calls ``give_up`` (to answer 503) and ends the process at once.
+
+    It watches one evaluation at a time: it is for a server whose worker serves one request at a
+    time (gunicorn's sync worker).
+
+    It also stops a query that takes more than its memory (beyond what the process held when
+    the query began) in the same way.
+
+    :param give_up: answers the request whose query was stopped, given the error to answer and
+        the seconds the query ran.
+    :param retire: asks the server to end this process after the current request.
+    """
+
+    def __init__(
+        self, give_up: Callable[[PsfkgError, float], None], retire: Callable[[], None]
+    ) -> None:
+        self.give_up, self.retire = give_up, retire
+        self.owner = os.getpid()
+        self._lock = threading.Lock()
+        self._started: float | None = None
+        self._timeout = 0.0
+        self._memory, self._held = 0, 0
+        self._evaluator = 0
+        self._niced = False
+        threading.Thread(target=self._watch, name="psfkg-watchdog", daemon=True).start()
+
+    @contextlib.contextmanager
+    def watching(self, timeout: float, memory: int = 1 << 62) -> Iterator[None]:
+        """Watch the calling thread's evaluation for ``timeout`` seconds and ``memory`` bytes."""
+        held = private_bytes()
+        with self._lock:
+            self._started, self._timeout = time.monotonic(), timeout
+            self._memory, self._held = memory, held
+            self._evaluator = threading.get_native_id()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._started = None
+                niced = self._niced
+            if niced:
+                self.retire()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(WATCH_TICK)
+            with self._lock:
+                if self._started is None:
+                    continue
+                elapsed = time.monotonic() - self._started
+                if elapsed >= LONG_AFTER and not self._niced:
+                    with contextlib.suppress(OSError):  # Linux: a thread id renices one thread
+                        os.setpriority(os.PRIO_PROCESS, self._evaluator, LONG_NICENESS)
+                    self._niced = True
+                error: PsfkgError | None = None
+                if elapsed >= self._timeout:
+                    error = QueryTimeout(f"query timed out after {self._timeout:g} s")
+                elif private_bytes() - self._held > self._memory:
+                    error = too_large(self._memory)
+                if error is not None:
+                    try:
+                        self.give_up(error, elapsed)
+                    except Exception:
+                        log.exception("answering a stopped query failed")
+                    finally:
+                        os._exit(0)
