@@ -216,9 +216,16 @@ SETTINGS: tuple[Setting, ...] = (
         _count,
     ),
     Setting(
+        "client_share",
+        "2",
+        "Queries one client (address) may have under way in the server at once; past them, "
+        "429 with Retry-After. 0 for no limit.",
+        _count,
+    ),
+    Setting(
         "rate_limit_loopback",
         "",
-        "Set (to anything) to rate-limit loopback clients too.",
+        "Set (to anything) to hold loopback clients to the rate limit and the fair share too.",
         _flag,
     ),
     Setting(
@@ -263,6 +270,7 @@ class Settings:
     result_row_cap: int
     max_nesting: int
     rate_limit: int
+    client_share: int
     rate_limit_loopback: bool
     show_versions: bool
     store: str

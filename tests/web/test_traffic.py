@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import signal
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from ..conftest import client_for
-from ..live import LONG_RUNAWAY, live_server
+from ..live import LONG_RUNAWAY, RUNAWAY, live_server
 
 
 def test_one_json_line_per_request_with_a_query_hash(
@@ -94,3 +95,39 @@ def test_health_is_degraded_while_queries_are_being_stopped(releases: Path) -> N
     health = client.get("/-/health").get_json()
     assert health["status"] == "degraded" and "deadline" in health["problem"]
     assert health["timeouts"] == 1
+
+
+def test_a_client_cannot_hold_more_than_its_share_of_the_workers(releases: Path) -> None:
+    """With a share of one, a client whose query runs gets 429 for the next, while another
+    client is answered; the share comes back when the query ends, in a child (503 at the
+    deadline) or in the worker itself (which the deadline ends)."""
+    env = {
+        "PSFKG_CLIENT_SHARE": "1",
+        "PSFKG_TRUSTED_PROXIES": "127.0.0.1",
+        "PSFKG_QUERY_TIMEOUT": "3",
+    }
+
+    def ask(base: str, client: str, query: str = "ASK {}") -> tuple[int, dict[str, str]]:
+        request = urllib.request.Request(
+            f"{base}/sparql?query={quote(query)}", headers={"X-Forwarded-For": client}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers)
+        except urllib.error.HTTPError as refused:
+            return refused.code, dict(refused.headers)
+
+    with live_server(releases=releases, workers=3, env=env) as base:
+        for runaway in (LONG_RUNAWAY, RUNAWAY):
+            outcome: list[int] = []
+            thread = threading.Thread(
+                target=lambda q=runaway, out=outcome: out.append(ask(base, "192.0.2.1", q)[0])
+            )
+            thread.start()
+            time.sleep(0.8)
+            status, headers = ask(base, "192.0.2.1")
+            assert status == 429 and headers["Retry-After"] == "1"
+            assert ask(base, "192.0.2.2")[0] == 200
+            thread.join()
+            assert outcome == [503]
+            assert ask(base, "192.0.2.1")[0] == 200

@@ -16,12 +16,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from flask import request as flask_request
+
 from .. import formats
 from ..errors import QueryRejected
 from ..query.screening import Screened, screen
 from ..query.store import Answer, QueryRequest
 from ..terms import Binding
 from .service import service
+from .traffic import limited
 
 Bindings = tuple[tuple[str, Binding], ...]
 
@@ -73,9 +76,26 @@ def prefix_lines() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in service().prefixes.items())
 
 
-def evaluate(request: QueryRequest) -> Answer:
-    """Evaluate a request where it can be stopped (see :mod:`psfkg.query.runner`)."""
-    return service().runner.run(request)
+def evaluate(query: QueryRequest) -> Answer:
+    """Evaluate a request where it can be stopped (see :mod:`psfkg.query.runner`), as one of the
+    client's fair share of evaluations (``PSFKG_CLIENT_SHARE``).
+
+    :raises QueryRejected: 429 when the client already has its share under way.
+    """
+    svc = service()
+    client, share = flask_request.remote_addr or "?", svc.settings.client_share
+    held = bool(share) and limited(client)
+    if held and not svc.stats.begin(client, share):
+        raise QueryRejected(
+            f"you have {share} queries running on this server already; "
+            "wait for one to finish, then send this one again",
+            429,
+        )
+    try:
+        return svc.runner.run(query)
+    finally:
+        if held:
+            svc.stats.end()
 
 
 @dataclass(frozen=True)

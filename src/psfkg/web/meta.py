@@ -87,6 +87,8 @@ def rejected(error: QueryRejected) -> Response:
         response.headers["Vary"] = "Accept"
     if error.status == 405:
         response.headers["Allow"] = "GET, POST, HEAD"
+    if error.status == 429:
+        response.headers["Retry-After"] = "1"
     return response
 
 

@@ -20,7 +20,7 @@ from .. import formats
 from ..errors import QueryRejected
 from ..query.store import QueryRequest
 from . import protocol
-from .asking import prepare
+from .asking import evaluate, prepare
 from .description import describe
 from .service import service
 from .site import tagged, wants
@@ -68,7 +68,7 @@ def endpoint() -> ResponseReturnValue:
     kept = f"{etag}\x00{query.base_iri}"
     answer = None if fresh else svc.answers.get(kept)
     if answer is None:
-        answer = svc.runner.run(query)
+        answer = evaluate(query)
         svc.answers.put(kept, answer)
     else:
         response.headers["X-PSFKG-Cache"] = "hit"

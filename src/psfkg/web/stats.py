@@ -8,6 +8,11 @@ the same time (a POSIX semaphore) guards it. No file, no other process, no netwo
 A client's window is kept in a table of :data:`SLOTS` slots, found by its address's hash with a
 few probes; when all of them are taken by clients seen within the window, the oldest gives way,
 so a flood of addresses cannot grow memory, only forget the least recent.
+
+The fair share: each evaluation under way is noted with its process and its client, so that a
+client cannot hold more than ``PSFKG_CLIENT_SHARE`` of the workers at once, whichever they are;
+an evaluation whose process died (stopped at its deadline) no longer counts. Workers serve one
+request at a time (gunicorn's sync worker), so a process has one evaluation at most.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import mmap
 import multiprocessing
+import os
 import struct
 import time
 
@@ -29,6 +35,10 @@ HEADER = len(COUNTERS) + STATUSES
 SLOT = struct.Struct("=qdq")  # address hash, window start (monotonic seconds), requests
 #: Where the table of windows starts in the mapping, after the counters.
 TABLE = 8 * HEADER
+#: Evaluations under way, server-wide, that the fair share tracks: (worker pid, client hash).
+RUNNING = 256
+EVALUATION = struct.Struct("=qq")
+EVALUATIONS = TABLE + SLOT.size * SLOTS
 
 
 class Stats:
@@ -36,7 +46,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.started = time.time()
-        self._memory = mmap.mmap(-1, TABLE + SLOT.size * SLOTS)
+        self._memory = mmap.mmap(-1, EVALUATIONS + EVALUATION.size * RUNNING)
         self._ints = memoryview(self._memory)[:TABLE].cast("q")
         self._lock = multiprocessing.Lock()
 
@@ -69,7 +79,7 @@ class Stats:
 
     def allow(self, client: str, limit: int) -> float:
         """0 when the client may go on, else the seconds until its window ends."""
-        key = int.from_bytes(hashlib.blake2b(client.encode(), digest_size=8).digest(), "big") >> 1
+        key = _key(client)
         now = time.monotonic()
         with self._lock:
             offset, start, count = self._slot(key, now)
@@ -96,3 +106,51 @@ class Stats:
                 oldest = (offset, start)
         assert oldest is not None
         return oldest[0], now, 0
+
+    def begin(self, client: str, share: int) -> bool:
+        """Note that this process evaluates a query of ``client``, unless the client already has
+        ``share`` evaluations under way in the server (then False, and nothing is noted).
+
+        An evaluation whose process has died (killed at its deadline, say) no longer counts."""
+        key, pid, free = _key(client), os.getpid(), None
+        with self._lock:
+            mine = 0
+            for n in range(RUNNING):
+                offset = EVALUATIONS + n * EVALUATION.size
+                held, holder = EVALUATION.unpack_from(self._memory, offset)
+                if held and not _alive(held):
+                    EVALUATION.pack_into(self._memory, offset, 0, 0)
+                    held = 0
+                if not held:
+                    free = offset if free is None else free
+                elif holder == key:
+                    mine += 1
+            if mine >= share:
+                return False
+            if free is not None:  # a full table (more evaluations than it holds) counts none
+                EVALUATION.pack_into(self._memory, free, pid, key)
+            return True
+
+    def end(self) -> None:
+        """This process's evaluation is over."""
+        pid = os.getpid()
+        with self._lock:
+            for n in range(RUNNING):
+                offset = EVALUATIONS + n * EVALUATION.size
+                if EVALUATION.unpack_from(self._memory, offset)[0] == pid:
+                    EVALUATION.pack_into(self._memory, offset, 0, 0)
+
+
+def _key(client: str) -> int:
+    """A client address's slot key: a positive 63-bit hash (0 marks a free slot)."""
+    return int.from_bytes(hashlib.blake2b(client.encode(), digest_size=8).digest(), "big") >> 1 or 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -37,6 +37,12 @@ def _loopback(address: str) -> bool:
         return False
 
 
+def limited(client: str) -> bool:
+    """Whether ``client`` is held to the rate limit and the fair share: loopback clients are
+    not, unless ``PSFKG_RATE_LIMIT_LOOPBACK`` is set."""
+    return service().settings.rate_limit_loopback or not _loopback(client)
+
+
 @bp.before_app_request
 def limit_and_time() -> Response | None:
     """Start the clock; refuse a client over its rate."""
@@ -44,7 +50,7 @@ def limit_and_time() -> Response | None:
     svc = service()
     settings = svc.settings
     client = request.remote_addr or "?"
-    if settings.rate_limit and (settings.rate_limit_loopback or not _loopback(client)):
+    if settings.rate_limit and limited(client):
         wait = svc.stats.allow(client, settings.rate_limit)
         if wait:
             response = error_text(
