@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,32 @@ def test_forwarded_headers_count_only_from_a_trusted_proxy(releases: Path) -> No
 def test_bad_link_settings_are_refused(name: str, value: str) -> None:
     with pytest.raises(PsfkgError, match=name):
         Settings.from_env({name: value})
+
+
+def test_under_a_path_prefix_every_link_carries_it(releases: Path) -> None:
+    """Served at https://data.example.org/psf/ (a proxy strips /psf before psfkg sees it)."""
+    client = client_for(releases, {"PSFKG_PUBLIC_URL": "https://data.example.org/psf/"})
+    pages = ["/", "/browse/projects", "/id/project/jatoc", "/queries", "/query", "/def", "/dumps"]
+    pages += [
+        "/queries/projects-with-partner-from-country",
+        "/validation",
+        "/source/cbss-psf-past-projects",
+    ]
+    followed = set()
+    for path in pages:
+        response = client.get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 200, path
+        links = re.findall(r'(?:href|src|action)="(/[^"]*)"', response.data.decode())
+        assert all(link.startswith("/psf/") for link in links), (path, links[:5])
+        for header in ("Link", "Content-Location"):
+            for target in re.findall(r"<(/[^>]*)>", response.headers.get(header, "")) or (
+                [response.headers[header]] if header in response.headers else []
+            ):
+                assert target.startswith("/psf/"), (path, header, target)
+        followed.update(link.split("#")[0] for link in links if "/static/" not in link)
+    for link in sorted(followed)[:60]:
+        answer = client.get(link.removeprefix("/psf"))
+        assert answer.status_code == 200, link
+        answer.close()
+    listing = client.get("/dumps", headers={"Accept": "text/html"}).data.decode()
+    assert 'href="https://data.example.org/psf/dumps/psfkg.ttl"' in listing

@@ -116,6 +116,7 @@ def stopped_answer(
     the access log): for a server that must answer from outside the request, while the thread
     serving it is still held by the query."""
     with app.request_context(environ):
+        service().stats.end()  # this process's evaluation is over before the client hears so
         g.started = time.perf_counter() - elapsed
         answer = (
             timed_out(error) if isinstance(error, QueryTimeout) else error_text(503, str(error))

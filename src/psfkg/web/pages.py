@@ -23,7 +23,7 @@ from . import charts
 from .asking import Solution, select
 from .queries import named_queries
 from .service import served_release, service
-from .site import page, tagged, wants
+from .site import page, tagged, url, wants
 
 bp = Blueprint("pages", __name__)
 PROJECTS = """SELECT ?item ?label ?title ?year ?area ?areaLabel ?period ?periodLabel
@@ -121,9 +121,9 @@ def facet_links(kind: str, everything: list[Item], filters: dict[str, str]) -> l
                     "text": text,
                     "count": n,
                     "active": filters.get(facet) == value,
-                    "href": f"/browse/{kind}?{urlencode(toggled)}"
+                    "href": url(f"/browse/{kind}?{urlencode(toggled)}")
                     if toggled
-                    else f"/browse/{kind}",
+                    else url(f"/browse/{kind}"),
                 }
             )
         out.append({"heading": heading, "options": values})
@@ -218,7 +218,7 @@ def browse(kind: str) -> ResponseReturnValue:
         total=len(chosen),
         facets=facet_links(kind, everything, filters),
         filters=filters,
-        next_href=f"/browse/{kind}?{urlencode(more)}" if more else None,
+        next_href=url(f"/browse/{kind}?{urlencode(more)}") if more else None,
     )
 
 
@@ -281,7 +281,7 @@ def validation() -> ResponseReturnValue:
         results=results,
         conforms=conforms,
         release=published.name,
-        alternates=[("/validation.ttl", turtle.media_type, turtle.label)],
+        alternates=[(url("/validation.ttl"), turtle.media_type, turtle.label)],
     )
 
 

@@ -22,7 +22,7 @@ from ..errors import QueryRejected
 from ..named_queries import NamedQuery
 from .asking import Solution, evaluate, prepare, select, solutions
 from .service import service
-from .site import page
+from .site import page, url
 
 bp = Blueprint("queries", __name__)
 DATA_SUFFIXES = {f.name: f for f in (formats.CSV, formats.JSON_RESULTS, formats.TSV)}
@@ -74,7 +74,7 @@ def run(name: str) -> ResponseReturnValue:
         values=values,
         args=args,
         alternates=[
-            (f"/queries/{stem}.{s}?{args}", f.media_type, s.upper())
+            (url(f"/queries/{stem}.{s}?{args}"), f.media_type, s.upper())
             for s, f in DATA_SUFFIXES.items()
         ],
     )
@@ -94,7 +94,7 @@ def editor() -> ResponseReturnValue:
             screened, query = prepare(text, formats.JSON_RESULTS.media_type, base_iri=endpoint)
             form = screened.form
             if form in ("CONSTRUCT", "DESCRIBE"):
-                graph_result = f"/sparql?{urlencode({'query': text, 'format': 'ttl'})}"
+                graph_result = url(f"/sparql?{urlencode({'query': text, 'format': 'ttl'})}")
             elif form == "ASK":
                 boolean = bool(json.loads(evaluate(query).body)["boolean"])
             else:
@@ -113,5 +113,5 @@ def editor() -> ResponseReturnValue:
         ran=bool(text.strip()),
         graph_result=graph_result,
         boolean=boolean,
-        links={s: f"/sparql?{urlencode({'query': text, 'format': s})}" for s in DATA_SUFFIXES},
+        links={s: url(f"/sparql?{urlencode({'query': text, 'format': s})}") for s in DATA_SUFFIXES},
     )

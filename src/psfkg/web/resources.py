@@ -25,7 +25,7 @@ from ..terms import Binding
 from . import views
 from .asking import construct
 from .service import served_release, service
-from .site import RESOURCE, link_header, page, tagged, wants
+from .site import RESOURCE, link_header, page, tagged, url, wants
 
 bp = Blueprint("resources", __name__)
 RESOURCE_QUERY = (Path(__file__).parent / "resource.rq").read_text(encoding="utf-8")
@@ -94,7 +94,7 @@ def respond(
             return not_found(iri)
         response = Response(body, content_type=chosen.content_type)
     local = "/" + path
-    response.headers["Content-Location"] = f"{local}.{chosen.suffix}"
+    response.headers["Content-Location"] = url(f"{local}.{chosen.suffix}")
     response.headers["Link"] = link_header(local, canonical=iri, offers=offers)
     response.vary.add("Accept")
     return tagged(response)

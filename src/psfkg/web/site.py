@@ -33,13 +33,19 @@ def local_path(iri: str) -> str | None:
     return "/" + iri[len(base) :] if iri.startswith(base) else None
 
 
+def url(path: str) -> str:
+    """The link to ``path`` (``/id/project/jatoc``) on this site, under the path prefix the site
+    is served at (``SCRIPT_NAME``: a proxy's ``X-Forwarded-Prefix``, or ``PSFKG_PUBLIC_URL``)."""
+    return request.script_root + path
+
+
 def href(term: Node | str) -> str | None:
     """Where a link to ``term`` should go: this site for our IRIs, the IRI for other http(s)
     IRIs, nothing for anything else."""
     iri = str(term)
     path = local_path(iri)
     if path is not None:
-        return path
+        return url(path)
     return iri if iri.startswith(SAFE_SCHEMES) else None
 
 
@@ -73,7 +79,7 @@ def json_ld_script(data: dict[str, Any]) -> str:
 
 def alternates(path: str) -> list[tuple[str, str, str]]:
     """(href, media type, name) of each RDF representation of the resource at ``path``."""
-    return [(f"{path}.{f.suffix}", f.media_type, f.label) for f in RDF]
+    return [(url(f"{path}.{f.suffix}"), f.media_type, f.label) for f in RDF]
 
 
 def link_header(
@@ -81,7 +87,7 @@ def link_header(
 ) -> str:
     """A ``Link`` header naming every representation of the resource at ``path`` in ``offers``
     (and its canonical IRI)."""
-    links = [f'<{path}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in offers]
+    links = [f'<{url(path)}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in offers]
     if canonical:
         links.append(f'<{canonical}>; rel="canonical"')
     return ", ".join(links)
@@ -105,4 +111,5 @@ def page(template: str, *, status: int = 200, **context: Any) -> Response:
 def install(app: Flask) -> None:
     """Make the helpers available in templates."""
     app.jinja_env.globals.update(href=href, curie=curie, json_ld_script=json_ld_script)
+    app.context_processor(lambda: {"root": request.script_root})
     app.jinja_env.autoescape = True

@@ -131,6 +131,21 @@ class Stats:
                 EVALUATION.pack_into(self._memory, free, pid, key)
             return True
 
+    @property
+    def running(self) -> int:
+        """Evaluations under way in the server, that the fair share counts."""
+        with self._lock:
+            return sum(
+                1
+                for n in range(RUNNING)
+                if (
+                    pid := EVALUATION.unpack_from(self._memory, EVALUATIONS + n * EVALUATION.size)[
+                        0
+                    ]
+                )
+                and _alive(pid)
+            )
+
     def end(self) -> None:
         """This process's evaluation is over."""
         pid = os.getpid()

@@ -118,5 +118,6 @@ def stats() -> Response:
             "timeouts": counters["timeouts"],
             "query_process_restarts": svc.runner.restarts,
             "rate_limited": counters["limited"],
+            "running": counters.running,
         }
     )

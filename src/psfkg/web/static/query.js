@@ -15,12 +15,15 @@
   });
 
   const base = form.dataset.base || "";
+  // The path prefix the site is served under (behind a proxy, say): every link starts with it.
+  const meta = document.querySelector('meta[name="psfkg-root"]');
+  const site = location.origin + (meta ? meta.content : "");
 
   function link(text, href) {
     const a = document.createElement("a");
     a.textContent = text;
     // IRIs the graph mints link to this site, wherever it is served.
-    if (base && href.startsWith(base)) href = location.origin + "/" + href.slice(base.length);
+    if (base && href.startsWith(base)) href = site + "/" + href.slice(base.length);
     // Only links to this site or to http(s) IRIs: never javascript: or data:.
     if (/^https?:\/\//.test(href)) a.href = href;
     return a;
@@ -34,9 +37,9 @@
     results.append(h);
     const query = encodeURIComponent(textarea.value);
     const p = document.createElement("p");
-    p.append("Download: ", link("CSV", location.origin + "/sparql?format=csv&query=" + query), " · ",
-             link("JSON", location.origin + "/sparql?format=json&query=" + query), " · share: ",
-             link("this query's URL", location.origin + "/query?query=" + query));
+    p.append("Download: ", link("CSV", site + "/sparql?format=csv&query=" + query), " · ",
+             link("JSON", site + "/sparql?format=json&query=" + query), " · share: ",
+             link("this query's URL", site + "/query?query=" + query));
     results.append(p);
     if (typeof data.boolean === "boolean") {
       const answer = document.createElement("p");
@@ -66,8 +69,8 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     status.textContent = "Running…";
-    history.replaceState(null, "", "/query?query=" + encodeURIComponent(textarea.value));
-    fetch("/sparql", {
+    history.replaceState(null, "", site + "/query?query=" + encodeURIComponent(textarea.value));
+    fetch(site + "/sparql", {
       method: "POST",
       headers: { "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json" },
       body: textarea.value,
