@@ -21,7 +21,7 @@ from gunicorn.util import close_on_exec
 from gunicorn.workers.sync import SyncWorker
 
 from .config import Settings
-from .errors import PsfkgError
+from .errors import QueryTimeout, QueryTooLarge
 from .query import runner
 from .query.watchdog import Watchdog
 from .web.meta import error_text, stopped_answer
@@ -77,7 +77,7 @@ class ClientTimeoutWorker(SyncWorker):  # type: ignore[misc]
         finally:
             self.environ = None
 
-    def give_up(self, error: PsfkgError, elapsed: float) -> None:
+    def give_up(self, error: QueryTimeout | QueryTooLarge, elapsed: float) -> None:
         """Answer the current request's stopped query (its deadline passed, or it took more
         memory than it is given) 503, as the app would, and close."""
         environ = self.environ

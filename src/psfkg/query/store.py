@@ -52,10 +52,10 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 class QueryRequest:
     """A screened query and how to answer it.
 
-    ``default_graphs`` and ``named_graphs`` are the protocol's ``default-graph-uri`` and
-    ``named-graph-uri``: when given they replace the query's FROM clauses. When neither they nor
-    the query's FROM clauses name a dataset (``union_default_graph``), the default graph is the
-    union of all graphs.
+    ``default_graphs`` and ``named_graphs`` are the request's dataset (the protocol's
+    ``default-graph-uri`` and ``named-graph-uri``, else the query's FROM and FROM NAMED: see
+    :func:`psfkg.web.asking.prepare`). When neither names a graph and ``union_default_graph`` is
+    set, the default graph is the set union of all graphs; unset, it is the store's own.
     """
 
     query: str

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from ..errors import PsfkgError, QueryTimeout, QueryTooLarge
+from ..errors import QueryTimeout, QueryTooLarge
 
 #: A query still running after this many seconds is long: its process yields the CPU to short ones.
 LONG_AFTER = 1.0
@@ -67,7 +67,9 @@ class Watchdog:
     """
 
     def __init__(
-        self, give_up: Callable[[PsfkgError, float], None], retire: Callable[[], None]
+        self,
+        give_up: Callable[[QueryTimeout | QueryTooLarge, float], None],
+        retire: Callable[[], None],
     ) -> None:
         self.give_up, self.retire = give_up, retire
         self.owner = os.getpid()
@@ -107,7 +109,7 @@ class Watchdog:
                     with contextlib.suppress(OSError):  # Linux: a thread id renices one thread
                         os.setpriority(os.PRIO_PROCESS, self._evaluator, LONG_NICENESS)
                     self._niced = True
-                error: PsfkgError | None = None
+                error: QueryTimeout | QueryTooLarge | None = None
                 if elapsed >= self._timeout:
                     error = QueryTimeout(f"query timed out after {self._timeout:g} s")
                 elif private_bytes() - self._held > self._memory:

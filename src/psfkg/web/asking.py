@@ -23,7 +23,7 @@ from ..errors import QueryRejected
 from ..query.screening import Screened, screen
 from ..query.store import Answer, QueryRequest
 from ..terms import Binding
-from .service import service
+from .service import service, stats
 from .traffic import limited
 
 Bindings = tuple[tuple[str, Binding], ...]
@@ -85,7 +85,7 @@ def evaluate(query: QueryRequest) -> Answer:
     svc = service()
     client, share = flask_request.remote_addr or "?", svc.settings.client_share
     held = bool(share) and limited(client)
-    if held and not svc.stats.begin(client, share):
+    if held and not stats().begin(client, share):
         raise QueryRejected(
             f"you have {share} queries running on this server already; "
             "wait for one to finish, then send this one again",
@@ -95,7 +95,7 @@ def evaluate(query: QueryRequest) -> Answer:
         return svc.runner.run(query)
     finally:
         if held:
-            svc.stats.end()
+            stats().end()
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,12 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .. import __version__
 from ..errors import (
     NotAcceptable,
-    PsfkgError,
     QueryRejected,
     QueryTimeout,
     QueryTooLarge,
     StoreUnavailable,
 )
-from .service import releases, service
+from .service import releases, service, stats
 
 bp = Blueprint("meta", __name__)
 #: Response headers a script in a browser may read.
@@ -40,8 +39,8 @@ def health() -> Response:
     """Whether the service is up, what it serves, and any problem with a release it refused."""
     svc, holder = service(), releases()
     problem = holder.problem
-    if problem is None and svc.stats.killing():
-        problem = "queries were stopped at their deadline in the last minute"
+    if problem is None and stats().killing():
+        problem = "queries were stopped at their deadline or for their memory in the last minute"
     return jsonify(
         {
             "status": "degraded" if problem else "ok",
@@ -51,7 +50,7 @@ def health() -> Response:
             "triples": svc.triples,
             "uptime_seconds": round(time.time() - holder.started, 1),
             "query_process_restarts": svc.runner.restarts,
-            "timeouts": svc.stats["timeouts"],
+            "timeouts": stats()["timeouts"],
         }
     )
 
@@ -95,7 +94,7 @@ def rejected(error: QueryRejected) -> Response:
 @bp.app_errorhandler(QueryTimeout)
 def timed_out(error: QueryTimeout) -> Response:
     """503: the query was stopped at its deadline."""
-    service().stats.timed_out()
+    stats().stopped("timeouts")
     response = error_text(503, str(error))
     response.headers["Retry-After"] = "10"
     return response
@@ -104,23 +103,21 @@ def timed_out(error: QueryTimeout) -> Response:
 @bp.app_errorhandler(QueryTooLarge)
 def too_large(error: QueryTooLarge) -> Response:
     """503: the query took more memory than one query is given, and was stopped."""
-    service().stats.timed_out()
+    stats().stopped("too_large")
     return error_text(503, str(error))
 
 
 def stopped_answer(
-    app: Flask, environ: dict[str, Any], error: PsfkgError, elapsed: float
+    app: Flask, environ: dict[str, Any], error: QueryTimeout | QueryTooLarge, elapsed: float
 ) -> Response:
     """The answer the app gives the request of ``environ`` for a query stopped with ``error``
     (:func:`timed_out`, :func:`too_large`), with every after-request hook run (CORS, caching,
     the access log): for a server that must answer from outside the request, while the thread
     serving it is still held by the query."""
     with app.request_context(environ):
-        service().stats.end()  # this process's evaluation is over before the client hears so
+        stats().end()  # this process's evaluation is over before the client hears so
         g.started = time.perf_counter() - elapsed
-        answer = (
-            timed_out(error) if isinstance(error, QueryTimeout) else error_text(503, str(error))
-        )
+        answer = timed_out(error) if isinstance(error, QueryTimeout) else too_large(error)
         return app.process_response(answer)
 
 

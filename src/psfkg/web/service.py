@@ -59,9 +59,6 @@ class Service:
     queries: dict[str, NamedQuery]
     #: Things derived from the (immutable) served data, computed once per worker.
     cache: dict[str, Any] = field(default_factory=dict)
-    #: The server's counters and rate-limit windows, shared by its workers (carried over a
-    #: switch of release).
-    stats: Stats = field(default_factory=Stats)
 
     @classmethod
     def from_files(cls, settings: Settings, files: Sequence[Path]) -> Service:
@@ -161,6 +158,9 @@ class Releases:
         self.files = list(files)
         self.problem: str | None = None
         self.started = time.time()
+        #: The server's counters and rate-limit windows, shared by its workers, whatever the
+        #: release (made here, before gunicorn forks them).
+        self.stats = Stats()
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         #: The release last refused, as :func:`_state` saw it.
@@ -210,7 +210,6 @@ class Releases:
                 self._refused = seen
                 log.error("%s", self.problem)
                 return
-            fresh.stats = self.current.stats
             old, self.current, self.problem = self.current, fresh, None
             log.warning("switched from release %s to %s", release.name, target.name)
         old.runner.close()
@@ -242,6 +241,11 @@ def served_release() -> Published:
             "this server serves files given on the command line, not a PSF release: see /sparql",
         )
     return published
+
+
+def stats() -> Stats:
+    """The server's counters, rate-limit windows and fair shares."""
+    return releases().stats
 
 
 def releases() -> Releases:

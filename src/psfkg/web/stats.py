@@ -30,7 +30,7 @@ SLOTS, PROBES = 1 << 16, 8
 #: HTTP statuses counted, one slot each.
 STATUSES = 600
 #: Named counters, one slot each, before the statuses.
-COUNTERS = ("queries", "timeouts", "limited", "last_timeout")
+COUNTERS = ("queries", "timeouts", "too_large", "limited", "last_stop")
 HEADER = len(COUNTERS) + STATUSES
 SLOT = struct.Struct("=qdq")  # address hash, window start (monotonic seconds), requests
 #: Where the table of windows starts in the mapping, after the counters.
@@ -50,15 +50,16 @@ class Stats:
         self._ints = memoryview(self._memory)[:TABLE].cast("q")
         self._lock = multiprocessing.Lock()
 
-    def timed_out(self) -> None:
-        """Count a query stopped at its deadline, and remember when."""
+    def stopped(self, why: str) -> None:
+        """Count a query stopped (``why``: ``timeouts`` at its deadline, ``too_large`` for its
+        memory), and remember when."""
         with self._lock:
-            self._ints[COUNTERS.index("timeouts")] += 1
-            self._ints[COUNTERS.index("last_timeout")] = int(time.time())
+            self._ints[COUNTERS.index(why)] += 1
+            self._ints[COUNTERS.index("last_stop")] = int(time.time())
 
     def killing(self, within: float = WINDOW) -> bool:
-        """Whether a query was stopped at its deadline in the last ``within`` seconds."""
-        return time.time() - self["last_timeout"] < within
+        """Whether a query was stopped in the last ``within`` seconds."""
+        return time.time() - self["last_stop"] < within
 
     def count(self, status: int, *, query: bool) -> None:
         """Count one answer of ``status``, and a query if it answered one."""

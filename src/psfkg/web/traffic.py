@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from . import protocol
 from .meta import error_text
 from .service import service
+from .service import stats as shared
 
 bp = Blueprint("traffic", __name__)
 access = logging.getLogger("psfkg.access")
@@ -51,7 +52,7 @@ def limit_and_time() -> Response | None:
     settings = svc.settings
     client = request.remote_addr or "?"
     if settings.rate_limit and limited(client):
-        wait = svc.stats.allow(client, settings.rate_limit)
+        wait = shared().allow(client, settings.rate_limit)
         if wait:
             response = error_text(
                 429, f"more than {settings.rate_limit} requests a minute; please slow down"
@@ -64,10 +65,10 @@ def limit_and_time() -> Response | None:
 @bp.after_app_request
 def log_and_count(response: Response) -> Response:
     """One JSON log line per request, and the counters."""
-    stats, status = service().stats, response.status_code
+    status = response.status_code
     method, path = request.method, request.path
     query = _query(method, path)
-    stats.count(status, query=path == "/sparql" and query is not None)
+    shared().count(status, query=path == "/sparql" and query is not None)
     now = time.perf_counter()
     record = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -105,7 +106,7 @@ def stats() -> Response:
     """The server's counters, across its workers and since it started: requests by status,
     queries, timeouts, rate limiting; and this worker's query-process restarts."""
     svc = service()
-    counters = svc.stats
+    counters = shared()
     statuses = counters.statuses
     return jsonify(
         {
@@ -116,6 +117,7 @@ def stats() -> Response:
             "statuses": {str(k): v for k, v in sorted(statuses.items())},
             "queries": counters["queries"],
             "timeouts": counters["timeouts"],
+            "too_large": counters["too_large"],
             "query_process_restarts": svc.runner.restarts,
             "rate_limited": counters["limited"],
             "running": counters.running,
