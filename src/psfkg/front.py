@@ -48,6 +48,9 @@ SPOOL_BYTES = 1 << 20
 SPOOL_BUDGET = 8 << 30
 #: Longest request head (request line and header fields), in bytes: past it, 431.
 HEAD_BYTES = 64 << 10
+#: Longest request line, and longest header field; most header fields (gunicorn's limits too).
+LINE_BYTES = 8190
+FIELDS = 100
 #: Requests one client may have waiting for a worker; past them, 429.
 WAITING_PER_CLIENT = 64
 #: Bytes written to a client in one step; a client that takes none of them for
@@ -182,6 +185,8 @@ class Front:
                 conn.start_next_cycle()
         except (ConnectionError, TimeoutError, h11.LocalProtocolError):
             pass
+        except Exception:  # a fault of the front's own: the connection ends, the front goes on
+            log.exception("the front dropped a connection from %s", peer)
         finally:
             writer.close()
             with contextlib.suppress(ConnectionError, TimeoutError):
@@ -215,7 +220,7 @@ class Front:
             await self.send(conn, writer, answer, request.method)
         finally:
             answer.close()
-        return conn.our_state is h11.IDLE and conn.their_state is h11.DONE
+        return conn.our_state is h11.DONE and conn.their_state is h11.DONE
 
     async def read_request(
         self, conn: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -257,7 +262,7 @@ class Front:
                     )
                 await self._bytes(conn, reader, None)
             elif isinstance(event, h11.Request):
-                request = event
+                request = _bounded(event)
                 length = dict(event.headers).get(b"content-length")
                 if length is not None and length.isdigit() and int(length) > limit:
                     raise Refused(413, f"the request body is over {limit} bytes")
@@ -333,8 +338,9 @@ class Front:
                     raise EOFError
                 upstream.receive_data(data)
             elif isinstance(event, h11.Response):
-                answer = Answer(event.status_code, list(event.headers), event.reason)
-                if b"x-sendfile" in dict(answer.headers) and not head:
+                # The worker's own spelling of each name: some clients look them up verbatim.
+                answer = Answer(event.status_code, list(event.headers.raw_items()), event.reason)
+                if _field(answer.headers, b"x-sendfile") is not None and not head:
                     # The body is the file; the worker sends none.
                     self._release_file(answer)
                     return answer
@@ -343,7 +349,7 @@ class Front:
             elif isinstance(event, h11.EndOfMessage) and answer is not None:
                 if answer.file is not None:
                     answer.file.seek(0)
-                answer.headers = [(k, v) for k, v in answer.headers if k != b"x-sendfile"]
+                answer.headers = _without(answer.headers, b"x-sendfile")
                 return answer
             elif isinstance(event, h11.ConnectionClosed):
                 raise EOFError
@@ -364,17 +370,18 @@ class Front:
 
     def _release_file(self, answer: Answer) -> None:
         """Open the file an ``X-Sendfile`` answer names, and the range of it to send."""
-        named = dict(answer.headers).get(b"x-sendfile")
-        answer.headers = [(k, v) for k, v in answer.headers if k != b"x-sendfile"]
+        named = _field(answer.headers, b"x-sendfile")
+        answer.headers = _without(answer.headers, b"x-sendfile")
         if named is None or answer.status not in (200, 206):
             return
         path = Path(os.fsdecode(named)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
             raise Refused(503, "the worker named a file outside the release", None)
-        fields = dict(answer.headers)
         answer.file = open(path, "rb")  # noqa: SIM115 (closed with the answer)
         answer.offset, answer.length = 0, os.fstat(answer.file.fileno()).st_size
-        span = fields.get(b"content-range", b"").partition(b" ")[2].partition(b"/")[0]
+        span = (
+            (_field(answer.headers, b"content-range") or b"").partition(b" ")[2].partition(b"/")[0]
+        )
         if answer.status == 206 and b"-" in span:
             start, _, end = span.partition(b"-")
             answer.offset, answer.length = int(start), int(end) - int(start) + 1
@@ -384,12 +391,11 @@ class Front:
     ) -> None:
         """Write an answer at the client's pace, dropping a client that takes nothing for
         ``PSFKG_CLIENT_TIMEOUT`` seconds."""
-        headers = [(k, v) for k, v in answer.headers if k not in HOP_BY_HOP]
+        headers = _without(answer.headers, *HOP_BY_HOP)
         body = method != b"HEAD" and answer.status not in (204, 304) and answer.status >= 200
         if body:
             size = len(answer.body) if answer.file is None else answer.length
-            headers = [(k, v) for k, v in headers if k != b"content-length"]
-            headers.append((b"content-length", b"%d" % size))
+            headers = [*_without(headers, b"content-length"), (b"Content-Length", b"%d" % size)]
         response = h11.Response(status_code=answer.status, headers=headers, reason=answer.reason)
         await self._write(writer, conn.send(response))
         if body and answer.file is None:
@@ -434,6 +440,31 @@ class FileRange:
 
 #: Clients that are exempt from the per-client bound, as from the rate limit, by default.
 LOOPBACK = proxies("127.0.0.0/8,::1/128")
+
+
+def _field(headers: Headers, name: bytes) -> bytes | None:
+    """The value of the header field ``name`` (lower case), if any."""
+    return next((v for k, v in headers if k.lower() == name), None)
+
+
+def _without(headers: Headers, *names: bytes) -> Headers:
+    """The header fields but those named (in lower case)."""
+    return [(k, v) for k, v in headers if k.lower() not in names]
+
+
+def _bounded(request: h11.Request) -> h11.Request:
+    """The request, when its line and fields are within bounds.
+
+    :raises Refused: 414 or 431.
+    """
+    if len(request.target) > LINE_BYTES:
+        raise Refused(414, f"the request line is over {LINE_BYTES} bytes")
+    sizes = [len(k) + len(v) for k, v in request.headers]
+    if len(sizes) > FIELDS or sum(sizes) > HEAD_BYTES or max(sizes, default=0) > LINE_BYTES:
+        raise Refused(
+            431, f"the header fields are over {FIELDS}, {HEAD_BYTES} bytes, or {LINE_BYTES} each"
+        )
+    return request
 
 
 def _refusal(refused: Refused) -> Answer:

@@ -138,9 +138,9 @@ def options(settings: Settings, socket_path: str) -> dict[str, Any]:
         "preload_app": True,
         "timeout": int(settings.query_timeout) + WORKER_GRACE,
         "graceful_timeout": 10,
-        "limit_request_line": 8190,
-        "limit_request_fields": 100,
-        "limit_request_field_size": 8190,
+        "limit_request_line": front.LINE_BYTES,
+        "limit_request_fields": front.FIELDS,
+        "limit_request_field_size": front.LINE_BYTES,
         # Forwarded headers are psfkg's to judge (PSFKG_TRUSTED_PROXIES, web/hosts.py): gunicorn
         # would otherwise take X-Forwarded-Proto from any loopback client.
         "secure_scheme_headers": {},
