@@ -25,6 +25,7 @@ import collections
 import contextlib
 import logging
 import os
+import resource
 import signal
 import tempfile
 from collections.abc import AsyncIterator, Sequence
@@ -315,10 +316,11 @@ class Front:
         try:
             async with asyncio.timeout(self.settings.query_timeout + WORKER_GRACE):
                 message = h11.Request(method=request.method, target=request.target, headers=headers)
-                writer.write(upstream.send(message) or b"")
+                out = [upstream.send(message) or b""]
                 if body:
-                    writer.write(upstream.send(h11.Data(data=body)) or b"")
-                writer.write(upstream.send(h11.EndOfMessage()) or b"")
+                    out.append(upstream.send(h11.Data(data=body)) or b"")
+                out.append(upstream.send(h11.EndOfMessage()) or b"")
+                writer.write(b"".join(out))
                 return await self._answer(upstream, reader, request.method == b"HEAD")
         except (OSError, TimeoutError, EOFError, h11.ProtocolError) as exc:
             log.warning("a worker did not answer %s: %r", request.target[:200], exc)
@@ -397,22 +399,26 @@ class Front:
             size = len(answer.body) if answer.file is None else answer.length
             headers = [*_without(headers, b"content-length"), (b"Content-Length", b"%d" % size)]
         response = h11.Response(status_code=answer.status, headers=headers, reason=answer.reason)
-        await self._write(writer, conn.send(response))
-        if body and answer.file is None:
-            await self._write(writer, conn.send(h11.Data(data=bytes(answer.body))))
-        elif body and answer.file is not None:
+        out = [conn.send(response) or b""]
+        if body and answer.file is not None:
             # h11 counts the file's bytes against Content-Length and hands the range back.
             passed = h11.Data(data=FileRange(answer))  # type: ignore[arg-type]
             for piece in conn.send_with_data_passthrough(passed) or []:
                 if isinstance(piece, FileRange):
+                    await self._write(writer, b"".join(out))
                     await self._sendfile(writer, answer)
+                    out = []
                 else:
-                    await self._write(writer, piece)
-        await self._write(writer, conn.send(h11.EndOfMessage()))
+                    out.append(piece)
+        elif body:
+            out.append(conn.send(h11.Data(data=bytes(answer.body))) or b"")
+        out.append(conn.send(h11.EndOfMessage()) or b"")
+        await self._write(writer, b"".join(out))  # one write: head and body in one segment
 
     async def _write(self, writer: asyncio.StreamWriter, data: bytes | None) -> None:
-        for start in range(0, len(data or b""), SEND_CHUNK):
-            writer.write((data or b"")[start : start + SEND_CHUNK])
+        view = memoryview(data or b"")
+        for start in range(0, len(view), SEND_CHUNK):
+            writer.write(view[start : start + SEND_CHUNK])
             async with asyncio.timeout(self.settings.client_timeout):
                 await writer.drain()
 
@@ -506,6 +512,10 @@ async def serve(
 def run(settings: Settings, upstream: str, roots: Sequence[Path], workers: int) -> int:
     """Run the front until SIGTERM or SIGINT, or until the gunicorn master ``workers`` ends;
     stop the master in turn, and give its exit status."""
+    # Each client holds a file descriptor while it is served: as many as the system allows.
+    _, most = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if most != resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (most, most))
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
