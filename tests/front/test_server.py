@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import hashlib
 import http.client
 import select
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -14,9 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.live import live_server
+from tests.live import free_port, live_server
 
-from psfkg.front import WAITING_PER_CLIENT, Gate, Refused
 from psfkg.release import latest
 
 #: Settings that make the front's bounds quick to reach in a test.
@@ -185,45 +187,44 @@ def test_a_client_cannot_pass_its_own_address(one_worker: str) -> None:
     connection.close()
 
 
-def test_the_gate_takes_clients_in_turn() -> None:
-    """One slot; client a queues three requests, then b one: b goes second, not fourth."""
-
-    async def scenario() -> list[str]:
-        gate, order = Gate(1), []
-        release = asyncio.Event()
-
-        async def request(client: str) -> None:
-            async with gate.turn(client, bounded=True):
-                order.append(client)
-                await release.wait()
-
-        first = asyncio.create_task(request("a"))
-        await asyncio.sleep(0)
-        tasks = [asyncio.create_task(request(c)) for c in ("a", "a", "a", "b")]
-        await asyncio.sleep(0)
-        release.set()
-        await asyncio.gather(first, *tasks)
-        return order
-
-    assert asyncio.run(scenario()) == ["a", "a", "b", "a", "a"]
-
-
-def test_the_gate_bounds_a_clients_queue() -> None:
-    async def scenario() -> None:
-        gate = Gate(0)
-        waiting = [asyncio.create_task(_enter(gate, "a")) for _ in range(WAITING_PER_CLIENT)]
-        await asyncio.sleep(0)
-        with pytest.raises(Refused) as refused:
-            await _enter(gate, "a")
-        assert refused.value.status == 429
-        for task in waiting:
-            task.cancel()
-        await asyncio.gather(*waiting, return_exceptions=True)
-        assert not gate.waiting and gate.free == 0
-
-    asyncio.run(scenario())
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["TERM", "KILL"])
+def test_stopping_the_front_stops_every_process(releases: Path, how: int) -> None:
+    """Whether the front is asked to stop or killed outright, gunicorn's master and workers end
+    with it: no process is left holding the store."""
+    port = free_port()
+    args = [sys.executable, "-m", "psfkg", "serve", "--out", str(releases), "--port", str(port)]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                probe(f"http://127.0.0.1:{port}")
+                break
+            except (OSError, AssertionError, http.client.HTTPException):
+                time.sleep(0.2)
+        family = descendants(process.pid)
+        assert len(family) >= 2  # the master and its workers
+        process.send_signal(how)
+        assert process.wait(timeout=30) in (0, -signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() for pid in family):
+            assert time.monotonic() < deadline, "a server process outlived the front"
+            time.sleep(0.2)
+    finally:
+        process.kill()
+        process.wait()
 
 
-async def _enter(gate: Gate, client: str) -> None:
-    async with gate.turn(client, bounded=True):
-        pass
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid``, from /proc."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found

@@ -1,160 +1,51 @@
-"""The front: psfkg's own HTTP/1.1 server before gunicorn's workers, so slow clients cost nothing.
-
-A sync gunicorn worker reads a request and writes its answer with blocking calls, so a client that
-sends or reads slowly holds one of a few workers. The front takes that part over. It is one asyncio
-process that holds every client connection and parses HTTP with h11.
-
-1. It reads a whole request within a total deadline (``PSFKG_REQUEST_DEADLINE``).
-2. It hands the request to a worker over a private unix socket, with the client's address.
-3. It takes the whole answer, in memory or, past :data:`SPOOL_BYTES`, in a temporary file. The
-   worker is then free for the next request.
-4. It writes the answer at the client's pace. A file the app answers with ``X-Sendfile`` (a dump
-   of the release) is sent from disk by the kernel (``sendfile``), however large and slow the
-   reader is.
-
-Requests wait for a worker in a queue per client, taken in turn (:class:`Gate`). One client's
-many requests then do not delay the others'. Nothing here evaluates a query or knows the app.
-nginx does the same in production (``deploy/nginx.conf``). The front is written here because no
-well-kept Python WSGI server both buffers like this and runs preforked workers that can be killed.
-"""
+"""The front's connections: a request read whole, handed to a worker, its answer held whole and
+sent at the client's pace."""
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import os
-import resource
-import signal
 import tempfile
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
-from http import HTTPStatus
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
 
 import h11
 
-from .config import Settings
-from .web.hosts import proxies, within
+from ..config import Settings
+from ..web.hosts import proxies, within
+from .gate import Gate
+from .messages import (
+    HEAD_BYTES,
+    HOP_BY_HOP,
+    PEER_HEADER,
+    Answer,
+    FileRange,
+    Headers,
+    Refused,
+    bounded,
+    field,
+    raw,
+    refusal,
+    without,
+)
 
 log = logging.getLogger("psfkg.front")
 
-#: The header that carries the client's address to a worker; a client's own is dropped.
-PEER_HEADER = b"x-psfkg-peer"
 #: Bytes of one answer kept in memory; past them it goes to a temporary file.
 SPOOL_BYTES = 1 << 20
 #: Bytes of answers the front holds in temporary files at once; past them, 503.
 SPOOL_BUDGET = 8 << 30
-#: Longest request head (request line and header fields), in bytes: past it, 431.
-HEAD_BYTES = 64 << 10
-#: Longest request line, and longest header field; most header fields (gunicorn's limits too).
-LINE_BYTES = 8190
-FIELDS = 100
-#: Requests one client may have waiting for a worker; past them, 429.
-WAITING_PER_CLIENT = 64
 #: Bytes written to a client in one step; a client that takes none of them for
 #: ``PSFKG_CLIENT_TIMEOUT`` seconds is dropped.
 SEND_CHUNK = 256 << 10
 #: Seconds beyond the query timeout a worker may take to answer.
 WORKER_GRACE = 30
-#: Headers that belong to one connection, not to the request or answer.
-HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-connection",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-        b"expect",
-        PEER_HEADER,
-    }
-)
-
-Headers = list[tuple[bytes, bytes]]
 
 
-class Refused(Exception):
-    """A request the front answers itself, with a status and a reason."""
-
-    def __init__(self, status: int, reason: str, retry_after: int | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.retry_after = status, reason, retry_after
-
-
-class Gate:
-    """At most ``slots`` requests with the workers at once; the others wait in a queue per
-    client, and a freed slot goes to the next client in turn."""
-
-    def __init__(self, slots: int) -> None:
-        self.free = slots
-        self.waiting: collections.OrderedDict[str, collections.deque[asyncio.Future[None]]] = (
-            collections.OrderedDict()
-        )
-
-    @contextlib.asynccontextmanager
-    async def turn(self, client: str, *, bounded: bool) -> AsyncIterator[None]:
-        """Wait for a slot, in ``client``'s queue.
-
-        :raises Refused: 429 when ``bounded`` and the client already has too many waiting.
-        """
-        if self.free and not self.waiting:
-            self.free -= 1
-        else:
-            queue = self.waiting.setdefault(client, collections.deque())
-            if bounded and len(queue) >= WAITING_PER_CLIENT:
-                raise Refused(429, "too many of your requests are waiting for a worker", 1)
-            waiter = asyncio.get_running_loop().create_future()
-            queue.append(waiter)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():
-                    self._hand_on()  # given a slot as it gave up: pass it on
-                else:
-                    queue.remove(waiter)
-                    if not queue:
-                        self.waiting.pop(client, None)
-                raise
-        try:
-            yield
-        finally:
-            self._hand_on()
-
-    def _hand_on(self) -> None:
-        """Give a slot to the first waiter of the next client in turn, or free it."""
-        while self.waiting:
-            client, queue = next(iter(self.waiting.items()))
-            waiter = queue.popleft()
-            if queue:
-                self.waiting.move_to_end(client)
-            else:
-                del self.waiting[client]
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        self.free += 1
-
-
-@dataclass
-class Answer:
-    """A worker's answer, held whole: its status and headers, and its body in memory, in a
-    spool file, or in a file of the release (``X-Sendfile``) with the range to send."""
-
-    status: int
-    headers: Headers
-    reason: bytes = b""
-    body: bytearray = field(default_factory=bytearray)
-    file: IO[bytes] | None = None
-    offset: int = 0
-    length: int = 0
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
+#: Clients that are exempt from the per-client bound, as from the rate limit, by default.
+LOOPBACK = proxies("127.0.0.0/8,::1/128")
 
 
 class Front:
@@ -206,7 +97,7 @@ class Front:
         except EOFError:
             return False
         except Refused as refused:
-            await self._write(writer, _raw(_refusal(refused)))
+            await self._write(writer, raw(refusal(refused)))
             return False
         if request is None:
             return False
@@ -216,7 +107,9 @@ class Front:
             async with self.gate.turn(client, bounded=not exempt):
                 answer = await self.forward(request, body, peer)
         except Refused as refused:
-            answer = _refusal(refused)
+            answer = refusal(refused)
+        if answer.status in (429, 503) and not exempt:
+            self.gate.hold_back(client, _seconds(field(answer.headers, b"retry-after")))
         try:
             await self.send(conn, writer, answer, request.method)
         finally:
@@ -263,7 +156,7 @@ class Front:
                     )
                 await self._bytes(conn, reader, None)
             elif isinstance(event, h11.Request):
-                request = _bounded(event)
+                request = bounded(event)
                 length = dict(event.headers).get(b"content-length")
                 if length is not None and length.isdigit() and int(length) > limit:
                     raise Refused(413, f"the request body is over {limit} bytes")
@@ -342,7 +235,7 @@ class Front:
             elif isinstance(event, h11.Response):
                 # The worker's own spelling of each name: some clients look them up verbatim.
                 answer = Answer(event.status_code, list(event.headers.raw_items()), event.reason)
-                if _field(answer.headers, b"x-sendfile") is not None and not head:
+                if field(answer.headers, b"x-sendfile") is not None and not head:
                     # The body is the file; the worker sends none.
                     self._release_file(answer)
                     return answer
@@ -351,7 +244,7 @@ class Front:
             elif isinstance(event, h11.EndOfMessage) and answer is not None:
                 if answer.file is not None:
                     answer.file.seek(0)
-                answer.headers = _without(answer.headers, b"x-sendfile")
+                answer.headers = without(answer.headers, b"x-sendfile")
                 return answer
             elif isinstance(event, h11.ConnectionClosed):
                 raise EOFError
@@ -372,8 +265,8 @@ class Front:
 
     def _release_file(self, answer: Answer) -> None:
         """Open the file an ``X-Sendfile`` answer names, and the range of it to send."""
-        named = _field(answer.headers, b"x-sendfile")
-        answer.headers = _without(answer.headers, b"x-sendfile")
+        named = field(answer.headers, b"x-sendfile")
+        answer.headers = without(answer.headers, b"x-sendfile")
         if named is None or answer.status not in (200, 206):
             return
         path = Path(os.fsdecode(named)).resolve()
@@ -382,7 +275,7 @@ class Front:
         answer.file = open(path, "rb")  # noqa: SIM115 (closed with the answer)
         answer.offset, answer.length = 0, os.fstat(answer.file.fileno()).st_size
         span = (
-            (_field(answer.headers, b"content-range") or b"").partition(b" ")[2].partition(b"/")[0]
+            (field(answer.headers, b"content-range") or b"").partition(b" ")[2].partition(b"/")[0]
         )
         if answer.status == 206 and b"-" in span:
             start, _, end = span.partition(b"-")
@@ -393,11 +286,11 @@ class Front:
     ) -> None:
         """Write an answer at the client's pace, dropping a client that takes nothing for
         ``PSFKG_CLIENT_TIMEOUT`` seconds."""
-        headers = _without(answer.headers, *HOP_BY_HOP)
+        headers = without(answer.headers, *HOP_BY_HOP)
         body = method != b"HEAD" and answer.status not in (204, 304) and answer.status >= 200
         if body:
             size = len(answer.body) if answer.file is None else answer.length
-            headers = [*_without(headers, b"content-length"), (b"Content-Length", b"%d" % size)]
+            headers = [*without(headers, b"content-length"), (b"Content-Length", b"%d" % size)]
         response = h11.Response(status_code=answer.status, headers=headers, reason=answer.reason)
         out = [conn.send(response) or b""]
         if body and answer.file is not None:
@@ -434,110 +327,6 @@ class Front:
             sent += count
 
 
-class FileRange:
-    """The bytes of an answer's file that ``sendfile`` writes, as h11 counts them."""
-
-    def __init__(self, answer: Answer) -> None:
-        self.length = answer.length
-
-    def __len__(self) -> int:
-        return self.length
-
-
-#: Clients that are exempt from the per-client bound, as from the rate limit, by default.
-LOOPBACK = proxies("127.0.0.0/8,::1/128")
-
-
-def _field(headers: Headers, name: bytes) -> bytes | None:
-    """The value of the header field ``name`` (lower case), if any."""
-    return next((v for k, v in headers if k.lower() == name), None)
-
-
-def _without(headers: Headers, *names: bytes) -> Headers:
-    """The header fields but those named (in lower case)."""
-    return [(k, v) for k, v in headers if k.lower() not in names]
-
-
-def _bounded(request: h11.Request) -> h11.Request:
-    """The request, when its line and fields are within bounds.
-
-    :raises Refused: 414 or 431.
-    """
-    if len(request.target) > LINE_BYTES:
-        raise Refused(414, f"the request line is over {LINE_BYTES} bytes")
-    sizes = [len(k) + len(v) for k, v in request.headers]
-    if len(sizes) > FIELDS or sum(sizes) > HEAD_BYTES or max(sizes, default=0) > LINE_BYTES:
-        raise Refused(
-            431, f"the header fields are over {FIELDS}, {HEAD_BYTES} bytes, or {LINE_BYTES} each"
-        )
-    return request
-
-
-def _refusal(refused: Refused) -> Answer:
-    text = f"{refused.reason}\n".encode()
-    headers: Headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"cache-control", b"no-store"),
-        (b"x-content-type-options", b"nosniff"),
-    ]
-    if refused.retry_after is not None:
-        headers.append((b"retry-after", b"%d" % refused.retry_after))
-    reason = HTTPStatus(refused.status).phrase.encode()
-    return Answer(refused.status, headers, reason, bytearray(text))
-
-
-def _raw(answer: Answer) -> bytes:
-    """An answer as bytes, for a client whose request never parsed (h11 then sends none)."""
-    head = b"HTTP/1.1 %d %s\r\n" % (answer.status, answer.reason)
-    fields = [
-        *answer.headers,
-        (b"content-length", b"%d" % len(answer.body)),
-        (b"connection", b"close"),
-    ]
-    return head + b"".join(k + b": " + v + b"\r\n" for k, v in fields) + b"\r\n" + answer.body
-
-
-async def serve(
-    settings: Settings, upstream: str, roots: Sequence[Path], stop: asyncio.Event
-) -> None:
-    """Listen on the settings' host and port until ``stop`` is set."""
-    front = Front(settings, upstream, roots)
-    server = await asyncio.start_server(
-        front.connection, settings.host, settings.port, reuse_address=True, backlog=1024
-    )
-    async with server:
-        await stop.wait()
-
-
-def run(settings: Settings, upstream: str, roots: Sequence[Path], workers: int) -> int:
-    """Run the front until SIGTERM or SIGINT, or until the gunicorn master ``workers`` ends;
-    stop the master in turn, and give its exit status."""
-    # Each client holds a file descriptor while it is served: as many as the system allows.
-    _, most = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if most != resource.RLIM_INFINITY:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (most, most))
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(number, stop.set)
-
-    def watch() -> None:
-        done, status = os.waitpid(workers, os.WNOHANG)
-        if done:
-            watched.append(os.waitstatus_to_exitcode(status))
-            stop.set()
-        else:
-            loop.call_later(0.2, watch)
-
-    watched: list[int] = []
-    loop.call_soon(watch)
-    try:
-        loop.run_until_complete(serve(settings, upstream, roots, stop))
-    finally:
-        loop.close()
-    if watched:
-        return watched[0]
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(workers, signal.SIGTERM)
-    _, status = os.waitpid(workers, 0)
-    return os.waitstatus_to_exitcode(status)
+def _seconds(retry_after: bytes | None) -> float:
+    """A ``Retry-After`` in seconds (1 when it is missing or a date)."""
+    return float(retry_after) if retry_after and retry_after.isdigit() else 1.0
