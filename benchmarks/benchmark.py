@@ -50,7 +50,7 @@ from flask import Flask
 from psfkg.build import records
 from psfkg.config import PROJECT_ROOT, Settings
 from psfkg.query.remote import graphs_of, publish
-from psfkg.serving import Server, options
+from psfkg.serving import options, serve
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package: virtuoso.py imports .live
 from tests.live import free_port, live_server, stop
@@ -422,11 +422,12 @@ def throughput(
 
 
 def serve_hello(port: int, workers: int) -> None:
-    """Serve a hello-world Flask app with psfkg's gunicorn settings (in a subprocess)."""
+    """Serve a hello-world Flask app as psfkg is served: its front before its gunicorn workers
+    (in a subprocess)."""
     app = Flask("hello")
     app.add_url_rule("/", "hello", lambda: "Hello, World!")
     settings = replace(Settings.from_env(ENV), host="127.0.0.1", port=port, workers=workers)
-    Server(app, options(settings)).run()
+    sys.exit(serve(lambda: app, settings))
 
 
 #: What the no-work server answers to any request.
@@ -661,7 +662,7 @@ def compare_throughput(dataset: Dataset, args: argparse.Namespace) -> dict[str, 
         "dataset": dataset.name,
         "query": CHEAP,
         "workers": WORKERS,
-        "worker_class": options(Settings.from_env(ENV))["worker_class"],
+        "worker_class": options(Settings.from_env(ENV), "")["worker_class"],
         **run,
         "rounds": args.rounds,
         **measured,

@@ -79,4 +79,4 @@ def test_servers_share_no_gunicorn_control_socket() -> None:
     from psfkg.config import Settings
     from psfkg.serving import options
 
-    assert options(Settings.from_env({}))["control_socket_disable"] is True
+    assert options(Settings.from_env({}), "/tmp/x.sock")["control_socket_disable"] is True

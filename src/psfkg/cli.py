@@ -133,10 +133,9 @@ def serve(
             base=settings.base_iri,
             progress=Progress(),
         )
-    app = create_app({"SETTINGS": settings, "FILES": list(files)})
     what = ", ".join(f.name for f in files) or f"release {release.latest(settings.releases_dir)}"
     click.echo(f"psfkg serves {what} at http://{settings.host}:{settings.port}/sparql", err=True)
-    run(app, settings)
+    sys.exit(run(lambda: create_app({"SETTINGS": settings, "FILES": list(files)}), settings))
 
 
 @cli.command()

@@ -176,7 +176,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "client_timeout",
         "10",
-        "Seconds a client may stay silent; then it is dropped.",
+        "Seconds a client may stay silent (before its request, or while it is sent the "
+        "answer); then it is dropped.",
+        POSITIVE_FLOAT,
+    ),
+    Setting(
+        "request_deadline",
+        "10",
+        "Seconds a client has to send a whole request, from its first byte; past them, 408.",
         POSITIVE_FLOAT,
     ),
     Setting(
@@ -264,6 +271,7 @@ class Settings:
     query_timeout: float
     query_memory: int
     client_timeout: float
+    request_deadline: float
     max_query_bytes: int
     max_body_bytes: int
     answer_cache_bytes: int

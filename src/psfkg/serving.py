@@ -1,8 +1,11 @@
-"""Serve the app with gunicorn: several workers, the app preloaded once in the master.
+"""Serve the app: psfkg's front (:mod:`psfkg.front`) before gunicorn's workers.
 
-With ``preload_app`` the store is loaded before the workers fork, so they share its memory.
-Each worker evaluates short queries itself, under a watchdog, and forks its own query process
-for the first longer one (see :mod:`psfkg.runner`).
+``psfkg serve`` forks. The parent is the front, which holds the clients' connections. The child
+is gunicorn's master, which loads the app and forks the workers. The workers listen on a unix
+socket in a private folder, which only the front reaches. With ``preload_app`` the store is loaded
+before the workers fork, so they share its memory. Each worker evaluates short queries itself,
+under a watchdog, and forks its own query process for the first longer one (see
+:mod:`psfkg.query.runner`).
 """
 
 from __future__ import annotations
@@ -10,8 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import shutil
+import signal
 import socket
 import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response
@@ -20,16 +28,20 @@ from gunicorn.http.errors import NoMoreData, ParseException
 from gunicorn.util import close_on_exec
 from gunicorn.workers.sync import SyncWorker
 
+from . import front
 from .config import Settings
-from .errors import QueryTimeout, QueryTooLarge
+from .errors import PsfkgError, QueryTimeout, QueryTooLarge
 from .query import runner
+from .query.runner import die_with_parent
 from .query.watchdog import Watchdog
 from .web.meta import error_text, stopped_answer
 
 log = logging.getLogger(__name__)
 
 #: Seconds gunicorn gives a worker beyond the query timeout before it counts it as hung.
-WORKER_GRACE = 30
+WORKER_GRACE = front.WORKER_GRACE
+#: The WSGI name of the front's header with the client's address.
+PEER = "HTTP_" + front.PEER_HEADER.decode().upper().replace("-", "_")
 
 
 class ClientTimeoutWorker(SyncWorker):  # type: ignore[misc]
@@ -56,12 +68,14 @@ class ClientTimeoutWorker(SyncWorker):  # type: ignore[misc]
         super().init_process()
 
     def load_wsgi(self) -> None:
-        """Load the app, and keep each request's environ while it is served."""
+        """Load the app, and keep each request's environ while it is served. The client's
+        address is the one the front passes on (only the front reaches the workers' socket)."""
         super().load_wsgi()
         self.flask: Flask = self.wsgi  # type: ignore[has-type]
         app = self.flask
 
         def remember(environ: dict[str, Any], start_response: Any) -> Any:
+            environ["REMOTE_ADDR"] = environ.pop(PEER, "")
             self.environ = environ
             return app(environ, start_response)
 
@@ -115,18 +129,18 @@ class Server(BaseApplication):  # type: ignore[misc]
         return self.app
 
 
-def options(settings: Settings) -> dict[str, Any]:
-    """gunicorn's options from psfkg's settings."""
+def options(settings: Settings, socket_path: str) -> dict[str, Any]:
+    """gunicorn's options from psfkg's settings, its workers listening at ``socket_path``."""
     return {
-        "bind": f"{settings.host}:{settings.port}",
+        "bind": f"unix:{socket_path}",
         "workers": settings.workers,
         "worker_class": "psfkg.serving.ClientTimeoutWorker",
         "preload_app": True,
         "timeout": int(settings.query_timeout) + WORKER_GRACE,
         "graceful_timeout": 10,
-        "limit_request_line": 8190,
-        "limit_request_fields": 100,
-        "limit_request_field_size": 8190,
+        "limit_request_line": front.LINE_BYTES,
+        "limit_request_fields": front.FIELDS,
+        "limit_request_field_size": front.LINE_BYTES,
         # Forwarded headers are psfkg's to judge (PSFKG_TRUSTED_PROXIES, web/hosts.py): gunicorn
         # would otherwise take X-Forwarded-Proto from any loopback client.
         "secure_scheme_headers": {},
@@ -142,8 +156,33 @@ def unreadable_body(error: Exception) -> Response:
     return error_text(400, f"the request body cannot be read: {error}")
 
 
-def serve(app: Flask, settings: Settings) -> None:
-    """Run gunicorn in the foreground until it is stopped; psfkg's logs go to standard error."""
+def serve(make_app: Callable[[], Flask], settings: Settings) -> int:
+    """Run the front and, in a child, gunicorn, until either is stopped; give the exit status.
+
+    The app is made in the child only, so the front never holds a release's store.
+    """
+    folder = tempfile.mkdtemp(prefix="psfkg-")  # mode 0700: only this user reaches the socket
+    socket_path = os.path.join(folder, "workers.sock")
+    try:
+        master = os.fork()
+        if master == 0:
+            os._exit(_workers(make_app, settings, socket_path))
+        roots = [settings.releases_dir, Path(__file__).parent / "web" / "static"]
+        return front.run(settings, socket_path, roots, master)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _workers(make_app: Callable[[], Flask], settings: Settings, socket_path: str) -> int:
+    """In the child: make the app and run gunicorn, ending with the front."""
+    parent = os.getppid()
+    die_with_parent(parent, signal.SIGTERM)
+    try:
+        app = make_app()
+    except PsfkgError as exc:  # the front ends with the server's exit status
+        print(f"psfkg: {exc}", file=sys.stderr)
+        return 1
+    app.config["USE_X_SENDFILE"] = True  # the front sends the release's files itself
     app.register_error_handler(ParseException, unreadable_body)
     app.register_error_handler(NoMoreData, unreadable_body)
     handler = logging.StreamHandler(sys.stderr)
@@ -155,4 +194,5 @@ def serve(app: Flask, settings: Settings) -> None:
     # so the frame lookup each record would cost is skipped.
     logging._srcfile = None
     ClientTimeoutWorker.client_timeout = settings.client_timeout
-    Server(app, options(settings)).run()
+    Server(app, options(settings, socket_path)).run()
+    return 0

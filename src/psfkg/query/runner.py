@@ -92,9 +92,10 @@ def _receive(fd: int) -> object:
     return pickle.loads(body)
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int, signal_number: int = signal.SIGKILL) -> None:
+    """Ask the kernel to send this process ``signal_number`` when its parent dies."""
     if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal_number)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(0)
 
@@ -117,7 +118,7 @@ def _child_main(requests: int, replies: int, evaluate: Evaluate, parent: int) ->
     ):
         signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent(parent)
+    die_with_parent(parent)
     while True:
         try:
             request = _receive(requests)

@@ -73,7 +73,7 @@ class Hosts:
         self.public = urlsplit(settings.public_url) if settings.public_url else None
 
     def __call__(self, environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        trusted = _within(environ.get("REMOTE_ADDR", ""), self.proxies)
+        trusted = within(environ.get("REMOTE_ADDR", ""), self.proxies)
         if not trusted:
             for key in (FORWARDED_FOR, *FORWARDED_LINKS):
                 environ.pop(key, None)
@@ -105,7 +105,7 @@ def proxies(setting: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]
     return [ipaddress.ip_network(p.strip(), strict=False) for p in setting.split(",") if p.strip()]
 
 
-def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+def within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
