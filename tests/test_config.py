@@ -49,3 +49,11 @@ def test_defaults_and_overrides() -> None:
 def test_a_bad_base_iri_is_refused(bad: str) -> None:
     with pytest.raises(PsfkgError, match="PSFKG_BASE_IRI"):
         Settings.from_env({"PSFKG_BASE_IRI": bad})
+
+
+def test_long_slots_leave_half_the_workers_to_short_queries() -> None:
+    slots = [Settings.from_env({"PSFKG_WORKERS": str(n)}).long_slots for n in (1, 2, 3, 8)]
+    assert slots == [1, 1, 1, 4]
+    assert Settings.from_env({"PSFKG_LONG_QUERIES": "0"}).long_slots == 0
+    with pytest.raises(PsfkgError, match="PSFKG_LONG_QUERIES"):
+        Settings.from_env({"PSFKG_LONG_QUERIES": "-1"})

@@ -81,6 +81,11 @@ def _count(raw: str, var: str) -> int:
     return int(raw)
 
 
+def _count_or_none(raw: str, var: str) -> int | None:
+    """Empty (None: a default derived from other settings), or a whole number from 0."""
+    return _count(raw, var) if raw else None
+
+
 def _text(raw: str, var: str) -> str:
     return raw
 
@@ -172,6 +177,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Bytes of memory one query may take beyond what its process held when it began; past "
         "them it is stopped with a 503 saying so (8 workers at 2 GiB fit a 24 GiB machine).",
         POSITIVE_INT,
+    ),
+    Setting(
+        "long_queries",
+        "",
+        "Queries that may run past a quarter second in the server at once (a client held to the "
+        "fair share: one of them); a query turning long when none is free is stopped with 503 "
+        "and Retry-After. Default: half the workers (at least 1); 0 for no limit.",
+        _count_or_none,
     ),
     Setting(
         "client_timeout",
@@ -270,6 +283,7 @@ class Settings:
     workers: int
     query_timeout: float
     query_memory: int
+    long_queries: int | None
     client_timeout: float
     request_deadline: float
     max_query_bytes: int
@@ -295,3 +309,9 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         return cls(**{s.name: s.parse(env.get(s.env_var, s.default), s.env_var) for s in SETTINGS})
+
+    @property
+    def long_slots(self) -> int:
+        """Queries that may run long at once (``PSFKG_LONG_QUERIES``; 0 for no limit): by
+        default half the workers, so that the other half are free for short queries."""
+        return self.long_queries if self.long_queries is not None else max(1, self.workers // 2)

@@ -75,6 +75,11 @@ class QueryTimeout(PsfkgError):
     """A query ran past its wall-clock limit and was stopped (HTTP 503)."""
 
 
+class LongQueriesBusy(QueryTimeout):
+    """A query turned long (past a second) while the server's slots for long queries were all
+    taken, or while its client had a long query under way already, and was stopped (HTTP 503)."""
+
+
 class QueryTooLarge(PsfkgError):
     """A query needed more memory than one query is given, and was stopped (HTTP 503)."""
 

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 from werkzeug.test import TestResponse
 
-from psfkg.errors import QueryRejected, QueryTimeout, QueryTooLarge, StoreUnavailable
+from psfkg.errors import (
+    LongQueriesBusy,
+    QueryRejected,
+    QueryTimeout,
+    QueryTooLarge,
+    StoreUnavailable,
+)
 from psfkg.query import runner as runner_module
 from psfkg.query import watchdog as watchdog_module
 from psfkg.query.runner import INLINE_CHARS, QueryRunner
@@ -283,3 +289,35 @@ def test_a_panic_evaluated_in_the_worker_is_a_503_and_retires_the_worker() -> No
 
     written, code, _ = in_a_fork(body)
     assert (written, code) == (b"retire the store failed to answer (Panic: index out of bounds)", 0)
+
+
+BUSY = LongQueriesBusy("the server is busy with long queries")
+
+
+def test_the_watchdog_stops_a_query_refused_a_long_slot_at_once() -> None:
+    def body(fd: int) -> None:
+        watchdog = Watchdog(lambda error, _: os.write(fd, str(error).encode()), abort)
+        with watchdog.watching(30, lengthen=lambda: BUSY):
+            time.sleep(30)
+
+    written, code, seconds = in_a_fork(body)
+    assert (written, code) == (str(BUSY).encode(), 0)
+    assert watchdog_module.SLOT_AFTER <= seconds < 2
+
+
+def test_a_child_refused_a_long_slot_is_stopped_and_replaced() -> None:
+    asked: list[float] = []
+
+    def lengthen() -> LongQueriesBusy | None:
+        asked.append(time.monotonic() - started)
+        return BUSY
+
+    queries = QueryRunner(evaluate, timeout=30)
+    first = pid(queries)
+    started = time.monotonic()
+    assert pid(queries) == first and not asked  # a short query never asks
+    with pytest.raises(LongQueriesBusy):
+        queries.run(QueryRequest("sleep", "text/plain"), lengthen)
+    assert len(asked) == 1 and watchdog_module.SLOT_AFTER <= asked[0] < 1
+    assert pid(queries) != first and queries.restarts == 1
+    queries.close()

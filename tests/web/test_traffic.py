@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import logging
 import os
@@ -9,12 +11,15 @@ import signal
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
+
+from psfkg.web.stats import Stats
 
 from ..conftest import client_for
 from ..live import LONG_RUNAWAY, RUNAWAY, live_server
@@ -137,3 +142,120 @@ def test_a_client_cannot_hold_more_than_its_share_of_the_workers(releases: Path)
             thread.join()
             assert outcome == [503]
             assert ask(base, "192.0.2.1")[0] == 200
+
+
+def in_another_process(stats: Stats, client: str, *, long: bool) -> int:
+    """A process that begins an evaluation of ``client`` (long, or not) and waits; its pid."""
+    ready, go = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(ready)
+            stats.begin(client, 0)
+            if long:
+                assert stats.lengthen(0, 0) is None
+            os.write(go, b".")
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(go)
+    assert os.read(ready, 1) == b"."
+    os.close(ready)
+    return pid
+
+
+def test_long_slots_are_bounded_for_the_server_and_per_client_and_always_come_back() -> None:
+    """The bounds of the long lane, and its slots freed by an evaluation's end or its death."""
+    stats = Stats()
+    holder = in_another_process(stats, "192.0.2.1", long=True)
+    short = in_another_process(stats, "192.0.2.2", long=False)
+    try:
+        assert stats.begin("192.0.2.1", 2)
+        assert stats.lengthen(0, 1) == "yours"  # its client has one long already
+        assert stats.lengthen(1, 0) == "busy"  # the server has its one
+        assert stats.lengthen(2, 1) == "yours" and stats.lengthen(2, 0) is None
+        assert (stats.running, stats.running_long) == (3, 2)
+        stats.end()
+        assert (stats.running, stats.running_long) == (2, 1)
+        os.kill(holder, signal.SIGKILL)
+        os.waitpid(holder, 0)
+        assert (stats.running, stats.running_long) == (1, 0)  # a dead process's slot is free
+        assert stats.begin("192.0.2.1", 2) and stats.lengthen(1, 1) is None
+        stats.end()
+    finally:
+        for pid in (holder, short):
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+
+def ask_from(
+    base: str, source: str, query: str = "ASK {}", timeout: float = 60
+) -> tuple[int, float, dict[str, str], bytes]:
+    """Ask ``query`` from the loopback address ``source`` (not answered from the answers a
+    worker keeps): the status, the seconds it took, the headers and the body."""
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    started = time.monotonic()
+    connection = http.client.HTTPConnection(
+        host, int(port), timeout=timeout, source_address=(source, 0)
+    )
+    try:
+        connection.request(
+            "GET", f"/sparql?query={quote(query)}", headers={"Cache-Control": "no-cache"}
+        )
+        response = connection.getresponse()
+        body = response.read()
+        return response.status, time.monotonic() - started, dict(response.headers), body
+    finally:
+        connection.close()
+
+
+def test_cheap_queries_are_answered_while_any_number_of_runaways_run(releases: Path) -> None:
+    """Two workers, one long slot; six attackers (six addresses, each within its share) send
+    runaways again and again, in the worker and in query processes: another client's cheap
+    queries are answered within a couple of seconds, the attackers get 503 (or 429) with
+    Retry-After, and after the attack the server is as before."""
+    env = {
+        "PSFKG_RATE_LIMIT_LOOPBACK": "1",
+        "PSFKG_RATE_LIMIT": "100000",
+        "PSFKG_QUERY_TIMEOUT": "4",
+    }
+    with live_server(releases=releases, workers=2, env=env) as base:
+        before = max(ask_from(base, "127.0.0.2")[1] for _ in range(10))
+        attacking = threading.Event()
+        answers: list[tuple[int, float, dict[str, str], bytes]] = []
+
+        def attack(source: str, query: str) -> None:
+            while attacking.is_set():
+                answers.append(ask_from(base, source, query))
+
+        attackers = [
+            threading.Thread(
+                target=attack, args=(f"127.0.0.{10 + n}", (RUNAWAY, LONG_RUNAWAY)[n % 2])
+            )
+            for n in range(6)
+        ]
+        attacking.set()
+        for thread in attackers:
+            thread.start()
+        probes = []
+        started = time.monotonic()
+        while time.monotonic() - started < 12:
+            probes.append(ask_from(base, "127.0.0.2"))
+            time.sleep(0.2)
+        attacking.clear()
+        for thread in attackers:
+            thread.join()
+        assert {status for status, _, _, _ in probes} == {200}
+        assert max(seconds for _, seconds, _, _ in probes) < 3, sorted(p[1] for p in probes)
+        assert {status for status, _, _, _ in answers} <= {503, 429}
+        assert all(headers.get("Retry-After") for _, _, headers, _ in answers)
+        assert any(b"busy with long queries" in body for _, _, _, body in answers)
+        with urllib.request.urlopen(f"{base}/-/stats", timeout=10) as response:
+            counters = json.loads(response.read())
+        assert counters["busy"] >= 10 and counters["timeouts"] >= 1
+        assert (counters["running"], counters["running_long"]) == (0, 0)
+        # As before: cheap queries at once, and a runaway gets the long slot (to its deadline).
+        assert max(ask_from(base, "127.0.0.2")[1] for _ in range(10)) < max(1.0, 5 * before)
+        status, seconds, _, body = ask_from(base, "127.0.0.10", RUNAWAY)
+        assert (status, body) == (503, b"Error 503: query timed out after 4 s\n") and seconds > 3.5

@@ -40,7 +40,17 @@ from collections.abc import Callable
 
 from ..errors import QueryRejected, QueryTimeout, QueryTooLarge, StoreUnavailable
 from .store import Answer, QueryRequest
-from .watchdog import LONG_AFTER, LONG_NICENESS, WATCH_TICK, Watchdog, private_bytes, too_large
+from .watchdog import (
+    LONG_AFTER,
+    LONG_NICENESS,
+    SLOT_AFTER,
+    WATCH_TICK,
+    Lengthen,
+    Watchdog,
+    private_bytes,
+    too_large,
+    unbounded,
+)
 
 Evaluate = Callable[[QueryRequest], Answer]
 #: Signals a child dies of when the parser or evaluator runs out of stack.
@@ -164,24 +174,33 @@ class Child:
         #: Whether the child was reniced for a long query (it cannot be raised back: not reused).
         self.niced = False
 
-    def run(self, request: QueryRequest, timeout: float, memory: int) -> Answer:
+    def run(
+        self, request: QueryRequest, timeout: float, memory: int, lengthen: Lengthen = unbounded
+    ) -> Answer:
         """Send a request and wait for the answer at most ``timeout`` seconds, while the child
-        takes at most ``memory`` bytes more than it held.
+        takes at most ``memory`` bytes more than it held, and past :data:`SLOT_AFTER` while
+        ``lengthen`` lets it go on.
 
-        :raises QueryTimeout: the deadline passed; the child has been killed.
+        :raises QueryTimeout: the deadline passed, or ``lengthen`` refused (its error, a
+            :class:`~psfkg.errors.LongQueriesBusy`); the child has been killed.
         :raises QueryTooLarge: the child took more memory; it has been killed.
         :raises StoreUnavailable: the child died (it was killed, or crashed).
         :raises QueryRejected: the store refused the query (syntax error...), or it crashed the
             parser (nesting too deep).
         """
         started, held = time.monotonic(), private_bytes(self.pid)
-        ready = False
+        ready, asked = False, False
         try:
             _send(self.requests, request)
             while not ready:
                 elapsed = time.monotonic() - started
                 if elapsed >= timeout:
                     break
+                if elapsed >= SLOT_AFTER and not asked:
+                    asked, refused = True, lengthen()
+                    if refused is not None:
+                        self.kill()
+                        raise refused
                 if elapsed >= LONG_AFTER and not self.niced:
                     self._yield_cpu()
                 ready = bool(self.poller.poll(min(timeout - elapsed, WATCH_TICK) * 1000))
@@ -256,15 +275,16 @@ class QueryRunner:
         self.restarts = 0
         self.closed = False
 
-    def run(self, request: QueryRequest) -> Answer:
-        """Answer a request within the timeout: here when a watchdog watches and the query is
-        short, else in a child (see :meth:`Child.run`)."""
+    def run(self, request: QueryRequest, lengthen: Lengthen = unbounded) -> Answer:
+        """Answer a request within the timeout, and past :data:`SLOT_AFTER` while ``lengthen``
+        lets it go on: here when a watchdog watches and the query is short, else in a child
+        (see :meth:`Child.run`)."""
         guard = watchdog
         if guard is not None and guard.owner == os.getpid() and len(request.query) <= INLINE_CHARS:
-            return self._inline(request, guard)
+            return self._inline(request, guard, lengthen)
         child = self._take()
         try:
-            answer = child.run(request, self.timeout, self.memory)
+            answer = child.run(request, self.timeout, self.memory, lengthen)
         except (QueryTimeout, QueryTooLarge, StoreUnavailable):
             with self._lock:
                 self.restarts += 1
@@ -276,8 +296,8 @@ class QueryRunner:
         self._give_back(child)
         return answer
 
-    def _inline(self, request: QueryRequest, guard: Watchdog) -> Answer:
-        with guard.watching(self.timeout, self.memory):
+    def _inline(self, request: QueryRequest, guard: Watchdog, lengthen: Lengthen) -> Answer:
+        with guard.watching(self.timeout, self.memory, lengthen):
             try:
                 return self.evaluate(request)
             except (QueryRejected, KeyboardInterrupt, SystemExit, GeneratorExit):

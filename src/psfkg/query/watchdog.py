@@ -15,15 +15,26 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from ..errors import QueryTimeout, QueryTooLarge
+from ..errors import LongQueriesBusy, QueryTimeout, QueryTooLarge
 
+#: A query still running after this many seconds needs one of the server's long slots to go on
+#: (see :data:`Lengthen`): far more than a cheap query takes, and little of a worker to lose.
+SLOT_AFTER = 0.25
 #: A query still running after this many seconds is long: its process yields the CPU to short ones.
 LONG_AFTER = 1.0
 LONG_NICENESS = 10
 #: Seconds between a watchdog's looks at the clock and the memory: it is this late at most.
 WATCH_TICK = 0.05
 
+#: Asked when a query passes :data:`SLOT_AFTER`: None lets it run on (it has taken a long slot),
+#: an error stops it with that error.
+Lengthen = Callable[[], LongQueriesBusy | None]
+
 log = logging.getLogger(__name__)
+
+
+def unbounded() -> None:
+    """Let any query run long (the default :data:`Lengthen`)."""
 
 
 def private_bytes(pid: int | str = "self") -> int:
@@ -50,10 +61,12 @@ def too_large(memory: int) -> QueryTooLarge:
 class Watchdog:
     """Ends this process when a query it evaluates itself passes its deadline.
 
-    A thread looks at the clock every :data:`WATCH_TICK` seconds. Past :data:`LONG_AFTER`, the
-    evaluating thread is reniced, so that short queries elsewhere keep the CPU, and ``retire`` is
-    called when the query ends: a thread cannot be raised back, so the server should replace the
-    process. At the deadline it calls ``give_up`` (to answer 503) and ends the process at once.
+    A thread looks at the clock every :data:`WATCH_TICK` seconds. At :data:`SLOT_AFTER` it asks
+    the evaluation's ``lengthen`` whether it may go on: if not, it is stopped as at its deadline.
+    Past :data:`LONG_AFTER`, the evaluating thread is reniced, so that short queries elsewhere
+    keep the CPU, and ``retire`` is called when the query ends: a thread cannot be raised back,
+    so the server should replace the process. At the deadline it calls ``give_up`` (to answer
+    503) and ends the process at once.
 
     It watches one evaluation at a time: it is for a server whose worker serves one request at a
     time (gunicorn's sync worker).
@@ -78,16 +91,21 @@ class Watchdog:
         self._timeout = 0.0
         self._memory, self._held = 0, 0
         self._evaluator = 0
-        self._niced = False
+        self._lengthen: Lengthen = unbounded
+        self._asked = self._niced = False
         threading.Thread(target=self._watch, name="psfkg-watchdog", daemon=True).start()
 
     @contextlib.contextmanager
-    def watching(self, timeout: float, memory: int = 1 << 62) -> Iterator[None]:
-        """Watch the calling thread's evaluation for ``timeout`` seconds and ``memory`` bytes."""
+    def watching(
+        self, timeout: float, memory: int = 1 << 62, lengthen: Lengthen = unbounded
+    ) -> Iterator[None]:
+        """Watch the calling thread's evaluation for ``timeout`` seconds and ``memory`` bytes,
+        asking ``lengthen`` when it turns long."""
         held = private_bytes()
         with self._lock:
             self._started, self._timeout = time.monotonic(), timeout
             self._memory, self._held = memory, held
+            self._lengthen, self._asked = lengthen, False
             self._evaluator = threading.get_native_id()
         try:
             yield
@@ -105,15 +123,21 @@ class Watchdog:
                 if self._started is None:
                     continue
                 elapsed = time.monotonic() - self._started
-                if elapsed >= LONG_AFTER and not self._niced:
-                    with contextlib.suppress(OSError):  # Linux: a thread id renices one thread
-                        os.setpriority(os.PRIO_PROCESS, self._evaluator, LONG_NICENESS)
-                    self._niced = True
                 error: QueryTimeout | QueryTooLarge | None = None
                 if elapsed >= self._timeout:
                     error = QueryTimeout(f"query timed out after {self._timeout:g} s")
                 elif private_bytes() - self._held > self._memory:
                     error = too_large(self._memory)
+                elif elapsed >= SLOT_AFTER and not self._asked:
+                    self._asked = True
+                    try:
+                        error = self._lengthen()
+                    except Exception:  # the watchdog must go on: the query goes on too
+                        log.exception("asking whether a query may go on failed")
+                if error is None and elapsed >= LONG_AFTER and not self._niced:
+                    with contextlib.suppress(OSError):  # Linux: a thread id renices one thread
+                        os.setpriority(os.PRIO_PROCESS, self._evaluator, LONG_NICENESS)
+                    self._niced = True
                 if error is not None:
                     try:
                         self.give_up(error, elapsed)

@@ -13,20 +13,25 @@ which are declared for them under the base of the release being served.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
 from flask import request as flask_request
 
 from .. import formats
-from ..errors import QueryRejected
+from ..errors import LongQueriesBusy, QueryRejected
 from ..query.screening import Screened, screen
 from ..query.store import Answer, QueryRequest
+from ..query.watchdog import SLOT_AFTER
 from ..terms import Binding
 from .service import service, stats
+from .stats import Stats
 from .traffic import limited
 
 Bindings = tuple[tuple[str, Binding], ...]
+#: Long queries one client held to the fair share may have under way at once.
+LONG_PER_CLIENT = 1
 
 
 def prepare(
@@ -78,24 +83,42 @@ def prefix_lines() -> str:
 
 def evaluate(query: QueryRequest) -> Answer:
     """Evaluate a request where it can be stopped (see :mod:`psfkg.query.runner`), as one of the
-    client's fair share of evaluations (``PSFKG_CLIENT_SHARE``).
+    client's fair share of evaluations (``PSFKG_CLIENT_SHARE``); past a quarter second, in one of
+    the server's long slots (``PSFKG_LONG_QUERIES``), of which a client held to the share has one.
 
     :raises QueryRejected: 429 when the client already has its share under way.
+    :raises LongQueriesBusy: the query turned long with no long slot for it, and was stopped.
     """
     svc = service()
-    client, share = flask_request.remote_addr or "?", svc.settings.client_share
-    held = bool(share) and limited(client)
-    if held and not stats().begin(client, share):
+    client = flask_request.remote_addr or "?"
+    share = svc.settings.client_share if limited(client) else 0
+    if not stats().begin(client, share):
         raise QueryRejected(
             f"you have {share} queries running on this server already; "
             "wait for one to finish, then send this one again",
             429,
         )
     try:
-        return svc.runner.run(query)
+        # Bound to the server's Stats here: a worker's watchdog thread, which asks, has no app.
+        lengthen = functools.partial(_lengthen, stats(), svc.settings.long_slots, share)
+        return svc.runner.run(query, lengthen)
     finally:
-        if held:
-            stats().end()
+        stats().end()
+
+
+def _lengthen(counters: Stats, slots: int, share: int) -> LongQueriesBusy | None:
+    """Take a long slot for this process's evaluation, or say why it cannot run long."""
+    refused = counters.lengthen(slots, LONG_PER_CLIENT if share else 0)
+    if refused is None:
+        return None
+    if refused == "yours":
+        why = "you have a long query running on this server already"
+    else:
+        why = f"the server is busy with long queries ({slots} at once)"
+    return LongQueriesBusy(
+        f"{why}; this one ran past {SLOT_AFTER:g} s and was stopped (PSFKG_LONG_QUERIES); "
+        "retry later"
+    )
 
 
 @dataclass(frozen=True)

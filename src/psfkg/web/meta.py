@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import __version__
 from ..errors import (
+    LongQueriesBusy,
     NotAcceptable,
     QueryRejected,
     QueryTimeout,
@@ -40,7 +41,10 @@ def health() -> Response:
     svc, holder = service(), releases()
     problem = holder.problem
     if problem is None and stats().killing():
-        problem = "queries were stopped at their deadline or for their memory in the last minute"
+        problem = (
+            "queries were stopped in the last minute: at their deadline, for their memory, or "
+            "for want of a long slot"
+        )
     return jsonify(
         {
             "status": "degraded" if problem else "ok",
@@ -93,8 +97,9 @@ def rejected(error: QueryRejected) -> Response:
 
 @bp.app_errorhandler(QueryTimeout)
 def timed_out(error: QueryTimeout) -> Response:
-    """503: the query was stopped at its deadline."""
-    stats().stopped("timeouts")
+    """503: the query was stopped at its deadline, or when it turned long with no long slot
+    free for it."""
+    stats().stopped("busy" if isinstance(error, LongQueriesBusy) else "timeouts")
     response = error_text(503, str(error))
     response.headers["Retry-After"] = "10"
     return response

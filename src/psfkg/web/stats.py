@@ -13,6 +13,11 @@ The fair share: each evaluation under way is noted with its process and its clie
 client cannot hold more than ``PSFKG_CLIENT_SHARE`` of the workers at once, whichever they are;
 an evaluation whose process died (stopped at its deadline) no longer counts. Workers serve one
 request at a time (gunicorn's sync worker), so a process has one evaluation at most.
+
+The long lane: an evaluation that runs past a quarter second takes one of
+``PSFKG_LONG_QUERIES`` long slots, marked on its entry in the same table, so that whatever runs
+long, the other workers are free for short queries. The slot is the entry's: it goes when the
+evaluation ends, however it ends, and with its process when that dies.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import multiprocessing
 import os
 import struct
 import time
+from typing import Literal
 
 WINDOW = 60.0
 #: Rate-limit windows kept at once, and the slots a client's address may take.
@@ -30,14 +36,14 @@ SLOTS, PROBES = 1 << 16, 8
 #: HTTP statuses counted, one slot each.
 STATUSES = 600
 #: Named counters, one slot each, before the statuses.
-COUNTERS = ("queries", "timeouts", "too_large", "limited", "last_stop")
+COUNTERS = ("queries", "timeouts", "too_large", "busy", "limited", "last_stop")
 HEADER = len(COUNTERS) + STATUSES
 SLOT = struct.Struct("=qdq")  # address hash, window start (monotonic seconds), requests
 #: Where the table of windows starts in the mapping, after the counters.
 TABLE = 8 * HEADER
-#: Evaluations under way, server-wide, that the fair share tracks: (worker pid, client hash).
+#: Evaluations under way, server-wide: (worker pid, client hash, whether it runs long).
 RUNNING = 256
-EVALUATION = struct.Struct("=qq")
+EVALUATION = struct.Struct("=qqq")
 EVALUATIONS = TABLE + SLOT.size * SLOTS
 
 
@@ -52,7 +58,7 @@ class Stats:
 
     def stopped(self, why: str) -> None:
         """Count a query stopped (``why``: ``timeouts`` at its deadline, ``too_large`` for its
-        memory), and remember when."""
+        memory, ``busy`` turning long with no long slot free), and remember when."""
         with self._lock:
             self._ints[COUNTERS.index(why)] += 1
             self._ints[COUNTERS.index("last_stop")] = int(time.time())
@@ -110,51 +116,76 @@ class Stats:
 
     def begin(self, client: str, share: int) -> bool:
         """Note that this process evaluates a query of ``client``, unless the client already has
-        ``share`` evaluations under way in the server (then False, and nothing is noted).
+        ``share`` evaluations under way in the server (then False, and nothing is noted; a
+        share of 0 is no limit).
 
         An evaluation whose process has died (killed at its deadline, say) no longer counts."""
-        key, pid, free = _key(client), os.getpid(), None
+        key, free = _key(client), None
         with self._lock:
             mine = 0
-            for n in range(RUNNING):
-                offset = EVALUATIONS + n * EVALUATION.size
-                held, holder = EVALUATION.unpack_from(self._memory, offset)
-                if held and not _alive(held):
-                    EVALUATION.pack_into(self._memory, offset, 0, 0)
-                    held = 0
-                if not held:
+            for offset, pid, holder, _ in self._evaluations():
+                if not pid:
                     free = offset if free is None else free
                 elif holder == key:
                     mine += 1
-            if mine >= share:
+            if share and mine >= share:
                 return False
             if free is not None:  # a full table (more evaluations than it holds) counts none
-                EVALUATION.pack_into(self._memory, free, pid, key)
+                EVALUATION.pack_into(self._memory, free, os.getpid(), key, 0)
             return True
+
+    def lengthen(self, slots: int, per_client: int) -> Literal["busy", "yours"] | None:
+        """Let this process's evaluation run long: None when it takes a long slot; ``busy``
+        when the server has ``slots`` long evaluations already, ``yours`` when its client has
+        ``per_client`` (0: no limit, either). An evaluation never noted runs long unbounded."""
+        pid = os.getpid()
+        with self._lock:
+            entries = [e for e in self._evaluations() if e[1]]
+            found = [e for e in entries if e[1] == pid]
+            if not found:
+                return None
+            offset, _, key, _ = found[0]
+            long = [holder for _, _, holder, running_long in entries if running_long]
+            if slots and len(long) >= slots:
+                return "busy"
+            if per_client and long.count(key) >= per_client:
+                return "yours"
+            EVALUATION.pack_into(self._memory, offset, pid, key, 1)
+            return None
+
+    def _evaluations(self) -> list[tuple[int, int, int, int]]:
+        """The table's entries: (offset, pid, client hash, long); the lock is held. An entry
+        of a dead process is freed (pid 0) on the way."""
+        found = []
+        for n in range(RUNNING):
+            offset = EVALUATIONS + n * EVALUATION.size
+            pid, holder, long = EVALUATION.unpack_from(self._memory, offset)
+            if pid and not _alive(pid):
+                EVALUATION.pack_into(self._memory, offset, 0, 0, 0)
+                pid = holder = long = 0
+            found.append((offset, pid, holder, long))
+        return found
 
     @property
     def running(self) -> int:
-        """Evaluations under way in the server, that the fair share counts."""
+        """Evaluations under way in the server."""
         with self._lock:
-            return sum(
-                1
-                for n in range(RUNNING)
-                if (
-                    pid := EVALUATION.unpack_from(self._memory, EVALUATIONS + n * EVALUATION.size)[
-                        0
-                    ]
-                )
-                and _alive(pid)
-            )
+            return sum(1 for _, pid, _, _ in self._evaluations() if pid)
+
+    @property
+    def running_long(self) -> int:
+        """Evaluations under way in the server that hold a long slot."""
+        with self._lock:
+            return sum(1 for _, pid, _, long in self._evaluations() if pid and long)
 
     def end(self) -> None:
-        """This process's evaluation is over."""
+        """This process's evaluation is over (its long slot, if it took one, too)."""
         pid = os.getpid()
         with self._lock:
             for n in range(RUNNING):
                 offset = EVALUATIONS + n * EVALUATION.size
                 if EVALUATION.unpack_from(self._memory, offset)[0] == pid:
-                    EVALUATION.pack_into(self._memory, offset, 0, 0)
+                    EVALUATION.pack_into(self._memory, offset, 0, 0, 0)
 
 
 def _key(client: str) -> int:

@@ -104,7 +104,8 @@ def _query(method: str, path: str) -> str | None:
 @bp.route("/-/stats")
 def stats() -> Response:
     """The server's counters, across its workers and since it started: requests by status,
-    queries, timeouts, rate limiting; and this worker's query-process restarts."""
+    queries, timeouts, queries stopped for want of a long slot (busy), rate limiting,
+    evaluations under way (and long); and this worker's query-process restarts."""
     svc = service()
     counters = shared()
     statuses = counters.statuses
@@ -118,8 +119,10 @@ def stats() -> Response:
             "queries": counters["queries"],
             "timeouts": counters["timeouts"],
             "too_large": counters["too_large"],
+            "busy": counters["busy"],
             "query_process_restarts": svc.runner.restarts,
             "rate_limited": counters["limited"],
             "running": counters.running,
+            "running_long": counters.running_long,
         }
     )
