@@ -29,43 +29,37 @@ from __future__ import annotations
 
 import argparse
 import collections
-import http.client
 import json
-import os
 import statistics
 import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from psfkg.config import PROJECT_ROOT, Settings
+from psfkg.config import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package
-from benchmarks.benchmark import (
-    JSON_RESULTS,
-    QUERIES,
-    Client,
-    is_graph_query,
-    ms,
-    percentile,
-    psfkg,
-    sparql_path,
-    summary,
+from benchmarks.benchmark import JSON_RESULTS, ms, percentile, psfkg, sparql_path
+from benchmarks.processes import memory, server_pid
+from benchmarks.researchers import (
+    KINDS,
+    WORKERS,
+    Hit,
+    Session,
+    Target,
+    latencies,
+    mix,
+    researcher,
+    statuses,
+    warm_up,
 )
 from tests.live import RUNAWAY, live_server
 
 LOADTEST = PROJECT_ROOT / "releases" / "loadtest"
-NAMED_QUERIES = PROJECT_ROOT / "queries"
-#: The server's own default, as `make serve` runs it.
-WORKERS = Settings.from_env().workers
-PAGES = ("/", "/browse/projects", "/id/project/jatoc", "/id/country/sweden", "/def")
-DUMPS = ("/dumps/psfkg.ttl.gz", "/dumps/psfkg.nt")
-KINDS = ("named-query", "sparql", "page", "dump")
-#: A query no store finishes: the fourth power of the dataset's quads, counted.
 #: Researchers' p99 with runaway clients / without, at most.
 P99_FACTOR = 3.0
 #: Seconds a runaway query's 503 may come before or after its deadline.
@@ -76,24 +70,6 @@ MEMORY_SHARE, MEMORY_MIB = 0.10, 50.0
 ENDS = 3
 #: Seconds between memory samples during the soak, at least and at most.
 SAMPLE_EVERY = (1.0, 10.0)
-
-
-class Target(NamedTuple):
-    """One request of the researchers' mix."""
-
-    kind: str
-    name: str
-    path: str
-    accept: str
-
-
-class Hit(NamedTuple):
-    """One request made: its kind, target, status (0: no answer) and seconds."""
-
-    kind: str
-    name: str
-    status: int
-    seconds: float
 
 
 @dataclass
@@ -107,132 +83,6 @@ class Phase:
     researchers: list[Hit] = field(default_factory=list)
     runaway: list[Hit] = field(default_factory=list)
     memory: list[dict[str, Any]] = field(default_factory=list)
-
-
-class Session(Client):
-    """A keep-alive connection of :mod:`tests.benchmark` that reports every status (its
-    ``request`` raises for anything but 200, which a load test counts instead)."""
-
-    def __init__(self, base: str, timeout: float) -> None:
-        super().__init__(base)
-        self.conn.timeout = timeout
-
-    def fetch(self, path: str, accept: str) -> int:
-        """GET ``path``, read the whole answer; its status, or 0 when none came."""
-        try:
-            self.conn.request("GET", path, headers={"Accept": accept})
-            response = self.conn.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            return 0
-        return response.status
-
-
-def good(status: int) -> bool:
-    """Whether a researcher's request succeeded: 2xx or 304."""
-    return 200 <= status < 300 or status == 304
-
-
-def mix() -> list[Target]:
-    """The researchers' requests: named queries, the SPARQL mix, pages and dumps."""
-    targets = [
-        Target("named-query", p.stem, f"/queries/{p.stem}.csv", "text/csv")
-        for p in sorted(NAMED_QUERIES.glob("*.rq"))
-    ]
-    for path in sorted(QUERIES.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        accept = "application/ld+json" if is_graph_query(text) else JSON_RESULTS
-        targets.append(Target("sparql", path.stem, sparql_path(text), accept))
-    targets += [Target("page", p, p, "text/html") for p in PAGES]
-    targets += [Target("dump", p.rsplit("/", 1)[1], p, "*/*") for p in DUMPS]
-    return targets
-
-
-# -- the server's processes -------------------------------------------------------------------
-
-
-def parents() -> dict[int, int]:
-    """Every process's parent, from ``/proc``."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:  # gone meanwhile
-                continue
-            found[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    return found
-
-
-def server_pid(port: int) -> int:
-    """The ``psfkg serve`` process that this script started, listening on ``port``."""
-    for pid, parent in parents().items():
-        if parent != os.getpid():
-            continue
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"serve" in argv and b"--port" in argv and str(port).encode() in argv:
-            return pid
-    raise RuntimeError(f"no psfkg serve process on port {port} among this script's children")
-
-
-def tree(root: int) -> list[int]:
-    """``root`` and all its descendants."""
-    children: dict[int, list[int]] = collections.defaultdict(list)
-    for pid, parent in parents().items():
-        children[parent].append(pid)
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children[pid]
-    return found
-
-
-def kib(path: str, key: str) -> int | None:
-    """The ``key:`` line of a ``/proc`` file, in KiB (None when the process is gone)."""
-    try:
-        for line in Path(path).read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def memory(root: int, started: float) -> dict[str, Any]:
-    """Total RSS and PSS (MiB) of ``root``'s process tree now, and how many processes it has."""
-    rss = pss = processes = 0
-    for pid in tree(root):
-        resident = kib(f"/proc/{pid}/status", "VmRSS")
-        if resident is None:
-            continue
-        processes += 1
-        rss += resident
-        pss += kib(f"/proc/{pid}/smaps_rollup", "Pss") or 0
-    return {
-        "t_s": round(time.monotonic() - started, 1),
-        "processes": processes,
-        "rss_mib": rss / 1024,
-        "pss_mib": pss / 1024,
-    }
-
-
-def researcher(
-    base: str, targets: list[Target], first: int, until: float, wait: float, out: list[Hit]
-) -> None:
-    """Request the mix in turn, from ``targets[first]``, until the monotonic time ``until``."""
-    session = Session(base, wait)
-    n = first
-    while time.monotonic() < until:
-        target = targets[n % len(targets)]
-        begin = time.perf_counter()
-        status = session.fetch(target.path, target.accept)
-        out.append(Hit(target.kind, target.name, status, time.perf_counter() - begin))
-        n += 1
 
 
 def runaway(base: str, until: float, wait: float, out: list[Hit]) -> None:
@@ -287,25 +137,6 @@ def run_phase(
     return phase
 
 
-def warm_up(base: str, targets: list[Target], wait: float) -> list[str]:
-    """Every request of the mix from 2 x WORKERS threads at once, so each worker has forked its
-    query child and filled its caches; the requests that failed."""
-    out: list[Hit] = []
-
-    def once(first: int) -> None:
-        session = Session(base, wait)
-        for n in range(len(targets)):
-            target = targets[(first + n) % len(targets)]
-            out.append(Hit(target.kind, target.path, session.fetch(target.path, target.accept), 0))
-
-    threads = [threading.Thread(target=once, args=(n,)) for n in range(2 * WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted({f"{hit.name}: {hit.status}" for hit in out if not good(hit.status)})
-
-
 def sampler(root: int, into: list[dict[str, Any]], every: float) -> Callable[[float], None]:
     """A ``meanwhile`` for :func:`run_phase`: memory samples from shortly after the start
     until shortly before ``until``, ``every`` seconds, the last ``ENDS`` one second apart."""
@@ -324,22 +155,6 @@ def sampler(root: int, into: list[dict[str, Any]], every: float) -> Callable[[fl
 
 
 # -- summaries ------------------------------------------------------------------------------
-
-
-def statuses(hits: Iterable[Hit]) -> dict[str, int]:
-    """How many hits had each status, the most common first (0: no answer)."""
-    return dict(collections.Counter(str(hit.status) for hit in hits).most_common())
-
-
-def latencies(hits: list[Hit], seconds: float) -> dict[str, Any]:
-    """Requests, requests per second, errors by status, p50 and p99 (ms) of researchers' hits."""
-    errors = [hit for hit in hits if not good(hit.status)]
-    return summary([hit.seconds for hit in hits]) | {
-        "requests": len(hits),
-        "requests_per_s": len(hits) / seconds if seconds else 0.0,
-        "errors": len(errors),
-        "errors_by_status": statuses(errors),
-    }
 
 
 def researchers(phase: Phase) -> dict[str, Any]:
