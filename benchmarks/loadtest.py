@@ -40,9 +40,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psfkg.config import PROJECT_ROOT
+from psfkg.config import PROJECT_ROOT, Settings
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package
+from benchmarks.attacks import ATTACKS
 from benchmarks.benchmark import JSON_RESULTS, ms, percentile, psfkg, sparql_path
 from benchmarks.processes import memory, server_pid
 from benchmarks.researchers import (
@@ -51,12 +52,13 @@ from benchmarks.researchers import (
     Hit,
     Session,
     Target,
+    crowd,
     latencies,
     mix,
-    researcher,
     statuses,
     warm_up,
 )
+from benchmarks.under_attack import attack_table, run_attacks
 from tests.live import RUNAWAY, live_server
 
 LOADTEST = PROJECT_ROOT / "releases" / "loadtest"
@@ -68,6 +70,8 @@ NEAR_DEADLINE = 1.0
 MEMORY_SHARE, MEMORY_MIB = 0.10, 50.0
 #: Samples taken at each end of the soak, whose median is its start (or end).
 ENDS = 3
+#: The warm-up's clients' addresses, under --attacks: 127.0.2.<n>.
+WARM_UP = 2
 #: Seconds between memory samples during the soak, at least and at most.
 SAMPLE_EVERY = (1.0, 10.0)
 
@@ -113,27 +117,19 @@ def run_phase(
         flush=True,
     )
     until = time.monotonic() + phase.seconds
-    lists: list[list[Hit]] = [[] for _ in range(clients + phase.runaways)]
-    threads = [
-        threading.Thread(
-            target=researcher, args=(base, targets, n, until, wait, lists[n]), daemon=True
-        )
-        for n in range(clients)
-    ]
-    threads += [
-        threading.Thread(target=runaway, args=(base, until, wait, lists[clients + n]), daemon=True)
-        for n in range(phase.runaways)
-    ]
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
+    threads, lists = crowd(base, targets, clients, until, wait, None)
+    runs: list[list[Hit]] = [[] for _ in range(phase.runaways)]
+    for out in runs:
+        threads.append(threading.Thread(target=runaway, args=(base, until, wait, out), daemon=True))
+        threads[-1].start()
     if meanwhile is not None:
         meanwhile(until)
     for thread in threads:  # bounded: a request gives up after ``wait`` seconds
         thread.join(max(0.0, until - time.monotonic()) + wait + 5)
     phase.elapsed = time.monotonic() - started
-    phase.researchers = [hit for hits in lists[:clients] for hit in hits]
-    phase.runaway = [hit for hits in lists[clients:] for hit in hits]
+    phase.researchers = [hit for hits in lists for hit in hits]
+    phase.runaway = [hit for hits in runs for hit in hits]
     return phase
 
 
@@ -360,23 +356,110 @@ def release() -> Path:
 
 
 def main() -> None:
-    """Parse the arguments, run the three phases against the real server, report."""
+    """Parse the arguments, run the three phases (or the attacks) against the real server,
+    report."""
+    defaults = Settings.from_env({})
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=60, help="Seconds of phases 1 and 2.")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        help="Seconds of phases 1 and 2 (default 60), or of each attack (default 20).",
+    )
     parser.add_argument("--soak", type=float, default=600, help="Seconds of the soak (0: none).")
     parser.add_argument("--runaway", type=int, default=3, help="Runaway query clients.")
     parser.add_argument("--clients", type=int, default=32, help="Researcher clients.")
     parser.add_argument("--timeout", type=float, default=5, help="PSFKG_QUERY_TIMEOUT, seconds.")
     parser.add_argument(
-        "--out", type=Path, default=LOADTEST / "loadtest.json", help="The JSON report."
+        "--attacks",
+        nargs="?",
+        const=",".join(ATTACKS),
+        help="Instead of the three phases, these attacks (comma-separated; all when no names: "
+        f"{', '.join(ATTACKS)}), each for --duration seconds with the researchers.",
     )
+    parser.add_argument(
+        "--after", type=float, default=5, help="Seconds of researchers alone after each attack."
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=defaults.rate_limit,
+        help="PSFKG_RATE_LIMIT of the attacks (loopback held to it; each researcher has an "
+        "address of its own).",
+    )
+    parser.add_argument(
+        "--query-memory",
+        type=int,
+        default=defaults.query_memory,
+        help="PSFKG_QUERY_MEMORY of the attacks, bytes (less on a machine shared with others).",
+    )
+    parser.add_argument("--out", type=Path, help="The JSON report (default: in releases/loadtest).")
     args = parser.parse_args()
+    args.duration = args.duration or (20 if args.attacks else 60)
     if args.duration <= 0 or args.soak < 0 or args.clients < 1 or args.runaway < 0:
         parser.error("--duration and --clients must be positive, --soak and --runaway not negative")
-    if args.timeout <= 0:
-        parser.error("--timeout must be positive")
+    if args.timeout <= 0 or args.after <= 0 or args.query_memory <= 0 or args.rate_limit < 0:
+        parser.error("--timeout, --after and --query-memory must be positive")
+    names = args.attacks.split(",") if args.attacks else []
+    unknown = [n for n in names if n not in ATTACKS]
+    if unknown:
+        parser.error(f"no attack {', '.join(unknown)}; there are {', '.join(ATTACKS)}")
+    args.out = args.out or LOADTEST / ("attacks.json" if names else "loadtest.json")
     # A request gives up after this: a runaway query waits for its deadline, the rest queue.
     wait = 3 * args.timeout + 60
+    report, text = attacks(args, names, wait, defaults) if names else three_phases(args, wait)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(text)
+    print(f"\nJSON: {args.out}")
+
+
+def attacks(
+    args: argparse.Namespace, names: list[str], wait: float, defaults: Settings
+) -> tuple[dict[str, Any], str]:
+    """The attacks, on a server that holds loopback clients to its rate limit and fair share;
+    the report and its table."""
+    settings = {
+        "timeout": args.timeout,
+        "rate_limit": args.rate_limit,
+        "query_memory": args.query_memory,
+        "answer_cache_bytes": defaults.answer_cache_bytes,
+        "client_share": defaults.client_share,
+    }
+    env = {
+        "PSFKG_HOST": "127.0.0.1",
+        "PSFKG_STORE": "embedded",
+        "PSFKG_QUERY_TIMEOUT": f"{args.timeout:g}",
+        "PSFKG_QUERY_MEMORY": str(args.query_memory),
+        "PSFKG_RATE_LIMIT": str(args.rate_limit),
+        "PSFKG_RATE_LIMIT_LOOPBACK": "1",
+    }
+    targets = mix()
+    with live_server(releases=release(), workers=WORKERS, env=env, startup=600) as base:
+        root = server_pid(urllib.parse.urlsplit(base).port or 0)
+        print(f"server {base} (pid {root}); warming up", file=sys.stderr, flush=True)
+        failed = warm_up(base, targets, wait, WARM_UP)
+        if failed:
+            print(f"warning: failed in the warm-up: {', '.join(failed)}", file=sys.stderr)
+        found = run_attacks(
+            base,
+            root,
+            targets,
+            names,
+            clients=args.clients,
+            seconds=args.duration,
+            after=args.after,
+            wait=wait,
+            settings=settings,
+        )
+    report: dict[str, Any] = {
+        "settings": vars(args) | {"out": str(args.out), "workers": WORKERS, "base": base}
+    }
+    report |= {"warm_up_failures": failed, "attacks": found}
+    return report, attack_table(found)
+
+
+def three_phases(args: argparse.Namespace, wait: float) -> tuple[dict[str, Any], str]:
+    """The baseline, runaway and soak phases; the report and its tables."""
     targets = mix()
     env = {
         "PSFKG_HOST": "127.0.0.1",
@@ -429,10 +512,7 @@ def main() -> None:
         },
     }
     report["targets"] = targets_met(report, args.timeout)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(tables(report))
-    print(f"\nJSON: {args.out}")
+    return report, tables(report)
 
 
 if __name__ == "__main__":

@@ -43,9 +43,14 @@ class Session(Client):
     """A keep-alive connection of :mod:`tests.benchmark` that reports every status (its
     ``request`` raises for anything but 200, which a load test counts instead)."""
 
-    def __init__(self, base: str, timeout: float) -> None:
+    def __init__(self, base: str, timeout: float, source: str | None = None) -> None:
         super().__init__(base)
-        self.conn.timeout = timeout
+        self.conn = http.client.HTTPConnection(
+            "127.0.0.1",
+            self.conn.port,
+            timeout=timeout,
+            source_address=None if source is None else (source, 0),
+        )
 
     def fetch(self, path: str, accept: str) -> int:
         """GET ``path``, read the whole answer; its status, or 0 when none came."""
@@ -57,6 +62,12 @@ class Session(Client):
             self.conn.close()
             return 0
         return response.status
+
+
+def address(group: int | None, n: int) -> str | None:
+    """The source address of client ``n`` of a group: ``127.0.<group>.<n + 1>``, so that each
+    client has an address (a rate-limit window) of its own; None (127.0.0.1) without a group."""
+    return None if group is None else f"127.0.{group}.{n % 250 + 1}"
 
 
 def good(status: int) -> bool:
@@ -80,10 +91,16 @@ def mix() -> list[Target]:
 
 
 def researcher(
-    base: str, targets: list[Target], first: int, until: float, wait: float, out: list[Hit]
+    base: str,
+    targets: list[Target],
+    first: int,
+    until: float,
+    wait: float,
+    out: list[Hit],
+    source: str | None = None,
 ) -> None:
     """Request the mix in turn, from ``targets[first]``, until the monotonic time ``until``."""
-    session = Session(base, wait)
+    session = Session(base, wait, source)
     n = first
     while time.monotonic() < until:
         target = targets[n % len(targets)]
@@ -93,13 +110,32 @@ def researcher(
         n += 1
 
 
-def warm_up(base: str, targets: list[Target], wait: float) -> list[str]:
+def crowd(
+    base: str, targets: list[Target], clients: int, until: float, wait: float, group: int | None
+) -> tuple[list[threading.Thread], list[list[Hit]]]:
+    """Start ``clients`` researchers (their addresses: :func:`address`); their threads and the
+    lists their hits go to."""
+    lists: list[list[Hit]] = [[] for _ in range(clients)]
+    threads = [
+        threading.Thread(
+            target=researcher,
+            args=(base, targets, n, until, wait, lists[n], address(group, n)),
+            daemon=True,
+        )
+        for n in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads, lists
+
+
+def warm_up(base: str, targets: list[Target], wait: float, group: int | None = None) -> list[str]:
     """Every request of the mix from 2 x WORKERS threads at once, so each worker has forked its
     query child and filled its caches; the requests that failed."""
     out: list[Hit] = []
 
     def once(first: int) -> None:
-        session = Session(base, wait)
+        session = Session(base, wait, address(group, first))
         for n in range(len(targets)):
             target = targets[(first + n) % len(targets)]
             out.append(Hit(target.kind, target.path, session.fetch(target.path, target.accept), 0))
