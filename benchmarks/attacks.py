@@ -55,10 +55,13 @@ MEMORY_QUERIES = {
 #: Seconds between a slow client's header lines, or body bytes.
 TRICKLE = 5.0
 #: Bytes a second of the two slow readers, and the dump they read.
-SLOW_RATES = {"1mib": 1 << 20, "200kb": 200_000}
+SLOW_RATES = {"1mib": (1 << 20, "1 MiB/s"), "200kb": (200_000, "200 kB/s")}
 DUMP = "/dumps/psfkg.nq"
 #: A slow reader's receive buffer: small, so that the kernel cannot take the file off the server.
 READ_BUFFER = 64 << 10
+#: Connections of the flood, all from one address: more than the researchers, so that it passes
+#: the rate limit within an attack's seconds even when the server is busy with them.
+FLOOD = 64
 FORGED = "evil.example"
 #: Requests a second of each attacker forging its Host or X-Forwarded-* headers.
 FORGERY_RATE = 5.0
@@ -276,18 +279,18 @@ ATTACKS = {
         *(
             Attack(
                 f"slow-reader-{name}",
-                f"read {DUMP} at {rate / 1000:,.0f} kB/s",
+                f"read {DUMP} at {speed}",
                 slow_reader(rate),
                 16,
                 lambda o: o == "whole",
             )
-            for name, rate in SLOW_RATES.items()
+            for name, (rate, speed) in SLOW_RATES.items()
         ),
         Attack(
             "flood",
-            "one address, 8 connections, /robots.txt",
+            f"one address, {FLOOD} connections, /robots.txt",
             flood,
-            8,
+            FLOOD,
             lambda o: o in ("200", "429"),
             limited=True,
         ),
