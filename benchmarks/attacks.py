@@ -196,11 +196,14 @@ def slow_reader(rate: int) -> Attacker:
         while time.monotonic() < aim.until:
             begin = time.perf_counter()
             conn = connect(aim, source, aim.wait)
-            conn.connect()
-            assert conn.sock is not None
-            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, READ_BUFFER)
             received, length, outcome = 0, None, "dropped"
             try:
+                # The buffer is set before the connection, so the window it opens is that small.
+                conn.sock = socket.socket()
+                conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, READ_BUFFER)
+                conn.sock.settimeout(aim.wait)
+                conn.sock.bind((source, 0))
+                conn.sock.connect(("127.0.0.1", aim.port))
                 conn.request("GET", DUMP, headers={"Accept-Encoding": "identity"})
                 response = conn.getresponse()
                 length = int(response.headers.get("Content-Length", -1))
@@ -211,7 +214,7 @@ def slow_reader(rate: int) -> Attacker:
                 if response.status == 200:
                     outcome = "whole" if received == length else "cut"
             except (OSError, http.client.HTTPException):
-                outcome = "cut" if received else outcome
+                outcome = "dropped" if length is None else "cut"
             finally:
                 conn.close()
             out.append(Outcome(outcome, time.perf_counter() - begin, received, length))
