@@ -44,7 +44,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/benchmark.py $(BENCH_ARGS)
 
 # Load, runaway queries and a memory soak against `psfkg serve` on 127.0.0.1 (benchmarks/loadtest.py):
-# bounded, stops by itself, prints a table. LOADTEST_ARGS="--duration 30 --soak 60" for a short run.
+# bounded, stops by itself, prints a table. LOADTEST_ARGS="--duration 30 --soak 60" for a short run;
+# LOADTEST_ARGS=--attacks for the attacks instead (a few minutes; --attacks memory,flood for some).
 .PHONY: loadtest
 loadtest: $(STAMP)
 	$(BIN)/python benchmarks/loadtest.py $(LOADTEST_ARGS)

@@ -23,514 +23,55 @@ everything as JSON (``--out``). The targets:
 - memory flat over the soak: the end's total RSS at most the start's plus 10 % or 50 MiB,
   whichever is more; the start and the end are each the median of three samples, since a query
   child killed at its deadline and forked again comes and goes between samples.
+
+With ``--attacks`` (all of them, or ``--attacks memory,flood``...) it runs the attacks of
+:mod:`benchmarks.attacks` instead (:mod:`benchmarks.under_attack`): on a server that holds
+loopback clients to its rate limit and fair share (``PSFKG_RATE_LIMIT_LOOPBACK``, with
+``--rate-limit`` and ``--query-memory``), the researchers alone, then each attack with them for
+``--duration`` seconds (20 by default) and the researchers alone for ``--after`` seconds; every
+client, honest or not, from an address of its own in 127/8. It prints a table: each attack, what
+its attackers got, the researchers' errors and p99 against their baseline, the peak PSS of the
+server's process tree against its bound, how it was after, and met / not met.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
-import http.client
 import json
-import os
-import statistics
 import sys
-import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from psfkg.config import PROJECT_ROOT, Settings
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package
-from benchmarks.benchmark import (
-    JSON_RESULTS,
-    QUERIES,
-    Client,
-    is_graph_query,
-    ms,
-    percentile,
-    psfkg,
-    sparql_path,
-    summary,
+from benchmarks.attacks import ATTACKS
+from benchmarks.benchmark import psfkg
+from benchmarks.phases import (
+    SAMPLE_EVERY,
+    Phase,
+    researchers,
+    run_phase,
+    runaways,
+    sampler,
+    soak_memory,
+    tables,
+    targets_met,
 )
+from benchmarks.processes import memory, server_pid
+from benchmarks.researchers import (
+    WORKERS,
+    mix,
+    warm_up,
+)
+from benchmarks.under_attack import attack_table, run_attacks
 from tests.live import RUNAWAY, live_server
 
 LOADTEST = PROJECT_ROOT / "releases" / "loadtest"
-NAMED_QUERIES = PROJECT_ROOT / "queries"
-#: The server's own default, as `make serve` runs it.
-WORKERS = Settings.from_env().workers
-PAGES = ("/", "/browse/projects", "/id/project/jatoc", "/id/country/sweden", "/def")
-DUMPS = ("/dumps/psfkg.ttl.gz", "/dumps/psfkg.nt")
-KINDS = ("named-query", "sparql", "page", "dump")
-#: A query no store finishes: the fourth power of the dataset's quads, counted.
-#: Researchers' p99 with runaway clients / without, at most.
-P99_FACTOR = 3.0
-#: Seconds a runaway query's 503 may come before or after its deadline.
-NEAR_DEADLINE = 1.0
-#: The soak's end RSS may pass its start by this share or by this many MiB, whichever is more.
-MEMORY_SHARE, MEMORY_MIB = 0.10, 50.0
-#: Samples taken at each end of the soak, whose median is its start (or end).
-ENDS = 3
-#: Seconds between memory samples during the soak, at least and at most.
-SAMPLE_EVERY = (1.0, 10.0)
-
-
-class Target(NamedTuple):
-    """One request of the researchers' mix."""
-
-    kind: str
-    name: str
-    path: str
-    accept: str
-
-
-class Hit(NamedTuple):
-    """One request made: its kind, target, status (0: no answer) and seconds."""
-
-    kind: str
-    name: str
-    status: int
-    seconds: float
-
-
-@dataclass
-class Phase:
-    """What the clients of one phase saw."""
-
-    name: str
-    seconds: float
-    runaways: int
-    elapsed: float = 0.0
-    researchers: list[Hit] = field(default_factory=list)
-    runaway: list[Hit] = field(default_factory=list)
-    memory: list[dict[str, Any]] = field(default_factory=list)
-
-
-class Session(Client):
-    """A keep-alive connection of :mod:`tests.benchmark` that reports every status (its
-    ``request`` raises for anything but 200, which a load test counts instead)."""
-
-    def __init__(self, base: str, timeout: float) -> None:
-        super().__init__(base)
-        self.conn.timeout = timeout
-
-    def fetch(self, path: str, accept: str) -> int:
-        """GET ``path``, read the whole answer; its status, or 0 when none came."""
-        try:
-            self.conn.request("GET", path, headers={"Accept": accept})
-            response = self.conn.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            return 0
-        return response.status
-
-
-def good(status: int) -> bool:
-    """Whether a researcher's request succeeded: 2xx or 304."""
-    return 200 <= status < 300 or status == 304
-
-
-def mix() -> list[Target]:
-    """The researchers' requests: named queries, the SPARQL mix, pages and dumps."""
-    targets = [
-        Target("named-query", p.stem, f"/queries/{p.stem}.csv", "text/csv")
-        for p in sorted(NAMED_QUERIES.glob("*.rq"))
-    ]
-    for path in sorted(QUERIES.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        accept = "application/ld+json" if is_graph_query(text) else JSON_RESULTS
-        targets.append(Target("sparql", path.stem, sparql_path(text), accept))
-    targets += [Target("page", p, p, "text/html") for p in PAGES]
-    targets += [Target("dump", p.rsplit("/", 1)[1], p, "*/*") for p in DUMPS]
-    return targets
-
-
-# -- the server's processes -------------------------------------------------------------------
-
-
-def parents() -> dict[int, int]:
-    """Every process's parent, from ``/proc``."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:  # gone meanwhile
-                continue
-            found[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    return found
-
-
-def server_pid(port: int) -> int:
-    """The ``psfkg serve`` process that this script started, listening on ``port``."""
-    for pid, parent in parents().items():
-        if parent != os.getpid():
-            continue
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"serve" in argv and b"--port" in argv and str(port).encode() in argv:
-            return pid
-    raise RuntimeError(f"no psfkg serve process on port {port} among this script's children")
-
-
-def tree(root: int) -> list[int]:
-    """``root`` and all its descendants."""
-    children: dict[int, list[int]] = collections.defaultdict(list)
-    for pid, parent in parents().items():
-        children[parent].append(pid)
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children[pid]
-    return found
-
-
-def kib(path: str, key: str) -> int | None:
-    """The ``key:`` line of a ``/proc`` file, in KiB (None when the process is gone)."""
-    try:
-        for line in Path(path).read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def memory(root: int, started: float) -> dict[str, Any]:
-    """Total RSS and PSS (MiB) of ``root``'s process tree now, and how many processes it has."""
-    rss = pss = processes = 0
-    for pid in tree(root):
-        resident = kib(f"/proc/{pid}/status", "VmRSS")
-        if resident is None:
-            continue
-        processes += 1
-        rss += resident
-        pss += kib(f"/proc/{pid}/smaps_rollup", "Pss") or 0
-    return {
-        "t_s": round(time.monotonic() - started, 1),
-        "processes": processes,
-        "rss_mib": rss / 1024,
-        "pss_mib": pss / 1024,
-    }
-
-
-def researcher(
-    base: str, targets: list[Target], first: int, until: float, wait: float, out: list[Hit]
-) -> None:
-    """Request the mix in turn, from ``targets[first]``, until the monotonic time ``until``."""
-    session = Session(base, wait)
-    n = first
-    while time.monotonic() < until:
-        target = targets[n % len(targets)]
-        begin = time.perf_counter()
-        status = session.fetch(target.path, target.accept)
-        out.append(Hit(target.kind, target.name, status, time.perf_counter() - begin))
-        n += 1
-
-
-def runaway(base: str, until: float, wait: float, out: list[Hit]) -> None:
-    """Send the runaway query again and again until the monotonic time ``until``."""
-    session, path = Session(base, wait), sparql_path(RUNAWAY)
-    while time.monotonic() < until:
-        begin = time.perf_counter()
-        status = session.fetch(path, JSON_RESULTS)
-        out.append(Hit("runaway", "runaway", status, time.perf_counter() - begin))
-
-
-def run_phase(
-    base: str,
-    targets: list[Target],
-    phase: Phase,
-    *,
-    clients: int,
-    wait: float,
-    meanwhile: Callable[[float], None] | None = None,
-) -> Phase:
-    """Run the phase's clients for its seconds (then let each finish its request: ``elapsed``
-    counts that too); call
-    ``meanwhile(until)`` from this thread while they run."""
-    print(
-        f"{phase.name}: {clients} researchers, {phase.runaways} runaway clients, "
-        f"{phase.seconds:g} s",
-        file=sys.stderr,
-        flush=True,
-    )
-    until = time.monotonic() + phase.seconds
-    lists: list[list[Hit]] = [[] for _ in range(clients + phase.runaways)]
-    threads = [
-        threading.Thread(
-            target=researcher, args=(base, targets, n, until, wait, lists[n]), daemon=True
-        )
-        for n in range(clients)
-    ]
-    threads += [
-        threading.Thread(target=runaway, args=(base, until, wait, lists[clients + n]), daemon=True)
-        for n in range(phase.runaways)
-    ]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    if meanwhile is not None:
-        meanwhile(until)
-    for thread in threads:  # bounded: a request gives up after ``wait`` seconds
-        thread.join(max(0.0, until - time.monotonic()) + wait + 5)
-    phase.elapsed = time.monotonic() - started
-    phase.researchers = [hit for hits in lists[:clients] for hit in hits]
-    phase.runaway = [hit for hits in lists[clients:] for hit in hits]
-    return phase
-
-
-def warm_up(base: str, targets: list[Target], wait: float) -> list[str]:
-    """Every request of the mix from 2 x WORKERS threads at once, so each worker has forked its
-    query child and filled its caches; the requests that failed."""
-    out: list[Hit] = []
-
-    def once(first: int) -> None:
-        session = Session(base, wait)
-        for n in range(len(targets)):
-            target = targets[(first + n) % len(targets)]
-            out.append(Hit(target.kind, target.path, session.fetch(target.path, target.accept), 0))
-
-    threads = [threading.Thread(target=once, args=(n,)) for n in range(2 * WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted({f"{hit.name}: {hit.status}" for hit in out if not good(hit.status)})
-
-
-def sampler(root: int, into: list[dict[str, Any]], every: float) -> Callable[[float], None]:
-    """A ``meanwhile`` for :func:`run_phase`: memory samples from shortly after the start
-    until shortly before ``until``, ``every`` seconds, the last ``ENDS`` one second apart."""
-
-    def sample_until(until: float) -> None:
-        started = time.monotonic()
-        time.sleep(min(1.0, max(0.0, until - started) / 4))
-        while time.monotonic() < until - ENDS:
-            into.append(memory(root, started))
-            time.sleep(max(0.0, min(every, until - ENDS - time.monotonic())))
-        for _ in range(ENDS):
-            into.append(memory(root, started))
-            time.sleep(max(0.0, min(1.0, until - time.monotonic() - 0.1)))
-
-    return sample_until
-
-
-# -- summaries ------------------------------------------------------------------------------
-
-
-def statuses(hits: Iterable[Hit]) -> dict[str, int]:
-    """How many hits had each status, the most common first (0: no answer)."""
-    return dict(collections.Counter(str(hit.status) for hit in hits).most_common())
-
-
-def latencies(hits: list[Hit], seconds: float) -> dict[str, Any]:
-    """Requests, requests per second, errors by status, p50 and p99 (ms) of researchers' hits."""
-    errors = [hit for hit in hits if not good(hit.status)]
-    return summary([hit.seconds for hit in hits]) | {
-        "requests": len(hits),
-        "requests_per_s": len(hits) / seconds if seconds else 0.0,
-        "errors": len(errors),
-        "errors_by_status": statuses(errors),
-    }
-
-
-def researchers(phase: Phase) -> dict[str, Any]:
-    """The researchers' latencies overall, by kind, and by request."""
-    hits, seconds = phase.researchers, phase.seconds
-    names = sorted({(hit.kind, hit.name) for hit in hits})
-    return {
-        "all": latencies(hits, seconds),
-        "by_kind": {k: latencies([h for h in hits if h.kind == k], seconds) for k in KINDS},
-        "by_request": {
-            f"{kind} {name}": latencies(
-                [h for h in hits if (h.kind, h.name) == (kind, name)], seconds
-            )
-            for kind, name in names
-        },
-    }
-
-
-def runaways(phase: Phase, timeout: float) -> dict[str, Any]:
-    """The runaway queries: their statuses, and how long each 503 took, in seconds."""
-    waits = sorted(hit.seconds for hit in phase.runaway if hit.status == 503)
-    near = [s for s in waits if abs(s - timeout) <= NEAR_DEADLINE]
-    return {
-        "queries": len(phase.runaway),
-        "by_status": statuses(phase.runaway),
-        "timeouts_503": len(waits),
-        "non_503": len(phase.runaway) - len(waits),
-        "near_deadline": len(near),
-        "min_s": waits[0] if waits else None,
-        "p50_s": percentile(waits, 50) / 1000 if waits else None,
-        "max_s": waits[-1] if waits else None,
-    }
-
-
-def soak_memory(samples: list[dict[str, Any]]) -> dict[str, Any]:
-    """The soak's start and end RSS (each the median of ENDS samples) and the rule's verdict."""
-    if len(samples) < 2:
-        return {"start_mib": None, "end_mib": None, "allowed_mib": None, "flat": None}
-    ends = min(ENDS, len(samples) // 2)
-    start = statistics.median(s["rss_mib"] for s in samples[:ends])
-    end = statistics.median(s["rss_mib"] for s in samples[-ends:])
-    allowed = max(MEMORY_SHARE * start, MEMORY_MIB)
-    return {
-        "start_mib": start,
-        "end_mib": end,
-        "start_pss_mib": statistics.median(s["pss_mib"] for s in samples[:ends]),
-        "end_pss_mib": statistics.median(s["pss_mib"] for s in samples[-ends:]),
-        "growth_mib": end - start,
-        "allowed_mib": allowed,
-        "flat": end - start <= allowed,
-        "rule": f"end <= start + max({MEMORY_SHARE:.0%} of start, {MEMORY_MIB:g} MiB); "
-        f"start and end: the median RSS of the first and last {ends} samples",
-    }
-
-
-def targets_met(report: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
-    """Each target: its name, whether it is met (None: not measured), and its numbers."""
-    phases = report["phases"]
-    errors = {name: p["researchers"]["all"]["errors"] for name, p in phases.items()}
-    requests = sum(p["researchers"]["all"]["requests"] for p in phases.values())
-    by_status: collections.Counter[str] = collections.Counter()
-    for p in phases.values():
-        by_status.update(p["researchers"]["all"]["errors_by_status"])
-    status_text = ", ".join(f"{s}: {n}" for s, n in by_status.most_common()) or "none"
-    found = [
-        {
-            "target": "no error for the researchers' requests (2xx or 304)",
-            "met": sum(errors.values()) == 0,
-            "detail": f"{sum(errors.values())} errors of {requests:,} requests "
-            f"({', '.join(f'{k} {v}' for k, v in errors.items())}); by status: {status_text}",
-        }
-    ]
-    without = phases["baseline"]["researchers"]["all"]["p99_ms"]
-    with_runaway = phases["runaway"]["researchers"]["all"]["p99_ms"]
-    factor = with_runaway / without if without and with_runaway is not None else None
-    found.append(
-        {
-            "target": f"researchers' p99 with runaway clients within {P99_FACTOR:g}x of without",
-            "met": factor is not None and factor <= P99_FACTOR,
-            "detail": f"{ms(with_runaway)} ms with, {ms(without)} ms without: "
-            + ("–" if factor is None else f"{factor:.1f}x"),
-        }
-    )
-    runs = [p["runaway"] for name, p in phases.items() if name != "baseline"]
-    queries, answered = sum(r["queries"] for r in runs), sum(r["timeouts_503"] for r in runs)
-    near = sum(r["near_deadline"] for r in runs)
-    lows = [r["min_s"] for r in runs if r["min_s"] is not None]
-    highs = [r["max_s"] for r in runs if r["max_s"] is not None]
-    span = f"{min(lows):.2f}–{max(highs):.2f} s" if lows else "–"
-    found.append(
-        {
-            "target": f"every runaway query answered 503 within {NEAR_DEADLINE:g} s of its "
-            f"deadline ({timeout:g} s)",
-            "met": near == queries if queries else None,
-            "detail": f"{answered} of {queries} answered 503 ({near} near the deadline), "
-            f"{queries - answered} not; time to 503: {span}",
-        }
-    )
-    mem = report["memory"]["soak"]
-    found.append(
-        {
-            "target": "memory flat over the soak",
-            "met": mem["flat"],
-            "detail": "not measured (no soak)"
-            if mem["flat"] is None
-            else f"RSS {mem['start_mib']:,.1f} -> {mem['end_mib']:,.1f} MiB "
-            f"({mem['growth_mib']:+,.1f} MiB, {mem['growth_mib'] / mem['start_mib']:+.1%}; "
-            f"allowed +{mem['allowed_mib']:,.1f}); rule: {mem['rule']}",
-        }
-    )
-    return found
-
-
-# -- reporting ------------------------------------------------------------------------------
-
-
-def cells(row: dict[str, Any]) -> str:
-    """Requests (per second), errors, p50 and p99 of a latency summary, as table cells."""
-    return (
-        f"{row['requests']:,} ({row['requests_per_s']:,.0f}/s) | {row['errors']} "
-        f"| {ms(row['p50_ms'])} | {ms(row['p99_ms'])}"
-    )
-
-
-def tables(report: dict[str, Any]) -> str:
-    """The report as Markdown."""
-    s, phases = report["settings"], report["phases"]
-    heads = [
-        f"{name} ({p['seconds']:.0f} s, {p['runaway_clients']} runaway)"
-        for name, p in phases.items()
-    ]
-    out = [
-        f"## Researchers: {s['clients']} clients, {WORKERS} workers, query timeout "
-        f"{s['timeout']:g} s (latency in ms)",
-        "",
-        "| kind | "
-        + " | ".join(f"{h}: requests | errors | p50 | p99" for h in heads)
-        + " | p99 runaway / baseline |",
-        "|---|" + "---:|" * (4 * len(phases) + 1),
-    ]
-    for kind in (*KINDS, "all"):
-        rows = [p["researchers"]["all" if kind == "all" else "by_kind"] for p in phases.values()]
-        rows = [r if kind == "all" else r[kind] for r in rows]
-        base, run = rows[0]["p99_ms"], rows[1]["p99_ms"]
-        factor = f"{run / base:.1f}x" if base and run is not None else "–"
-        label = f"**{kind}**" if kind == "all" else kind
-        out.append(f"| {label} | " + " | ".join(cells(r) for r in rows) + f" | {factor} |")
-    out += [
-        "",
-        "## Runaway clients (time to answer in s)",
-        "",
-        "| phase | queries | 503 | other statuses | min | p50 | max |",
-        "|---|---:|---:|---|---:|---:|---:|",
-    ]
-    for name, p in phases.items():
-        r = p["runaway"]
-        if not p["runaway_clients"]:
-            continue
-        others = ", ".join(f"{k}: {v}" for k, v in r["by_status"].items() if k != "503") or "–"
-        times = [("–" if r[k] is None else f"{r[k]:.2f}") for k in ("min_s", "p50_s", "max_s")]
-        out.append(
-            f"| {name} | {r['queries']} | {r['timeouts_503']} | {others} | "
-            + " | ".join(times)
-            + " |"
-        )
-    mem = report["memory"]
-    out += [
-        "",
-        "## Memory of the server (master, workers and query children; MiB)",
-        "",
-        "| when | processes | total RSS | total PSS |",
-        "|---|---:|---:|---:|",
-    ]
-    samples = mem["samples"]
-    shown = sorted({0, *range(0, len(samples), max(1, len(samples) // 5)), len(samples) - 1})
-    rows = [("idle, before the load", mem["idle_before"])]
-    rows += [(f"soak, +{samples[i]['t_s']:g} s", samples[i]) for i in shown if samples]
-    rows += [("idle, after the load", mem["idle_after"])]
-    for label, m in rows:
-        out.append(f"| {label} | {m['processes']} | {m['rss_mib']:,.1f} | {m['pss_mib']:,.1f} |")
-    if mem["soak"]["flat"] is not None:
-        out.append(
-            f"| **soak start → end** (median of {ENDS}) | | {mem['soak']['start_mib']:,.1f} → "
-            f"{mem['soak']['end_mib']:,.1f} | {mem['soak']['start_pss_mib']:,.1f} → "
-            f"{mem['soak']['end_pss_mib']:,.1f} |"
-        )
-    out += ["", "## Targets", ""]
-    for t in report["targets"]:
-        verdict = "not measured" if t["met"] is None else "met" if t["met"] else "not met"
-        out.append(f"- **{verdict}**: {t['target']}: {t['detail']}")
-    return "\n".join(out)
+#: The warm-up's clients' addresses, under --attacks: 127.0.2.<n>.
+WARM_UP = 2
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -545,23 +86,110 @@ def release() -> Path:
 
 
 def main() -> None:
-    """Parse the arguments, run the three phases against the real server, report."""
+    """Parse the arguments, run the three phases (or the attacks) against the real server,
+    report."""
+    defaults = Settings.from_env({})
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=60, help="Seconds of phases 1 and 2.")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        help="Seconds of phases 1 and 2 (default 60), or of each attack (default 20).",
+    )
     parser.add_argument("--soak", type=float, default=600, help="Seconds of the soak (0: none).")
     parser.add_argument("--runaway", type=int, default=3, help="Runaway query clients.")
     parser.add_argument("--clients", type=int, default=32, help="Researcher clients.")
     parser.add_argument("--timeout", type=float, default=5, help="PSFKG_QUERY_TIMEOUT, seconds.")
     parser.add_argument(
-        "--out", type=Path, default=LOADTEST / "loadtest.json", help="The JSON report."
+        "--attacks",
+        nargs="?",
+        const=",".join(ATTACKS),
+        help="Instead of the three phases, these attacks (comma-separated; all when no names: "
+        f"{', '.join(ATTACKS)}), each for --duration seconds with the researchers.",
     )
+    parser.add_argument(
+        "--after", type=float, default=5, help="Seconds of researchers alone after each attack."
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=defaults.rate_limit,
+        help="PSFKG_RATE_LIMIT of the attacks (loopback held to it; each researcher has an "
+        "address of its own).",
+    )
+    parser.add_argument(
+        "--query-memory",
+        type=int,
+        default=defaults.query_memory,
+        help="PSFKG_QUERY_MEMORY of the attacks, bytes (less on a machine shared with others).",
+    )
+    parser.add_argument("--out", type=Path, help="The JSON report (default: in releases/loadtest).")
     args = parser.parse_args()
+    args.duration = args.duration or (20 if args.attacks else 60)
     if args.duration <= 0 or args.soak < 0 or args.clients < 1 or args.runaway < 0:
         parser.error("--duration and --clients must be positive, --soak and --runaway not negative")
-    if args.timeout <= 0:
-        parser.error("--timeout must be positive")
+    if args.timeout <= 0 or args.after <= 0 or args.query_memory <= 0 or args.rate_limit < 0:
+        parser.error("--timeout, --after and --query-memory must be positive")
+    names = args.attacks.split(",") if args.attacks else []
+    unknown = [n for n in names if n not in ATTACKS]
+    if unknown:
+        parser.error(f"no attack {', '.join(unknown)}; there are {', '.join(ATTACKS)}")
+    args.out = args.out or LOADTEST / ("attacks.json" if names else "loadtest.json")
     # A request gives up after this: a runaway query waits for its deadline, the rest queue.
     wait = 3 * args.timeout + 60
+    report, text = attacks(args, names, wait, defaults) if names else three_phases(args, wait)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(text)
+    print(f"\nJSON: {args.out}")
+
+
+def attacks(
+    args: argparse.Namespace, names: list[str], wait: float, defaults: Settings
+) -> tuple[dict[str, Any], str]:
+    """The attacks, on a server that holds loopback clients to its rate limit and fair share;
+    the report and its table."""
+    settings = {
+        "timeout": args.timeout,
+        "rate_limit": args.rate_limit,
+        "query_memory": args.query_memory,
+        "answer_cache_bytes": defaults.answer_cache_bytes,
+        "client_share": defaults.client_share,
+    }
+    env = {
+        "PSFKG_HOST": "127.0.0.1",
+        "PSFKG_STORE": "embedded",
+        "PSFKG_QUERY_TIMEOUT": f"{args.timeout:g}",
+        "PSFKG_QUERY_MEMORY": str(args.query_memory),
+        "PSFKG_RATE_LIMIT": str(args.rate_limit),
+        "PSFKG_RATE_LIMIT_LOOPBACK": "1",
+    }
+    targets = mix()
+    with live_server(releases=release(), workers=WORKERS, env=env, startup=600) as base:
+        root = server_pid(urllib.parse.urlsplit(base).port or 0)
+        print(f"server {base} (pid {root}); warming up", file=sys.stderr, flush=True)
+        failed = warm_up(base, targets, wait, WARM_UP)
+        if failed:
+            print(f"warning: failed in the warm-up: {', '.join(failed)}", file=sys.stderr)
+        found = run_attacks(
+            base,
+            root,
+            targets,
+            names,
+            clients=args.clients,
+            seconds=args.duration,
+            after=args.after,
+            wait=wait,
+            settings=settings,
+        )
+    report: dict[str, Any] = {
+        "settings": vars(args) | {"out": str(args.out), "workers": WORKERS, "base": base}
+    }
+    report |= {"warm_up_failures": failed, "attacks": found}
+    return report, attack_table(found)
+
+
+def three_phases(args: argparse.Namespace, wait: float) -> tuple[dict[str, Any], str]:
+    """The baseline, runaway and soak phases; the report and its tables."""
     targets = mix()
     env = {
         "PSFKG_HOST": "127.0.0.1",
@@ -614,10 +242,7 @@ def main() -> None:
         },
     }
     report["targets"] = targets_met(report, args.timeout)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(tables(report))
-    print(f"\nJSON: {args.out}")
+    return report, tables(report)
 
 
 if __name__ == "__main__":
