@@ -19,7 +19,8 @@ everything as JSON (``--out``). The targets:
 
 - no error for the researchers: any status but 2xx or 304 (or no answer) is one;
 - the researchers' p99 with runaway clients at most 3x their p99 without;
-- every runaway query answered 503 within 1 s of its deadline (``--timeout``);
+- every runaway query answered 503 within 1 s of its deadline (``--timeout``), or within 1.25 s
+  when the server's long slots are all taken;
 - memory flat over the soak: the end's total RSS at most the start's plus 10 % or 50 MiB,
   whichever is more; the start and the end are each the median of three samples, since a query
   child killed at its deadline and forked again comes and goes between samples.

@@ -17,8 +17,12 @@ from benchmarks.processes import memory
 from benchmarks.researchers import KINDS, WORKERS, Hit, Session, Target, crowd, latencies, statuses
 from tests.live import RUNAWAY
 
+from psfkg.query.watchdog import SLOT_AFTER
+
 #: Researchers' p99 with runaway clients / without, at most.
 P99_FACTOR = 3.0
+#: Seconds within which a runaway refused a long slot gets its 503.
+BUSY_WITHIN = SLOT_AFTER + 1.0
 #: Seconds a runaway query's 503 may come before or after its deadline.
 NEAR_DEADLINE = 1.0
 #: The soak's end RSS may pass its start by this share or by this many MiB, whichever is more.
@@ -125,7 +129,8 @@ def researchers(phase: Phase) -> dict[str, Any]:
 def runaways(phase: Phase, timeout: float) -> dict[str, Any]:
     """The runaway queries: their statuses, and how long each 503 took, in seconds."""
     waits = sorted(hit.seconds for hit in phase.runaway if hit.status == 503)
-    near = [s for s in waits if abs(s - timeout) <= NEAR_DEADLINE]
+    # At its deadline, or at once when the server's long slots are all taken (503 "busy").
+    near = [s for s in waits if abs(s - timeout) <= NEAR_DEADLINE or s <= BUSY_WITHIN]
     return {
         "queries": len(phase.runaway),
         "by_status": statuses(phase.runaway),
@@ -196,9 +201,9 @@ def targets_met(report: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
     found.append(
         {
             "target": f"every runaway query answered 503 within {NEAR_DEADLINE:g} s of its "
-            f"deadline ({timeout:g} s)",
+            f"deadline ({timeout:g} s), or within {BUSY_WITHIN:g} s when the long slots are taken",
             "met": near == queries if queries else None,
-            "detail": f"{answered} of {queries} answered 503 ({near} near the deadline), "
+            "detail": f"{answered} of {queries} answered 503 ({near} in time), "
             f"{queries - answered} not; time to 503: {span}",
         }
     )
