@@ -1,4 +1,5 @@
-"""The server's counters and the rate-limit windows of its clients, shared by every worker.
+"""The server's counters, the rate-limit windows of its clients and its word on the last release
+it refused, shared by every worker.
 
 They live in one anonymous shared memory mapping made when the app is made: under gunicorn that
 is in the master, before the workers fork, so every worker, and every worker started later to
@@ -13,6 +14,9 @@ The fair share: each evaluation under way is noted with its process and its clie
 client cannot hold more than ``PSFKG_CLIENT_SHARE`` of the workers at once, whichever they are;
 an evaluation whose process died (stopped at its deadline) no longer counts. Workers serve one
 request at a time (gunicorn's sync worker), so a process has one evaluation at most.
+
+The problem with a release: under gunicorn the master switches releases (:mod:`psfkg.serving`);
+when it refuses one, it writes why here, so that every worker says so at ``/-/health``.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ TABLE = 8 * HEADER
 RUNNING = 256
 EVALUATION = struct.Struct("=qq")
 EVALUATIONS = TABLE + SLOT.size * SLOTS
+#: Where the problem with the release last refused is (its length, then its UTF-8), and its bytes.
+PROBLEM = EVALUATIONS + EVALUATION.size * RUNNING
+PROBLEM_BYTES = 4096
+LENGTH = struct.Struct("=q")
 
 
 class Stats:
@@ -46,7 +54,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.started = time.time()
-        self._memory = mmap.mmap(-1, EVALUATIONS + EVALUATION.size * RUNNING)
+        self._memory = mmap.mmap(-1, PROBLEM + LENGTH.size + PROBLEM_BYTES)
         self._ints = memoryview(self._memory)[:TABLE].cast("q")
         self._lock = multiprocessing.Lock()
 
@@ -77,6 +85,24 @@ class Stats:
         """Answers by status, those that occurred."""
         base = len(COUNTERS)
         return {s: int(self._ints[base + s]) for s in range(STATUSES) if self._ints[base + s]}
+
+    @property
+    def problem(self) -> str | None:
+        """The problem with the release last refused, for every worker to report; None when
+        the release wanted is served."""
+        with self._lock:
+            (size,) = LENGTH.unpack_from(self._memory, PROBLEM)
+            start = PROBLEM + LENGTH.size
+            text = self._memory[start : start + size]
+        return text.decode("utf-8", "replace") if size else None
+
+    @problem.setter
+    def problem(self, text: str | None) -> None:
+        data = (text or "").encode()[:PROBLEM_BYTES]
+        with self._lock:
+            start = PROBLEM + LENGTH.size
+            self._memory[start : start + len(data)] = data
+            LENGTH.pack_into(self._memory, PROBLEM, len(data))
 
     def allow(self, client: str, limit: int) -> float:
         """0 when the client may go on, else the seconds until its window ends."""
