@@ -122,8 +122,10 @@ def traffic(base: str, master: int, clients: int = 2) -> Iterator[Traffic]:
                 began = time.monotonic()
                 try:
                     seconds, body = get(base + path)
-                except (OSError, urllib.error.HTTPError) as exc:
+                except OSError as exc:  # an HTTPError too
                     seen.errors.append(f"{path}: {exc}")
+                    if isinstance(exc, urllib.error.HTTPError):
+                        exc.close()
                     continue
                 release = json.loads(body)["release"] if path == "/-/health" else None
                 seen.answers.append((began, seconds, release))
@@ -156,6 +158,13 @@ def wait_for(condition: Callable[[], bool], timeout: float = 180.0) -> float:
     return time.monotonic() - began
 
 
+def workers(master: int, count: int) -> set[int]:
+    """The master's workers, once it has started all ``count`` (the server answers as soon as the
+    first has)."""
+    wait_for(lambda: len(children(master)) == count, timeout=30)
+    return children(master)
+
+
 def replaced(master: int, old: set[int], count: int) -> Callable[[], bool]:
     """Whether the master has ``count`` workers, none of them one of ``old``."""
 
@@ -177,7 +186,7 @@ def test_a_switch_at_100x_loads_the_release_once_in_the_master_and_no_request_wa
     point_latest(releases, first)
     with live_server(releases=releases, workers=2) as base:
         master = master_of(base)
-        old = children(master)
+        old = workers(master, 2)
         with traffic(base, master) as seen:
             time.sleep(5)  # the workers warm up: what they hold of their own after some requests
             before = memory(master)
@@ -212,7 +221,7 @@ def test_a_worker_killed_after_a_switch_is_replaced_at_once_by_one_serving_the_n
     with live_server(releases=releases, workers=1, env={"PSFKG_QUERY_TIMEOUT": "2"}) as base:
         master = master_of(base)
         point_latest(releases, second)
-        wait_for(replaced(master, children(master), 1))
+        wait_for(replaced(master, workers(master, 1), 1))
         assert health(base)["release"] == second
         before = memory(master)
         for worker in children(master):
@@ -222,6 +231,7 @@ def test_a_worker_killed_after_a_switch_is_replaced_at_once_by_one_serving_the_n
         with pytest.raises(urllib.error.HTTPError) as stopped:
             get(f"{base}/sparql?query=" + urllib.parse.quote(RUNAWAY))
         assert stopped.value.code == 503  # at its deadline, and its worker ended
+        stopped.value.close()
         seconds, body = get(f"{base}/-/health")
         assert json.loads(body)["release"] == second and seconds < PROMPT
         assert memory(master) <= AFTER_SWITCH * before
@@ -241,7 +251,7 @@ def test_a_release_the_master_refuses_is_reported_by_the_workers_it_had(
     point_latest(folder, good.name)
     with live_server(releases=folder, workers=2) as base:
         master = master_of(base)
-        had = children(master)
+        had = workers(master, 2)
         point_latest(folder, bad.name)
         wait_for(lambda: health(base)["status"] == "degraded", timeout=30)
         answered = set()
