@@ -131,7 +131,10 @@ class EmbeddedStore:
                     "(entity expansion can exhaust memory, or read files)"
                 )
             try:
-                store._store.bulk_load(path=str(path), format=fmt)
+                # load, not bulk_load: into memory it is as fast, and its peak is half the
+                # bulk loader's (at 100x: the store's size plus 0.1 of it, not plus 0.7), which
+                # is what a server holds on top of the release it serves while it switches.
+                store._store.load(path=str(path), format=fmt)
             except SyntaxError as exc:
                 raise PsfkgError(f"{path.name}: {exc}") from None
         store._graphs = frozenset(

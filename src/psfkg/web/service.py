@@ -5,6 +5,12 @@ A :class:`Service` is one release (or one set of RDF files) opened for serving; 
 new release is checked against its checksums and loaded before it is swapped in, and a release
 that fails the check is not served (the reason shows at ``/-/health``). Each request takes the
 current service once and keeps it, so no request sees half of one release and half of another.
+
+Who switches: in-process (the Flask test client, ``flask run``), the request that finds ``latest``
+moved, at most once a second. Under gunicorn, the master, between its rounds of keeping the
+workers, never a worker (:mod:`psfkg.serving`): the master sets :attr:`Releases.inline` off
+before it forks them, then loads each new release once, outside any request, and replaces its
+workers with ones forked from it, which share the one store.
 """
 
 from __future__ import annotations
@@ -156,11 +162,13 @@ class Releases:
     def __init__(self, settings: Settings, files: Sequence[Path] = ()) -> None:
         self.settings = settings
         self.files = list(files)
-        self.problem: str | None = None
         self.started = time.time()
         #: The server's counters and rate-limit windows, shared by its workers, whatever the
         #: release (made here, before gunicorn forks them).
         self.stats = Stats()
+        #: Whether :meth:`get` switches release itself; off in gunicorn's workers, whose master
+        #: switches.
+        self.inline = True
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         #: The release last refused, as :func:`_state` saw it.
@@ -182,37 +190,53 @@ class Releases:
                 service = Service.from_release(self.settings, candidate)
             except ReleaseError as exc:
                 self.problem = f"{exc}; serving an earlier good release"
+                self._refused = self._refused or _state(candidate)
                 log.error("%s", exc)
                 continue
             return service
         raise ReleaseError(f"no good release in {self.settings.releases_dir}: {self.problem}")
 
+    @property
+    def problem(self) -> str | None:
+        """Why the release ``latest`` names is not served, if it is not (shared by the workers)."""
+        return self.stats.problem
+
+    @problem.setter
+    def problem(self, text: str | None) -> None:
+        self.stats.problem = text
+
     def get(self) -> Service:
-        """The current service, after switching release if ``latest`` has moved."""
-        if not self.files and time.monotonic() - self._checked >= CHECK_EVERY:
-            self._switch_if_moved()
+        """The current service, after switching release if ``latest`` has moved (in-process
+        only: see the module's text)."""
+        if self.inline and not self.files and time.monotonic() - self._checked >= CHECK_EVERY:
+            self.switch()
         return self.current
 
-    def _switch_if_moved(self) -> None:
+    def switch(self) -> bool:
+        """Switch to the release ``latest`` names if it has moved there and the release is good;
+        whether it switched. A release refused is not tried again until its checksums change."""
+        if self.files:
+            return False
         with self._lock:
             self._checked = time.monotonic()
             target = latest(self.settings.releases_dir)
             release = self.current.release
             if target is None or release is None or target == release.path:
-                return
+                return False
             seen = _state(target)
             if seen == self._refused:
-                return  # refused already, and unchanged since: not loaded again each second
+                return False  # refused already, and unchanged since: not loaded again each second
             try:
                 fresh = Service.from_release(self.settings, target)
             except ReleaseError as exc:
                 self.problem = f"{exc}; still serving release {release.name}"
                 self._refused = seen
                 log.error("%s", self.problem)
-                return
+                return False
             old, self.current, self.problem = self.current, fresh, None
             log.warning("switched from release %s to %s", release.name, target.name)
         old.runner.close()
+        return True
 
 
 def _state(path: Path) -> tuple[Path, float]:

@@ -1,4 +1,5 @@
-"""The server's counters and the rate-limit windows of its clients, shared by every worker.
+"""The server's counters, the rate-limit windows of its clients and its word on the last release
+it refused, shared by every worker.
 
 They live in one anonymous shared memory mapping made when the app is made: under gunicorn that
 is in the master, before the workers fork, so every worker, and every worker started later to
@@ -18,6 +19,9 @@ The long lane: an evaluation that runs past a quarter second takes one of
 ``PSFKG_LONG_QUERIES`` long slots, marked on its entry in the same table, so that whatever runs
 long, the other workers are free for short queries. The slot is the entry's: it goes when the
 evaluation ends, however it ends, and with its process when that dies.
+
+The problem with a release: under gunicorn the master switches releases (:mod:`psfkg.serving`);
+when it refuses one, it writes why here, so that every worker says so at ``/-/health``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ TABLE = 8 * HEADER
 RUNNING = 256
 EVALUATION = struct.Struct("=qqq")
 EVALUATIONS = TABLE + SLOT.size * SLOTS
+#: Where the problem with the release last refused is (its length, then its UTF-8), and its bytes.
+PROBLEM = EVALUATIONS + EVALUATION.size * RUNNING
+PROBLEM_BYTES = 4096
+LENGTH = struct.Struct("=q")
 
 
 class Stats:
@@ -52,7 +60,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.started = time.time()
-        self._memory = mmap.mmap(-1, EVALUATIONS + EVALUATION.size * RUNNING)
+        self._memory = mmap.mmap(-1, PROBLEM + LENGTH.size + PROBLEM_BYTES)
         self._ints = memoryview(self._memory)[:TABLE].cast("q")
         self._lock = multiprocessing.Lock()
 
@@ -83,6 +91,24 @@ class Stats:
         """Answers by status, those that occurred."""
         base = len(COUNTERS)
         return {s: int(self._ints[base + s]) for s in range(STATUSES) if self._ints[base + s]}
+
+    @property
+    def problem(self) -> str | None:
+        """The problem with the release last refused, for every worker to report; None when
+        the release wanted is served."""
+        with self._lock:
+            (size,) = LENGTH.unpack_from(self._memory, PROBLEM)
+            start = PROBLEM + LENGTH.size
+            text = self._memory[start : start + size]
+        return text.decode("utf-8", "replace") if size else None
+
+    @problem.setter
+    def problem(self, text: str | None) -> None:
+        data = (text or "").encode()[:PROBLEM_BYTES]
+        with self._lock:
+            start = PROBLEM + LENGTH.size
+            self._memory[start : start + len(data)] = data
+            LENGTH.pack_into(self._memory, PROBLEM, len(data))
 
     def allow(self, client: str, limit: int) -> float:
         """0 when the client may go on, else the seconds until its window ends."""
