@@ -228,3 +228,33 @@ def descendants(pid: int) -> list[int]:
         found += below
         todo += below
     return found
+
+
+def test_a_client_that_expects_100_continue_is_asked_for_its_body(one_worker: str) -> None:
+    """As curl does for a large POST: the front says 100 Continue, then reads the body."""
+    query = b"ASK {}"
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+        b"Accept: application/sparql-results+json\r\nExpect: 100-continue\r\n"
+        b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(query)
+    )
+    with socket.create_connection(address(one_worker), timeout=10) as sock:
+        sock.sendall(head)
+        assert sock.recv(1 << 16).startswith(b"HTTP/1.1 100 ")
+        sock.sendall(query)
+        answer = b""
+        while chunk := sock.recv(1 << 16):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 OK") and b'"boolean": true' in answer
+
+
+def test_a_chunked_body_is_read_whole(one_worker: str) -> None:
+    body = b"query=ASK%20%7B%7D"
+    raw = (
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n\r\n"
+        + b"%x\r\n%s\r\n0\r\n\r\n"
+        % (len(body), body)
+    )
+    answer = exchange(one_worker, raw)
+    assert answer.startswith(b"HTTP/1.1 200 OK") and b"true" in answer
