@@ -25,6 +25,7 @@ import signal
 import socket
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -228,11 +229,24 @@ def serve(make_app: Callable[[], Flask], settings: Settings) -> int:
     try:
         master = os.fork()
         if master == 0:
-            os._exit(_workers(make_app, settings, socket_path))
+            os._exit(_in_child(make_app, settings, socket_path))
         roots = [settings.releases_dir, Path(__file__).parent / "web" / "static"]
         return front.run(settings, socket_path, roots, master)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _in_child(make_app: Callable[[], Flask], settings: Settings, socket_path: str) -> int:
+    """Run gunicorn in the child, and give the exit status of whichever process ends here: the
+    master, or one of the workers it forks (which end by ``SystemExit``). Nothing of theirs may
+    unwind into :func:`serve`, which would remove the workers' socket."""
+    try:
+        return _workers(make_app, settings, socket_path)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except BaseException:
+        traceback.print_exc()
+        return 1
 
 
 def _workers(make_app: Callable[[], Flask], settings: Settings, socket_path: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.client
+import os
 import select
 import signal
 import socket
@@ -258,3 +259,31 @@ def test_a_chunked_body_is_read_whole(one_worker: str) -> None:
     )
     answer = exchange(one_worker, raw)
     assert answer.startswith(b"HTTP/1.1 200 OK") and b"true" in answer
+
+
+def test_a_worker_that_ends_leaves_the_others_reachable(releases: Path) -> None:
+    """A worker that ends in order (gunicorn's SIGTERM, or after a long query) unwinds through
+    the code that started it; the workers' socket must outlive it."""
+    port = free_port()
+    args = [sys.executable, "-m", "psfkg", "serve", "--out", str(releases), "--port", str(port)]
+    process = subprocess.Popen(
+        [*args, "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                probe(base)
+                break
+            except (OSError, AssertionError, http.client.HTTPException):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        master = descendants(process.pid)[0]
+        worker = descendants(master)[0]
+        os.kill(worker, signal.SIGTERM)
+        time.sleep(2)
+        assert [probe(base) < 5 for _ in range(10)] == [True] * 10
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -209,7 +209,8 @@ def test_a_bad_chunk_size_is_400(psf_server: str, content_type: str, body: bytes
     )
     answer = raw(psf_server, head.encode() + body)
     assert answer.startswith(b"HTTP/1.1 400 ")
-    assert b"Error 400: the request body cannot be read: Invalid chunk size" in answer
+    # The front reads the body whole before a worker sees it, and says what is wrong with it.
+    assert b"Error 400: the request is not HTTP/1.1 as it should be: illegal chunk header" in answer
 
 
 @pytest.mark.parametrize("name", ["x" * 300 + ".txt", "x" * 300, "\u00e9" * 200 + ".txt"])

@@ -96,14 +96,16 @@ def bounded(request: h11.Request) -> h11.Request:
 
 
 def refusal(refused: Refused) -> Answer:
-    text = f"{refused.reason}\n".encode()
+    """The front's own answer to a request it refuses: one line of plain text, as the app's
+    errors are (``Error <status>: <reason>``)."""
+    text = f"Error {refused.status}: {refused.reason}\n".encode()
     headers: Headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"cache-control", b"no-store"),
-        (b"x-content-type-options", b"nosniff"),
+        (b"Content-Type", b"text/plain; charset=utf-8"),
+        (b"Cache-Control", b"no-store"),
+        (b"X-Content-Type-Options", b"nosniff"),
     ]
     if refused.retry_after is not None:
-        headers.append((b"retry-after", b"%d" % refused.retry_after))
+        headers.append((b"Retry-After", b"%d" % refused.retry_after))
     reason = HTTPStatus(refused.status).phrase.encode()
     return Answer(refused.status, headers, reason, bytearray(text))
 
@@ -113,7 +115,7 @@ def raw(answer: Answer) -> bytes:
     head = b"HTTP/1.1 %d %s\r\n" % (answer.status, answer.reason)
     fields = [
         *answer.headers,
-        (b"content-length", b"%d" % len(answer.body)),
-        (b"connection", b"close"),
+        (b"Content-Length", b"%d" % len(answer.body)),
+        (b"Connection", b"close"),
     ]
     return head + b"".join(k + b": " + v + b"\r\n" for k, v in fields) + b"\r\n" + answer.body

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,7 +148,8 @@ class Front:
                 event = conn.next_event()
             except h11.RemoteProtocolError as exc:
                 status = exc.error_status_hint
-                reason = f"the request is not HTTP/1.1 as it should be: {exc}"
+                said = re.sub(r"bytearray\((b'.*?')\)", r"\1", str(exc))  # h11's wording
+                reason = f"the request is not HTTP/1.1 as it should be: {said}"
                 raise Refused(status, reason) from None
             if event is h11.NEED_DATA:
                 if conn.they_are_waiting_for_100_continue:
@@ -204,7 +206,8 @@ class Front:
         upstream = h11.Connection(h11.CLIENT)
         try:
             reader, writer = await asyncio.open_unix_connection(self.upstream)
-        except OSError:
+        except OSError as exc:
+            log.warning("no worker took a connection: %r", exc)
             raise Refused(503, "no worker is ready to answer yet; retry", 1) from None
         try:
             async with asyncio.timeout(self.settings.query_timeout + WORKER_GRACE):
