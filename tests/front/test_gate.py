@@ -10,10 +10,11 @@ from psfkg.front.gate import WAITING_PER_CLIENT, Gate
 from psfkg.front.messages import Refused
 
 
-def test_the_gate_takes_clients_in_turn() -> None:
-    """One slot; client a queues three requests, then b one: b goes second, not fourth."""
+def order_of(first: str, queued: str, *, held_back: str = "") -> str:
+    """The order in which one slot goes: to ``first``, then to the requests of ``queued`` (a
+    letter a client), queued while ``first`` holds it; ``held_back`` was just refused."""
 
-    async def scenario() -> list[str]:
+    async def scenario() -> str:
         gate, order = Gate(1), []
         release = asyncio.Event()
 
@@ -22,15 +23,27 @@ def test_the_gate_takes_clients_in_turn() -> None:
                 order.append(client)
                 await release.wait()
 
-        first = asyncio.create_task(request("a"))
+        for client in held_back:
+            gate.hold_back(client, 60)
+        holder = asyncio.create_task(request(first))
         await asyncio.sleep(0)
-        tasks = [asyncio.create_task(request(c)) for c in ("a", "a", "a", "b")]
+        tasks = [asyncio.create_task(request(c)) for c in queued]
         await asyncio.sleep(0)
         release.set()
-        await asyncio.gather(first, *tasks)
-        return order
+        await asyncio.gather(holder, *tasks)
+        return "".join(order)
 
-    assert asyncio.run(scenario()) == ["a", "a", "b", "a", "a"]
+    return asyncio.run(scenario())
+
+
+def test_the_gate_takes_clients_in_turn() -> None:
+    """a queues three requests, then b one: b goes second, not fourth."""
+    assert order_of("a", "aaab") == "aabaa"
+
+
+def test_a_client_held_back_waits_behind_the_others() -> None:
+    """b was just refused: a's later requests go before b's until b's time is up."""
+    assert order_of("c", "baba", held_back="b") == "caabb"
 
 
 def test_the_gate_bounds_a_clients_queue() -> None:
@@ -52,27 +65,3 @@ def test_the_gate_bounds_a_clients_queue() -> None:
 async def _enter(gate: Gate, client: str) -> None:
     async with gate.turn(client, bounded=True):
         pass
-
-
-def test_a_client_held_back_waits_behind_the_others() -> None:
-    """b was just refused: a's later requests go before b's until b's time is up."""
-
-    async def scenario() -> list[str]:
-        gate, order = Gate(1), []
-        gate_open = asyncio.Event()
-
-        async def request(client: str) -> None:
-            async with gate.turn(client, bounded=True):
-                order.append(client)
-                await gate_open.wait()
-
-        gate.hold_back("b", 60)
-        first = asyncio.create_task(request("c"))
-        await asyncio.sleep(0)
-        tasks = [asyncio.create_task(request(c)) for c in ("b", "a", "b", "a")]
-        await asyncio.sleep(0)
-        gate_open.set()
-        await asyncio.gather(first, *tasks)
-        return order
-
-    assert asyncio.run(scenario()) == ["c", "a", "a", "b", "b"]
