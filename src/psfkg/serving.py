@@ -144,13 +144,15 @@ class SwitchingArbiter(Arbiter):  # type: ignore[misc]
 
     def __init__(self, app: Server) -> None:
         super().__init__(app)
-        self.releases: Releases = app.app.extensions[EXTENSION]
-        self.releases.inline = False  # inherited by every worker: they never look at `latest`
+        #: None for an app that is not psfkg's (the benchmark's hello world): nothing to switch.
+        self.releases: Releases | None = app.app.extensions.get(EXTENSION)
+        if self.releases is not None:
+            self.releases.inline = False  # inherited by every worker: they never look at `latest`
 
     def manage_workers(self) -> None:
         """Switch release if ``latest`` moved (then replace every worker), then keep the
         number of workers as gunicorn does."""
-        if self.releases.switch():
+        if self.releases is not None and self.releases.switch():
             give_back_memory()
             for _ in range(self.num_workers):
                 self.spawn_worker()
