@@ -47,7 +47,7 @@ from .watchdog import (
     WATCH_TICK,
     Lengthen,
     Watchdog,
-    private_bytes,
+    anonymous_bytes,
     too_large,
     unbounded,
 )
@@ -188,7 +188,7 @@ class Child:
         :raises QueryRejected: the store refused the query (syntax error...), or it crashed the
             parser (nesting too deep).
         """
-        started, held = time.monotonic(), private_bytes(self.pid)
+        started, held = time.monotonic(), anonymous_bytes(self.pid)
         ready, asked = False, False
         try:
             _send(self.requests, request)
@@ -204,7 +204,7 @@ class Child:
                 if elapsed >= LONG_AFTER and not self.niced:
                     self._yield_cpu()
                 ready = bool(self.poller.poll(min(timeout - elapsed, WATCH_TICK) * 1000))
-                if not ready and private_bytes(self.pid) - held > memory:
+                if not ready and anonymous_bytes(self.pid) - held > memory:
                     self.kill()
                     raise too_large(memory)
         except OSError:
