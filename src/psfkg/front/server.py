@@ -197,60 +197,66 @@ class Front:
     async def forward(self, request: h11.Request, body: bytes, peer: str) -> Answer:
         """The worker's whole answer to a request.
 
+        The workers are gunicorn's, on a socket only the front reaches: their HTTP is read
+        plainly (:func:`_head`), not checked as a client's is.
+
         :raises Refused: 503 when no worker answers.
         """
-        headers: Headers = [(k, v) for k, v in request.headers if k not in HOP_BY_HOP]
-        headers = [(k, v) for k, v in headers if k != b"content-length"]
-        headers += [(b"content-length", b"%d" % len(body))] if body else []
-        headers += [(PEER_HEADER, peer.encode("latin-1")), (b"connection", b"close")]
-        upstream = h11.Connection(h11.CLIENT)
+        fields = without(list(request.headers), *HOP_BY_HOP, b"content-length")
+        fields += [(b"content-length", b"%d" % len(body))] if body else []
+        fields += [(PEER_HEADER, peer.encode("latin-1")), (b"connection", b"close")]
+        message = b"%s %s HTTP/1.1\r\n%s\r\n" % (
+            request.method,
+            request.target,
+            b"".join(b"%s: %s\r\n" % pair for pair in fields),
+        )
         try:
-            reader, writer = await asyncio.open_unix_connection(self.upstream)
+            reader, writer = await asyncio.open_unix_connection(self.upstream, limit=HEAD_BYTES)
         except OSError as exc:
             log.warning("no worker took a connection: %r", exc)
             raise Refused(503, "no worker is ready to answer yet; retry", 1) from None
         try:
             async with asyncio.timeout(self.settings.query_timeout + WORKER_GRACE):
-                message = h11.Request(method=request.method, target=request.target, headers=headers)
-                out = [upstream.send(message) or b""]
-                if body:
-                    out.append(upstream.send(h11.Data(data=body)) or b"")
-                out.append(upstream.send(h11.EndOfMessage()) or b"")
-                writer.write(b"".join(out))
-                return await self._answer(upstream, reader, request.method == b"HEAD")
-        except (OSError, TimeoutError, EOFError, h11.ProtocolError) as exc:
+                writer.write(message + body)
+                return await self._answer(reader, request.method == b"HEAD")
+        except (OSError, TimeoutError, EOFError, ValueError, asyncio.LimitOverrunError) as exc:
             log.warning("a worker did not answer %s: %r", request.target[:200], exc)
             raise Refused(503, "the worker answering this request stopped; retry", 1) from None
         finally:
             writer.close()
 
-    async def _answer(
-        self, upstream: h11.Connection, reader: asyncio.StreamReader, head: bool
-    ) -> Answer:
-        answer: Answer | None = None
-        while True:
-            event = upstream.next_event()
-            if event is h11.NEED_DATA:
-                data = await reader.read(1 << 18)
+    async def _answer(self, reader: asyncio.StreamReader, head: bool) -> Answer:
+        """Read a worker's answer: its head, then its body by Content-Length, in chunks, or to
+        the end."""
+        answer = _head(await reader.readuntil(b"\r\n\r\n"))
+        sendfile = field(answer.headers, b"x-sendfile") is not None
+        if sendfile and not head:
+            self._release_file(answer)  # the body is the file; the worker sends none
+            return answer
+        answer.headers = without(answer.headers, b"x-sendfile")
+        length = field(answer.headers, b"content-length")
+        if head or answer.status in (204, 304) or answer.status < 200:
+            pass
+        elif length is not None:
+            left = int(length)
+            while left:
+                data = await reader.read(min(left, 1 << 18))
                 if not data:
                     raise EOFError
-                upstream.receive_data(data)
-            elif isinstance(event, h11.Response):
-                # The worker's own spelling of each name: some clients look them up verbatim.
-                answer = Answer(event.status_code, list(event.headers.raw_items()), event.reason)
-                if field(answer.headers, b"x-sendfile") is not None and not head:
-                    # The body is the file; the worker sends none.
-                    self._release_file(answer)
-                    return answer
-            elif isinstance(event, h11.Data) and answer is not None:
-                self._spool(answer, event.data)
-            elif isinstance(event, h11.EndOfMessage) and answer is not None:
-                if answer.file is not None:
-                    answer.file.seek(0)
-                answer.headers = without(answer.headers, b"x-sendfile")
-                return answer
-            elif isinstance(event, h11.ConnectionClosed):
-                raise EOFError
+                self._spool(answer, data)
+                left -= len(data)
+        elif b"chunked" in (field(answer.headers, b"transfer-encoding") or b"").lower():
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                self._spool(answer, await reader.readexactly(size))
+                await reader.readexactly(2)
+            while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
+                pass
+        else:
+            while data := await reader.read(1 << 18):
+                self._spool(answer, data)
+        if answer.file is not None:
+            answer.file.seek(0)
+        return answer
 
     def _spool(self, answer: Answer, data: bytes) -> None:
         if answer.file is None and len(answer.body) + len(data) <= SPOOL_BYTES:
@@ -328,6 +334,14 @@ class Front:
                 await writer.drain()
                 await loop.sendfile(writer.transport, answer.file, sent, count)
             sent += count
+
+
+def _head(raw: bytes) -> Answer:
+    """An answer's status and header fields, from the bytes of its head."""
+    lines = raw[:-4].split(b"\r\n")
+    status, _, reason = lines[0].partition(b" ")[2].partition(b" ")
+    headers = [(k.strip(), v.strip()) for k, _, v in (line.partition(b":") for line in lines[1:])]
+    return Answer(int(status), headers, reason)
 
 
 def _seconds(retry_after: bytes | None) -> float:

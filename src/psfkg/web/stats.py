@@ -49,6 +49,8 @@ TABLE = 8 * HEADER
 RUNNING = 256
 EVALUATION = struct.Struct("=qqq")
 EVALUATIONS = TABLE + SLOT.size * SLOTS
+#: The whole table of evaluations, read at once.
+TABLE_OF_EVALUATIONS = struct.Struct("=" + "qqq" * RUNNING)
 #: Where the problem with the release last refused is (its length, then its UTF-8), and its bytes.
 PROBLEM = EVALUATIONS + EVALUATION.size * RUNNING
 PROBLEM_BYTES = 4096
@@ -146,16 +148,12 @@ class Stats:
         share of 0 is no limit).
 
         An evaluation whose process has died (killed at its deadline, say) no longer counts."""
-        key, free = _key(client), None
+        key = _key(client)
         with self._lock:
-            mine = 0
-            for offset, pid, holder, _ in self._evaluations():
-                if not pid:
-                    free = offset if free is None else free
-                elif holder == key:
-                    mine += 1
+            mine = sum(1 for _, _, holder, _ in self._evaluations() if holder == key)
             if share and mine >= share:
                 return False
+            free = self._free()
             if free is not None:  # a full table (more evaluations than it holds) counts none
                 EVALUATION.pack_into(self._memory, free, os.getpid(), key, 0)
             return True
@@ -166,7 +164,7 @@ class Stats:
         ``per_client`` (0: no limit, either). An evaluation never noted runs long unbounded."""
         pid = os.getpid()
         with self._lock:
-            entries = [e for e in self._evaluations() if e[1]]
+            entries = self._evaluations()
             found = [e for e in entries if e[1] == pid]
             if not found:
                 return None
@@ -180,38 +178,49 @@ class Stats:
             return None
 
     def _evaluations(self) -> list[tuple[int, int, int, int]]:
-        """The table's entries: (offset, pid, client hash, long); the lock is held. An entry
-        of a dead process is freed (pid 0) on the way."""
+        """The table's entries in use: (offset, pid, client hash, long); the lock is held. An
+        entry of a dead process is freed on the way. The table is read in one call."""
+        values = TABLE_OF_EVALUATIONS.unpack_from(self._memory, EVALUATIONS)
         found = []
         for n in range(RUNNING):
+            pid = values[3 * n]
+            if not pid:
+                continue
             offset = EVALUATIONS + n * EVALUATION.size
-            pid, holder, long = EVALUATION.unpack_from(self._memory, offset)
-            if pid and not _alive(pid):
+            if not _alive(pid):
                 EVALUATION.pack_into(self._memory, offset, 0, 0, 0)
-                pid = holder = long = 0
-            found.append((offset, pid, holder, long))
+                continue
+            found.append((offset, pid, values[3 * n + 1], values[3 * n + 2]))
         return found
+
+    def _free(self) -> int | None:
+        """The offset of the table's first free entry; the lock is held."""
+        values = TABLE_OF_EVALUATIONS.unpack_from(self._memory, EVALUATIONS)
+        for n in range(RUNNING):
+            if not values[3 * n]:
+                return EVALUATIONS + n * EVALUATION.size
+        return None
 
     @property
     def running(self) -> int:
         """Evaluations under way in the server."""
         with self._lock:
-            return sum(1 for _, pid, _, _ in self._evaluations() if pid)
+            return len(self._evaluations())
 
     @property
     def running_long(self) -> int:
         """Evaluations under way in the server that hold a long slot."""
         with self._lock:
-            return sum(1 for _, pid, _, long in self._evaluations() if pid and long)
+            return sum(1 for _, _, _, long in self._evaluations() if long)
 
     def end(self) -> None:
         """This process's evaluation is over (its long slot, if it took one, too)."""
         pid = os.getpid()
         with self._lock:
+            values = TABLE_OF_EVALUATIONS.unpack_from(self._memory, EVALUATIONS)
             for n in range(RUNNING):
-                offset = EVALUATIONS + n * EVALUATION.size
-                if EVALUATION.unpack_from(self._memory, offset)[0] == pid:
-                    EVALUATION.pack_into(self._memory, offset, 0, 0, 0)
+                if values[3 * n] == pid:
+                    EVALUATION.pack_into(self._memory, EVALUATIONS + n * EVALUATION.size, 0, 0, 0)
 
 
 def _key(client: str) -> int:
