@@ -4,8 +4,10 @@ Each attacker is a thread with a source address of its own in 127/8 (``127.0.<10
 so that no two attacks share a rate-limit window); each returns by the end of its phase, or, a
 slow reader, once it has its file. An attacker's outcome is the status it got (``503 deadline``
 and ``503 memory`` told apart by the answer's text), or ``dropped`` (the server closed the
-connection without an answer), ``held`` (still waiting when its phase ended: neither answered
-nor dropped), or, for a slow reader, ``whole`` or ``cut`` (the bytes it got against the answer's
+connection without an answer), ``held`` (still waiting when its phase ended, for longer than the
+server's request deadline: neither answered nor dropped), ``unfinished`` (still waiting when its
+phase ended, but within that deadline: the phase, not the server, cut it short), or, for a slow
+reader, ``whole`` or ``cut`` (the bytes it got against the answer's
 Content-Length).
 """
 
@@ -22,6 +24,7 @@ from typing import NamedTuple
 from benchmarks.benchmark import JSON_RESULTS
 from tests.live import LONG_RUNAWAY, RUNAWAY
 
+from psfkg.config import Settings
 from psfkg.query.runner import INLINE_CHARS
 
 SPARQL_QUERY = "application/sparql-query"
@@ -54,6 +57,8 @@ MEMORY_QUERIES = {
 }
 #: Seconds between a slow client's header lines, or body bytes.
 TRICKLE = 5.0
+#: The server's deadline for a whole request (its default, which the load test keeps).
+REQUEST_DEADLINE = Settings.from_env({}).request_deadline
 #: Bytes a second of the two slow readers, and the dump they read.
 SLOW_RATES = {"1mib": (1 << 20, "1 MiB/s"), "200kb": (200_000, "200 kB/s")}
 DUMP = "/dumps/psfkg.nq"
@@ -171,7 +176,10 @@ def trickle(aim: Aim, source: str, head: bytes, step: bytes, out: list[Outcome])
                     break
             except OSError:
                 outcome = "dropped"
-        out.append(Outcome(outcome, time.perf_counter() - begin))
+        seconds = time.perf_counter() - begin
+        if outcome == "held" and seconds <= REQUEST_DEADLINE + TRICKLE:
+            outcome = "unfinished"
+        out.append(Outcome(outcome, seconds))
 
 
 def slow_headers(aim: Aim, source: str, n: int, out: list[Outcome]) -> None:
@@ -268,8 +276,8 @@ class Attack(NamedTuple):
 
 
 def refused(outcome: str) -> bool:
-    """A clear answer (4xx or 503), or dropped."""
-    return outcome == "dropped" or outcome[:1] == "4" or outcome.startswith("503")
+    """A clear answer (4xx or 503), dropped, or cut short by the phase's end."""
+    return outcome in ("dropped", "unfinished") or outcome[:1] == "4" or outcome.startswith("503")
 
 
 ATTACKS = {

@@ -101,10 +101,13 @@ def attack_row(
     right: bool | None = bool(labels) and all(attack.expected(o) for o in labels)
     if attack.limited:
         allowed = rate_limit * math.ceil(seconds / 60)
-        if len(labels) <= allowed or not rate_limit:
-            right = None  # the flood never passed the limit: not measured
+        if not rate_limit:
+            right = None  # no limit to pass: not measured
         elif sum(o.startswith("2") for o in labels) > allowed:
             right = False
+        # Else right as its answers are: past the limit, 429s; short of it, the front's queue
+        # per client held the flood to its turn, and the researchers' figures say whether
+        # that was enough.
     p99, p99_after = during["p99_ms"], after["p99_ms"]
     factor = p99 / baseline_p99 if p99 is not None and baseline_p99 else None
     factor_after = p99_after / baseline_p99 if p99_after is not None and baseline_p99 else None

@@ -181,7 +181,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "long_queries",
         "",
-        "Queries that may run past a quarter second in the server at once (a client held to the "
+        "Queries that may use more than a quarter second of CPU in the server at once (a client held to the "
         "fair share: one of them); a query turning long when none is free is stopped with 503 "
         "and Retry-After. Default: half the workers (at least 1); 0 for no limit.",
         _count_or_none,

@@ -48,6 +48,7 @@ from .watchdog import (
     Lengthen,
     Watchdog,
     anonymous_bytes,
+    cpu_seconds,
     too_large,
     unbounded,
 )
@@ -188,7 +189,7 @@ class Child:
         :raises QueryRejected: the store refused the query (syntax error...), or it crashed the
             parser (nesting too deep).
         """
-        started, held = time.monotonic(), anonymous_bytes(self.pid)
+        started, held, cpu = time.monotonic(), anonymous_bytes(self.pid), cpu_seconds(self.pid)
         ready, asked = False, False
         try:
             _send(self.requests, request)
@@ -196,7 +197,7 @@ class Child:
                 elapsed = time.monotonic() - started
                 if elapsed >= timeout:
                     break
-                if elapsed >= SLOT_AFTER and not asked:
+                if not asked and cpu_seconds(self.pid) - cpu >= SLOT_AFTER:
                     asked, refused = True, lengthen()
                     if refused is not None:
                         self.kill()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 
 from ..errors import LongQueriesBusy, QueryTimeout, QueryTooLarge
 
-#: A query still running after this many seconds needs one of the server's long slots to go on
+#: A query that has used this many seconds of CPU needs one of the server's long slots to go on
 #: (see :data:`Lengthen`): far more than a cheap query takes, and little of a worker to lose.
 SLOT_AFTER = 0.25
 #: A query still running after this many seconds is long: its process yields the CPU to short ones.
@@ -31,12 +31,24 @@ WATCH_TICK = 0.05
 Lengthen = Callable[[], LongQueriesBusy | None]
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 log = logging.getLogger(__name__)
 
 
 def unbounded() -> None:
     """Let any query run long (the default :data:`Lengthen`)."""
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """CPU seconds a process has used (user and system), from ``/proc/<pid>/stat``; 0 where it
+    does not say."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def anonymous_bytes(pid: int | str = "self") -> int:
@@ -67,7 +79,8 @@ def too_large(memory: int) -> QueryTooLarge:
 class Watchdog:
     """Ends this process when a query it evaluates itself passes its deadline.
 
-    A thread looks at the clock every :data:`WATCH_TICK` seconds. At :data:`SLOT_AFTER` it asks
+    A thread looks at the clock every :data:`WATCH_TICK` seconds. At :data:`SLOT_AFTER` seconds
+    of the evaluating thread's CPU (not of the wall clock, which a busy machine stretches) it asks
     the evaluation's ``lengthen`` whether it may go on: if not, it is stopped as at its deadline.
     Past :data:`LONG_AFTER`, the evaluating thread is reniced, so that short queries elsewhere
     keep the CPU, and ``retire`` is called when the query ends: a thread cannot be raised back,
@@ -97,6 +110,8 @@ class Watchdog:
         self._timeout = 0.0
         self._memory, self._held = 0, 0
         self._evaluator = 0
+        #: The evaluating thread's CPU clock, and its reading when the query began.
+        self._clock, self._cpu = time.CLOCK_THREAD_CPUTIME_ID, 0.0
         self._lengthen: Lengthen = unbounded
         self._asked = self._niced = False
         threading.Thread(target=self._watch, name="psfkg-watchdog", daemon=True).start()
@@ -113,6 +128,8 @@ class Watchdog:
             self._memory, self._held = memory, held
             self._lengthen, self._asked = lengthen, False
             self._evaluator = threading.get_native_id()
+            self._clock = time.pthread_getcpuclockid(threading.get_ident())
+            self._cpu = time.clock_gettime(self._clock)
         try:
             yield
         finally:
@@ -121,6 +138,13 @@ class Watchdog:
                 niced = self._niced
             if niced:
                 self.retire()
+
+    def _cpu_used(self) -> float:
+        """CPU seconds the evaluating thread has used on this query (the lock is held)."""
+        try:
+            return time.clock_gettime(self._clock) - self._cpu
+        except OSError:  # the thread has ended
+            return 0.0
 
     def _watch(self) -> None:
         while True:
@@ -134,7 +158,7 @@ class Watchdog:
                     error = QueryTimeout(f"query timed out after {self._timeout:g} s")
                 elif anonymous_bytes() - self._held > self._memory:
                     error = too_large(self._memory)
-                elif elapsed >= SLOT_AFTER and not self._asked:
+                elif not self._asked and self._cpu_used() >= SLOT_AFTER:
                     self._asked = True
                     try:
                         error = self._lengthen()

@@ -83,7 +83,7 @@ def prefix_lines() -> str:
 
 def evaluate(query: QueryRequest) -> Answer:
     """Evaluate a request where it can be stopped (see :mod:`psfkg.query.runner`), as one of the
-    client's fair share of evaluations (``PSFKG_CLIENT_SHARE``); past a quarter second, in one of
+    client's fair share of evaluations (``PSFKG_CLIENT_SHARE``); past a quarter second of CPU, in one of
     the server's long slots (``PSFKG_LONG_QUERIES``), of which a client held to the share has one.
 
     :raises QueryRejected: 429 when the client already has its share under way.
@@ -116,7 +116,7 @@ def _lengthen(counters: Stats, slots: int, share: int) -> LongQueriesBusy | None
     else:
         why = f"the server is busy with long queries ({slots} at once)"
     return LongQueriesBusy(
-        f"{why}; this one ran past {SLOT_AFTER:g} s and was stopped (PSFKG_LONG_QUERIES); "
+        f"{why}; this one used {SLOT_AFTER:g} s of CPU and was stopped (PSFKG_LONG_QUERIES); "
         "retry later"
     )
 

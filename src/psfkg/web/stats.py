@@ -15,7 +15,7 @@ client cannot hold more than ``PSFKG_CLIENT_SHARE`` of the workers at once, whic
 an evaluation whose process died (stopped at its deadline) no longer counts. Workers serve one
 request at a time (gunicorn's sync worker), so a process has one evaluation at most.
 
-The long lane: an evaluation that runs past a quarter second takes one of
+The long lane: an evaluation that uses more than a quarter second of CPU takes one of
 ``PSFKG_LONG_QUERIES`` long slots, marked on its entry in the same table, so that whatever runs
 long, the other workers are free for short queries. The slot is the entry's: it goes when the
 evaluation ends, however it ends, and with its process when that dies.
