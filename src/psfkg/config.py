@@ -181,9 +181,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "long_queries",
         "",
-        "Queries that may use more than a quarter second of CPU in the server at once (a client held to the "
-        "fair share: one of them); a query turning long when none is free is stopped with 503 "
-        "and Retry-After. Default: half the workers (at least 1); 0 for no limit.",
+        "Queries that may use more than a quarter second of CPU in the server at once (a "
+        "client held to the fair share: one of them); a query turning long when none is free "
+        "is stopped with 503 and Retry-After. Default: half the workers (at least 1); 0 for "
+        "no limit.",
         _count_or_none,
     ),
     Setting(

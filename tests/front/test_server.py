@@ -287,3 +287,28 @@ def test_a_worker_that_ends_leaves_the_others_reachable(releases: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_a_client_back_before_its_retry_after_is_refused_by_the_front(releases: Path) -> None:
+    """Past the rate limit the app says when to retry; the same client back sooner gets 429
+    from the front itself (no worker sees it), while another client is served."""
+    env = {"PSFKG_RATE_LIMIT_LOOPBACK": "1", "PSFKG_RATE_LIMIT": "2"}
+
+    def ask(base: str, source: str) -> tuple[int, str, bytes, str]:
+        connection = http.client.HTTPConnection(
+            *address(base), timeout=30, source_address=(source, 0)
+        )
+        connection.request("GET", "/sparql?query=ASK%7B%7D")
+        response = connection.getresponse()
+        hold = response.getheader("X-PSFKG-Hold") or ""
+        answer = response.status, response.getheader("Retry-After") or "", response.read(), hold
+        connection.close()
+        return answer
+
+    with live_server(releases=releases, workers=2, env=env) as base:
+        assert [ask(base, "127.0.0.2")[0] for _ in range(2)] == [200, 200]
+        status, retry, body, hold = ask(base, "127.0.0.2")
+        assert (status, hold) == (429, "") and b"please slow down" in body  # the app's
+        status, retry, body, _ = ask(base, "127.0.0.2")
+        assert status == 429 and 0 < int(retry) <= 60 and b"asked to retry later" in body
+        assert ask(base, "127.0.0.3")[0] == 200

@@ -12,15 +12,20 @@ from .messages import Refused
 
 #: Requests one client may have waiting for a worker; past them, 429.
 WAITING_PER_CLIENT = 64
+#: Clients held back at once before those whose time is up are forgotten.
+HELD_AT_MOST = 4096
 
 
 class Gate:
     """At most ``slots`` requests with the workers at once; the others wait in a queue per
     client, and a freed slot goes to the next client in turn.
 
-    A client the server has just refused (429, or 503 for a query stopped: see
-    :meth:`hold_back`) waits behind every other client until its ``Retry-After`` has passed, so
-    that runaways sent again and again do not delay the cheap queries of others.
+    A client the app has just refused for sending too much (429, or 503 for a runaway when
+    every long slot is taken; the app says so in ``X-PSFKG-Hold``: see :meth:`hold_back`) is
+    held back until its ``Retry-After`` has passed: what it has queued
+    waits behind every other client, and what it sends meanwhile the front refuses itself, so
+    that runaways sent again and again neither delay the cheap queries of others nor burn the
+    CPU each time before they are stopped.
     """
 
     def __init__(self, slots: int) -> None:
@@ -62,8 +67,23 @@ class Gate:
             self._hand_on()
 
     def hold_back(self, client: str, seconds: float) -> None:
-        """Let ``client`` wait behind the others for ``seconds``."""
-        self.held_back[client] = asyncio.get_running_loop().time() + seconds
+        """Hold ``client`` back for ``seconds``: what it has queued waits behind the others, and
+        what it sends meanwhile is refused (see :meth:`held`)."""
+        now = asyncio.get_running_loop().time()
+        if len(self.held_back) >= HELD_AT_MOST:  # many addresses: forget those whose time is up
+            self.held_back = {c: t for c, t in self.held_back.items() if t > now}
+        self.held_back[client] = now + seconds
+
+    def held(self, client: str) -> float:
+        """Seconds ``client`` is still held back for (0: it is not)."""
+        until = self.held_back.get(client)
+        if until is None:
+            return 0.0
+        left = until - asyncio.get_running_loop().time()
+        if left <= 0:
+            del self.held_back[client]
+            return 0.0
+        return left
 
     def _next(self) -> str:
         """The next client in turn that is not held back, else the next in turn."""

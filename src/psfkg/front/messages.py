@@ -11,6 +11,9 @@ import h11
 
 #: The header that carries the client's address to a worker; a client's own is dropped.
 PEER_HEADER = b"x-psfkg-peer"
+#: The header by which the app asks the front to hold a client back for so many seconds (see
+#: :meth:`psfkg.front.gate.Gate.hold_back`); it never leaves the server.
+HOLD_HEADER = b"x-psfkg-hold"
 #: Longest request head (request line and header fields), in bytes: past it, 431.
 HEAD_BYTES = 64 << 10
 #: Longest request line, and longest header field; most header fields (gunicorn's limits too).
@@ -28,6 +31,7 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
         b"expect",
         PEER_HEADER,
+        HOLD_HEADER,
     }
 )
 

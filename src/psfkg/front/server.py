@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import re
 import tempfile
@@ -19,6 +20,7 @@ from ..web.hosts import proxies, within
 from .gate import Gate
 from .messages import (
     HEAD_BYTES,
+    HOLD_HEADER,
     HOP_BY_HOP,
     PEER_HEADER,
     Answer,
@@ -104,13 +106,21 @@ class Front:
             return False
         client = self.client(peer, list(request.headers))
         exempt = within(client, LOOPBACK) and not self.settings.rate_limit_loopback
-        try:
-            async with self.gate.turn(client, bounded=not exempt):
-                answer = await self.forward(request, body, peer)
-        except Refused as refused:
-            answer = refusal(refused)
-        if answer.status in (429, 503) and not exempt:
-            self.gate.hold_back(client, _seconds(field(answer.headers, b"retry-after")))
+        wait = 0.0 if exempt else self.gate.held(client)
+        if wait:  # told to retry later, and back before then: no worker sees it
+            seconds = math.ceil(wait)
+            answer = refusal(
+                Refused(429, f"you were asked to retry later: in {seconds} s", seconds)
+            )
+        else:
+            try:
+                async with self.gate.turn(client, bounded=not exempt):
+                    answer = await self.forward(request, body, peer)
+            except Refused as refused:
+                answer = refusal(refused)
+            hold = field(answer.headers, HOLD_HEADER)
+            if hold is not None and not exempt:
+                self.gate.hold_back(client, _seconds(hold))
         try:
             await self.send(conn, writer, answer, request.method)
         finally:
@@ -344,6 +354,6 @@ def _head(raw: bytes) -> Answer:
     return Answer(int(status), headers, reason)
 
 
-def _seconds(retry_after: bytes | None) -> float:
-    """A ``Retry-After`` in seconds (1 when it is missing or a date)."""
-    return float(retry_after) if retry_after and retry_after.isdigit() else 1.0
+def _seconds(value: bytes) -> float:
+    """Whole seconds, as the app writes them (1 for anything else)."""
+    return float(value) if value.isdigit() else 1.0

@@ -83,8 +83,9 @@ def prefix_lines() -> str:
 
 def evaluate(query: QueryRequest) -> Answer:
     """Evaluate a request where it can be stopped (see :mod:`psfkg.query.runner`), as one of the
-    client's fair share of evaluations (``PSFKG_CLIENT_SHARE``); past a quarter second of CPU, in one of
-    the server's long slots (``PSFKG_LONG_QUERIES``), of which a client held to the share has one.
+    client's fair share of evaluations (``PSFKG_CLIENT_SHARE``); past a quarter second of CPU,
+    in one of the server's long slots (``PSFKG_LONG_QUERIES``), of which a client held to the
+    share has one.
 
     :raises QueryRejected: 429 when the client already has its share under way.
     :raises LongQueriesBusy: the query turned long with no long slot for it, and was stopped.

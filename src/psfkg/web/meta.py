@@ -75,6 +75,14 @@ def _versions() -> dict[str, str]:
     return {"psfkg": __version__, **{name: version(name) for name in libraries}}
 
 
+def hold(response: Response, seconds: int) -> Response:
+    """Tell the client to retry in ``seconds`` (``Retry-After``), and ask psfkg's front to
+    refuse it meanwhile (``X-PSFKG-Hold``, which the front takes off): for a client that sends
+    too much, not for one whose query merely failed."""
+    response.headers["Retry-After"] = response.headers["X-PSFKG-Hold"] = str(seconds)
+    return response
+
+
 def error_text(status: int, message: str) -> Response:
     """An error answer: ``Error <status>: <message>`` as plain text."""
     return Response(
@@ -91,7 +99,7 @@ def rejected(error: QueryRejected) -> Response:
     if error.status == 405:
         response.headers["Allow"] = "GET, POST, HEAD"
     if error.status == 429:
-        response.headers["Retry-After"] = "1"
+        hold(response, 1)
     return response
 
 
@@ -99,9 +107,12 @@ def rejected(error: QueryRejected) -> Response:
 def timed_out(error: QueryTimeout) -> Response:
     """503: the query was stopped at its deadline, or when it turned long with no long slot
     free for it."""
-    stats().stopped("busy" if isinstance(error, LongQueriesBusy) else "timeouts")
+    busy = isinstance(error, LongQueriesBusy)
+    stats().stopped("busy" if busy else "timeouts")
     response = error_text(503, str(error))
     response.headers["Retry-After"] = "10"
+    if busy:  # a runaway sent when the long slots are taken: its client waits, as told
+        hold(response, 10)
     return response
 
 

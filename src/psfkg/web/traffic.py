@@ -22,7 +22,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import protocol
-from .meta import error_text
+from .meta import error_text, hold
 from .service import service
 from .service import stats as shared
 
@@ -57,8 +57,7 @@ def limit_and_time() -> Response | None:
             response = error_text(
                 429, f"more than {settings.rate_limit} requests a minute; please slow down"
             )
-            response.headers["Retry-After"] = str(max(1, round(wait)))
-            return response
+            return hold(response, max(1, round(wait)))
     return None
 
 
