@@ -43,6 +43,8 @@ SPOOL_BUDGET = 8 << 30
 #: Bytes written to a client in one step; a client that takes none of them for
 #: ``PSFKG_CLIENT_TIMEOUT`` seconds is dropped.
 SEND_CHUNK = 256 << 10
+#: Seconds the front lets a held-back client wait for each of its refusals.
+HELD_PACE = 1.0
 #: Seconds beyond the query timeout a worker may take to answer.
 WORKER_GRACE = 30
 
@@ -108,7 +110,10 @@ class Front:
         exempt = within(client, LOOPBACK) and not self.settings.rate_limit_loopback
         wait = 0.0 if exempt else self.gate.held(client)
         if wait:  # told to retry later, and back before then: no worker sees it
-            seconds = math.ceil(wait)
+            # Nor is it answered at once, or a client that ignores Retry-After would spin on
+            # the front's 429s and take its CPU from the workers: one a second at most.
+            await asyncio.sleep(min(wait, HELD_PACE))
+            seconds = max(1, math.ceil(self.gate.held(client)))
             answer = refusal(
                 Refused(429, f"you were asked to retry later: in {seconds} s", seconds)
             )
