@@ -202,7 +202,7 @@ class Child:
                     if refused is not None:
                         self.kill()
                         raise refused
-                if elapsed >= LONG_AFTER and not self.niced:
+                if (elapsed >= LONG_AFTER or asked) and not self.niced:
                     self._yield_cpu()
                 ready = bool(self.poller.poll(min(timeout - elapsed, WATCH_TICK) * 1000))
                 if not ready and anonymous_bytes(self.pid) - held > memory:

@@ -20,9 +20,10 @@ from ..errors import LongQueriesBusy, QueryTimeout, QueryTooLarge
 #: A query that has used this many seconds of CPU needs one of the server's long slots to go on
 #: (see :data:`Lengthen`): far more than a cheap query takes, and little of a worker to lose.
 SLOT_AFTER = 0.25
-#: A query still running after this many seconds is long: its process yields the CPU to short ones.
+#: A query still running after this many seconds, or one that has taken a long slot, is long: its
+#: process yields the CPU to short ones, at the least priority there is.
 LONG_AFTER = 1.0
-LONG_NICENESS = 10
+LONG_NICENESS = 19
 #: Seconds between a watchdog's looks at the clock and the memory: it is this late at most.
 WATCH_TICK = 0.05
 
@@ -82,7 +83,8 @@ class Watchdog:
     A thread looks at the clock every :data:`WATCH_TICK` seconds. At :data:`SLOT_AFTER` seconds
     of the evaluating thread's CPU (not of the wall clock, which a busy machine stretches) it asks
     the evaluation's ``lengthen`` whether it may go on: if not, it is stopped as at its deadline.
-    Past :data:`LONG_AFTER`, the evaluating thread is reniced, so that short queries elsewhere
+    Once it has a long slot, or past :data:`LONG_AFTER`, the evaluating thread is reniced, so
+    that short queries elsewhere
     keep the CPU, and ``retire`` is called when the query ends: a thread cannot be raised back,
     so the server should replace the process. At the deadline it calls ``give_up`` (to answer
     503) and ends the process at once.
@@ -164,7 +166,7 @@ class Watchdog:
                         error = self._lengthen()
                     except Exception:  # the watchdog must go on: the query goes on too
                         log.exception("asking whether a query may go on failed")
-                if error is None and elapsed >= LONG_AFTER and not self._niced:
+                if error is None and (elapsed >= LONG_AFTER or self._asked) and not self._niced:
                     with contextlib.suppress(OSError):  # Linux: a thread id renices one thread
                         os.setpriority(os.PRIO_PROCESS, self._evaluator, LONG_NICENESS)
                     self._niced = True
