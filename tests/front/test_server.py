@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.client
+import json
 import os
 import select
 import signal
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 from tests.live import free_port, live_server
 
+from psfkg.front.server import SPOOL_BYTES
 from psfkg.release import latest
 
 #: Settings that make the front's bounds quick to reach in a test.
@@ -312,3 +314,22 @@ def test_a_client_back_before_its_retry_after_is_refused_by_the_front(releases: 
         status, retry, body, _ = ask(base, "127.0.0.2")
         assert status == 429 and 0 < int(retry) <= 60 and b"asked to retry later" in body
         assert ask(base, "127.0.0.3")[0] == 200
+
+
+def test_an_answer_past_the_spool_in_memory_comes_whole(one_worker: str) -> None:
+    """An answer larger than what the front keeps in memory goes through a temporary file, and
+    comes whole, its Content-Length true."""
+    query = "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"
+    connection = http.client.HTTPConnection(*address(one_worker), timeout=30)
+    connection.request(
+        "GET",
+        "/sparql?query=" + urllib.parse.quote(query),
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.status == 200 and len(body) > SPOOL_BYTES
+    assert int(response.getheader("Content-Length") or 0) == len(body)
+    rows = json.loads(body)["results"]["bindings"]
+    assert len(rows) == int(response.getheader("X-PSFKG-Rows") or 0)

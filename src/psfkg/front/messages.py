@@ -58,6 +58,8 @@ class Answer:
     file: IO[bytes] | None = None
     offset: int = 0
     length: int = 0
+    #: Bytes of it in a temporary file of the front's (not a release's file).
+    spooled: int = 0
 
     def close(self) -> None:
         if self.file is not None:

@@ -130,6 +130,7 @@ class Front:
             await self.send(conn, writer, answer, request.method)
         finally:
             answer.close()
+            self.spooled -= answer.spooled
         return conn.our_state is h11.DONE and conn.their_state is h11.DONE
 
     async def read_request(
@@ -249,42 +250,50 @@ class Front:
             self._release_file(answer)  # the body is the file; the worker sends none
             return answer
         answer.headers = without(answer.headers, b"x-sendfile")
-        length = field(answer.headers, b"content-length")
-        if head or answer.status in (204, 304) or answer.status < 200:
-            pass
-        elif length is not None:
-            left = int(length)
-            while left:
-                data = await reader.read(min(left, 1 << 18))
-                if not data:
-                    raise EOFError
-                self._spool(answer, data)
-                left -= len(data)
-        elif b"chunked" in (field(answer.headers, b"transfer-encoding") or b"").lower():
-            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-                self._spool(answer, await reader.readexactly(size))
-                await reader.readexactly(2)
-            while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
+        try:
+            length = field(answer.headers, b"content-length")
+            if head or answer.status in (204, 304) or answer.status < 200:
                 pass
-        else:
-            while data := await reader.read(1 << 18):
-                self._spool(answer, data)
+            elif length is not None:
+                left = int(length)
+                while left:
+                    data = await reader.read(min(left, 1 << 18))
+                    if not data:
+                        raise EOFError
+                    self._spool(answer, data)
+                    left -= len(data)
+            elif b"chunked" in (field(answer.headers, b"transfer-encoding") or b"").lower():
+                while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                    self._spool(answer, await reader.readexactly(size))
+                    await reader.readexactly(2)
+                while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
+                    pass
+            else:
+                while data := await reader.read(1 << 18):
+                    self._spool(answer, data)
+        except BaseException:  # cut short: its spool goes, and its share of the budget
+            answer.close()
+            self.spooled -= answer.spooled
+            raise
         if answer.file is not None:
             answer.file.seek(0)
         return answer
 
     def _spool(self, answer: Answer, data: bytes) -> None:
+        """Keep ``data`` of an answer: in memory up to :data:`SPOOL_BYTES`, then all of it in a
+        temporary file, counted against :data:`SPOOL_BUDGET` until the answer is sent."""
         if answer.file is None and len(answer.body) + len(data) <= SPOOL_BYTES:
             answer.body += data
             return
+        if answer.file is None:
+            data, answer.body = bytes(answer.body) + data, bytearray()
         if self.spooled + len(data) > SPOOL_BUDGET:
             raise Refused(503, "the server holds too many answers for slow readers; retry", 5)
         if answer.file is None:
             answer.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the answer)
-            answer.file.write(answer.body)
-            answer.body = bytearray()
         answer.file.write(data)
         answer.length += len(data)
+        answer.spooled += len(data)
         self.spooled += len(data)
 
     def _release_file(self, answer: Answer) -> None:
