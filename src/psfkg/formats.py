@@ -6,7 +6,8 @@ call it. :func:`from_media_type` and :func:`from_suffix` look formats up (as pyo
 ``RdfFormat.from_media_type`` and ``from_extension`` do), :func:`for_form` lists the formats of
 a query form's results, and :func:`negotiate` chooses one for a request: a ``format=`` parameter
 (a name such as ``csv``, or a media type) overrides the ``Accept`` header, so that a link can name
-its format.
+its format. :func:`for_people` adds a page to what a URL offers machines: clients that say nothing
+(or ``*/*``) keep getting the data, and a browser, which names ``text/html`` first, gets the page.
 
 >>> from_suffix("ttl") is TURTLE
 True
@@ -20,6 +21,8 @@ True
 'text/turtle'
 >>> negotiate(for_form("CONSTRUCT"), "text/html", format_param="nt").media_type
 'application/n-triples'
+>>> negotiate(for_people(for_form("CONSTRUCT")), "text/html,application/xml;q=0.9,*/*;q=0.8").label
+'HTML'
 """
 
 from __future__ import annotations
@@ -186,6 +189,20 @@ def for_form(form: str) -> tuple[Format, ...]:
     return found
 
 
+def for_people(offers: tuple[Format, ...]) -> tuple[Format, ...]:
+    """``offers`` (formats for machines) and, after them, HTML: a page for people at the same URL.
+
+    Being last, HTML is never the default: no ``Accept``, ``*/*``, ``text/*`` or
+    ``application/xml`` still get the first of ``offers`` (or RDF/XML); it is chosen when
+    ``text/html`` is named with a q-value at least as high as any of ``offers`` gets (see
+    :func:`negotiate`), as every browser's navigation does.
+
+    >>> [f.name for f in for_people(for_form("ASK"))]
+    ['json', 'xml', 'html']
+    """
+    return offers if HTML in offers else (*offers, HTML)
+
+
 def from_suffix(suffix: str, among: Iterable[Format] = TABLE) -> Format | None:
     """The format whose file suffix is ``suffix`` (no dot), if one of ``among`` has it.
 
@@ -289,9 +306,11 @@ def negotiate(
     ``Accept`` is read as RFC 9110 section 12.5.1 says: q-values and wildcards, the most specific
     range deciding a format's q-value. A format's own media type is reached by wildcards, an
     alias only by a range that names it, and a format named with q=0 is refused whatever its
-    aliases say; ties go to the more specific match, then to the format's own media type, then
-    to the earlier offer. A ``format=`` naming nothing on offer is ignored, as clients such as
-    SPARQLWrapper send it beside a matching ``Accept``.
+    aliases say. Ties in q-value go to HTML when ``Accept`` names ``text/html`` (whoever names
+    it beside RDF types at the same q-value asks for a page), then to the more specific match,
+    then to the format's own media type, then to the earlier offer. A ``format=`` naming
+    nothing on offer is ignored, as clients such as SPARQLWrapper send it beside a matching
+    ``Accept``.
 
     :raises NotAcceptable: listing the offered media types when nothing acceptable is available.
 
@@ -309,7 +328,7 @@ def negotiate(
         return offers[0]
     ranges = _ranges(accept)
     best: Format | None = None
-    best_rank: tuple[float, int, bool] = (0.0, -1, False)
+    best_rank: tuple[float, bool, int, bool] = (0.0, False, -1, False)
     for offer in offers:
         own = _match(ranges, offer, offer.media_type, named=True)
         if own is not None and own[0] == 0:
@@ -319,7 +338,9 @@ def negotiate(
             found = _match(ranges, offer, media_type, named=media_type != offer.media_type)
             if found is None:
                 continue
-            rank = (*found, media_type == offer.media_type)
+            own_type = media_type == offer.media_type
+            page = offer is HTML and _match(ranges, offer, media_type, named=True) is not None
+            rank = (found[0], page, found[1], own_type)
             if found[0] > 0 and rank > best_rank:
                 best, best_rank = offer, rank
     if best is None:

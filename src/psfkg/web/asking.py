@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass
 
 from flask import request as flask_request
+from rdflib import XSD, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from .. import formats
 from ..errors import LongQueriesBusy, QueryRejected
@@ -164,6 +166,30 @@ def solutions(answer: Answer) -> tuple[list[str], list[Solution]]:
         for b in doc["results"]["bindings"]
     ]
     return doc["head"]["vars"], rows
+
+
+#: The columns a CONSTRUCT or DESCRIBE answer is shown in.
+TRIPLE = ("subject", "predicate", "object")
+
+
+def triples(answer: Answer) -> list[Solution]:
+    """The triples of an N-Triples answer to a CONSTRUCT or DESCRIBE, as rows for a page: a
+    literal shows its language tag (``"Turku"@fi``) or datatype, a blank node its label."""
+    graph = Graph().parse(data=answer.body, format="nt")
+    return [
+        {name: _value(term) for name, term in zip(TRIPLE, triple, strict=True)}
+        for triple in sorted(graph)
+    ]
+
+
+def _value(term: Node) -> Value:
+    if isinstance(term, URIRef):
+        return Value(str(term), iri=True)
+    if isinstance(term, Literal) and term.language:
+        return Value(f"{term}@{term.language}")
+    if isinstance(term, Literal) and term.datatype and term.datatype != XSD.string:
+        return Value(f"{term}^^{term.datatype}")
+    return Value(term.n3() if isinstance(term, BNode) else str(term))
 
 
 def construct(

@@ -11,6 +11,8 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 ENTAILMENT = URIRef("http://www.w3.org/ns/entailment/OWL-RDF-Based")
 OWL_RL = URIRef("http://www.w3.org/ns/owl-profile/RL")
+#: The formats the description is written in, the default first.
+OFFERS = (formats.TURTLE, formats.JSON_LD, formats.RDF_XML)
 #: W3C format IRIs of what the endpoint writes: every format query results come in.
 FORMAT_IRIS = {f: FORMATS[f.w3c] for f in formats.TABLE if f.forms and f.w3c}
 

@@ -17,13 +17,13 @@ from rdflib.term import Node
 from .. import formats
 from ..release import CATALOG, VOID_FILE
 from ..terms import Binding
-from . import views
+from . import catalogue
 from .asking import select
 from .pages import FACETS
 from .queries import named_queries
 from .resources import choose, not_found, split
 from .service import served_release, service
-from .site import link_header, tagged
+from .site import alternates, link_header, tagged, url, wants
 
 bp = Blueprint("portal", __name__)
 OFFERS = (formats.TURTLE, formats.RDF_XML, formats.JSON_LD, formats.N_TRIPLES)
@@ -68,12 +68,19 @@ def _moved(graph: Graph, base: str, site: str) -> Graph:
     return out
 
 
-def _graph_response(key: str, suffix: str | None) -> ResponseReturnValue:
+def _graph_response(key: str, suffix: str | None, html: catalogue.GraphPage) -> ResponseReturnValue:
+    """A release graph in the format a suffix names, else as negotiated: RDF, or for a browser
+    a page built by ``html`` from the same graph."""
     served_release()
-    chosen = choose(suffix, OFFERS)
-    response = Response(
-        formats.write_graph(_site_graph(key), chosen), content_type=chosen.content_type
-    )
+    chosen = choose(suffix, OFFERS) if suffix else wants(formats.for_people(OFFERS))
+    path = request.path.rpartition(".")[0] if suffix else request.path
+    graph = _site_graph(key)
+    if chosen is formats.HTML:
+        listed = [(url(f"{path}.{f.suffix}"), f.media_type, f.label) for f in OFFERS]
+        response = html(graph, listed)
+    else:
+        response = Response(formats.write_graph(graph, chosen), content_type=chosen.content_type)
+    response.headers["Link"] = link_header(path, offers=OFFERS)
     response.vary.add("Accept")
     return tagged(response)
 
@@ -81,15 +88,15 @@ def _graph_response(key: str, suffix: str | None) -> ResponseReturnValue:
 @bp.route("/catalog")
 @bp.route("/catalog.<suffix>")
 def dcat(suffix: str | None = None) -> ResponseReturnValue:
-    """The DCAT-AP 3 catalogue: Turtle, RDF/XML, JSON-LD or N-Triples."""
-    return _graph_response(CATALOG, suffix)
+    """The DCAT-AP 3 catalogue: Turtle, RDF/XML, JSON-LD or N-Triples; a page for browsers."""
+    return _graph_response(CATALOG, suffix, catalogue.catalog_page)
 
 
 @bp.route("/.well-known/void")
 @bp.route("/.well-known/void.<suffix>")
 def void(suffix: str | None = None) -> ResponseReturnValue:
-    """The VoID description of the dataset."""
-    return _graph_response(VOID_FILE, suffix)
+    """The VoID description of the dataset; a page for browsers."""
+    return _graph_response(VOID_FILE, suffix, catalogue.void_page)
 
 
 @bp.route("/robots.txt")
@@ -140,7 +147,7 @@ def catalog_resource(name: str | None = None, suffix: str | None = None) -> Resp
     iri, stem, suffix, described = found
     chosen = choose(suffix)
     if chosen is formats.HTML:
-        response = views.resource(iri, described)
+        response = catalogue.resource_page(iri, described, alternates("/" + stem))
     else:
         response = Response(
             formats.write_graph(described, chosen), content_type=chosen.content_type

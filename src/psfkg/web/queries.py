@@ -12,6 +12,7 @@ has a URL to share, and it works without JavaScript; the script only runs querie
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request
@@ -20,9 +21,10 @@ from flask.typing import ResponseReturnValue
 from .. import formats
 from ..errors import QueryRejected
 from ..named_queries import NamedQuery
-from .asking import Solution, evaluate, prepare, select, solutions
+from . import description
+from .asking import TRIPLE, Solution, evaluate, prepare, select, solutions, triples
 from .service import service
-from .site import page, url
+from .site import link_alternates, page, url
 
 bp = Blueprint("queries", __name__)
 DATA_SUFFIXES = {f.name: f for f in (formats.CSV, formats.JSON_RESULTS, formats.TSV)}
@@ -83,25 +85,56 @@ def run(name: str) -> ResponseReturnValue:
 @bp.route("/query")
 def editor() -> ResponseReturnValue:
     """The SPARQL query page; with ``?query=`` it also shows the results."""
-    text = request.args.get("query", "")
+    return query_page(request.args.get("query", ""))
+
+
+def query_page(
+    text: str, *, default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = ()
+) -> Response:
+    """The query page with ``text`` in the editor and, when there is a query, its results: rows,
+    a yes or no, or the triples of a CONSTRUCT or DESCRIBE; linking each format they come in.
+    ``/query`` and a browser at ``/sparql`` are answered with it."""
     examples = list(named_queries().values())
     variables: list[str] = []
     rows: list[Solution] = []
-    error = graph_result = boolean = None
-    if text.strip():
+    error = boolean = None
+    links: list[tuple[str, str, str]] = []
+    graph = False
+    if not text.strip():
+        links = [
+            (url(f"/sparql?format={f.name}"), f.media_type, f"service description ({f.label})")
+            for f in description.OFFERS
+        ]
+    else:
         try:
             endpoint = request.url_root + "sparql"
-            screened, query = prepare(text, formats.JSON_RESULTS.media_type, base_iri=endpoint)
+            screened, query = prepare(
+                text,
+                formats.JSON_RESULTS.media_type,
+                base_iri=endpoint,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+            )
             form = screened.form
-            if form in ("CONSTRUCT", "DESCRIBE"):
-                graph_result = url(f"/sparql?{urlencode({'query': text, 'format': 'ttl'})}")
+            links = [
+                (
+                    url(f"/sparql?{urlencode({'query': text, 'format': f.name})}"),
+                    f.media_type,
+                    f.label,
+                )
+                for f in formats.for_form(form)
+            ]
+            if form in formats.GRAPHS:
+                graph = True
+                variables = list(TRIPLE)
+                rows = triples(evaluate(replace(query, media_type=formats.N_TRIPLES.media_type)))
             elif form == "ASK":
                 boolean = bool(json.loads(evaluate(query).body)["boolean"])
             else:
                 variables, rows = solutions(evaluate(query))
         except QueryRejected as exc:
             error = str(exc)
-    return page(
+    response = page(
         "query.html",
         title="SPARQL query",
         text=text or (examples[0].text if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"),
@@ -111,7 +144,10 @@ def editor() -> ResponseReturnValue:
         rows=rows,
         error=error,
         ran=bool(text.strip()),
-        graph_result=graph_result,
+        graph=graph,
         boolean=boolean,
-        links={s: url(f"/sparql?{urlencode({'query': text, 'format': s})}") for s in DATA_SUFFIXES},
+        links=links,
+        alternates=links,
     )
+    response.headers["Link"] = link_alternates(links)
+    return response

@@ -22,7 +22,7 @@ from .. import formats
 from ..formats import Format
 from ..namespaces import ONTOLOGY_VERSION_IRI
 from ..terms import Binding
-from . import views
+from . import catalogue, views
 from .asking import construct
 from .service import served_release, service
 from .site import RESOURCE, link_header, page, tagged, url, wants
@@ -145,7 +145,7 @@ def named_graph(name: str) -> ResponseReturnValue:
 @bp.route("/dataset.<suffix>")
 def dataset(suffix: str | None = None) -> ResponseReturnValue:
     """The dataset itself."""
-    return respond("dataset", suffix)
+    return respond("dataset", suffix, html=catalogue.dataset_page)
 
 
 @bp.route("/source/<name>")

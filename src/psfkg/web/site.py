@@ -87,10 +87,17 @@ def link_header(
 ) -> str:
     """A ``Link`` header naming every representation of the resource at ``path`` in ``offers``
     (and its canonical IRI)."""
-    links = [f'<{url(path)}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in offers]
-    if canonical:
-        links.append(f'<{canonical}>; rel="canonical"')
-    return ", ".join(links)
+    links = link_alternates([(f"{url(path)}.{f.suffix}", f.media_type, f.label) for f in offers])
+    return f'{links}, <{canonical}>; rel="canonical"' if canonical else links
+
+
+def link_alternates(found: list[tuple[str, str, str]]) -> str:
+    """A ``Link`` header naming alternates given as (href, media type, name), as a page's
+    ``alternates`` are; an href's ``<`` and ``>`` escaped, so data cannot end it."""
+    return ", ".join(
+        f'<{h.replace("<", "%3C").replace(">", "%3E")}>; rel="alternate"; type="{t}"'
+        for h, t, _ in found
+    )
 
 
 def tagged(response: Response) -> Response:

@@ -21,13 +21,12 @@ from ..errors import QueryRejected
 from ..query.store import QueryRequest
 from . import protocol
 from .asking import evaluate, prepare
-from .description import describe
+from .description import OFFERS, describe
+from .queries import query_page
 from .service import service
 from .site import tagged, wants
 
 bp = Blueprint("sparql", __name__)
-#: The service description's formats.
-DESCRIPTION_OFFERS = (formats.TURTLE, formats.JSON_LD, formats.RDF_XML)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
@@ -49,8 +48,10 @@ def endpoint() -> ResponseReturnValue:
         named_graphs=operation.named_graphs,
     )
     chosen = formats.negotiate(
-        formats.for_form(screened.form), headers.get("Accept"), operation.format
+        formats.for_people(formats.for_form(screened.form)), headers.get("Accept"), operation.format
     )
+    if chosen is formats.HTML:
+        return _page(operation)
     query = replace(query, media_type=chosen.media_type)
     etag = _etag(svc.etag, query)
     response = Response(content_type=chosen.content_type)
@@ -89,10 +90,24 @@ def _etag(release: str, query: QueryRequest) -> str:
     return f"{release}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
+def _page(operation: protocol.Operation) -> Response:
+    """What a browser gets at ``/sparql``: the query page, with the results of its query."""
+    response = query_page(
+        operation.query or "",
+        default_graphs=operation.default_graphs,
+        named_graphs=operation.named_graphs,
+    )
+    response.vary.add("Accept")
+    return response
+
+
 def service_description() -> ResponseReturnValue:
-    """The service description, as Turtle, JSON-LD or RDF/XML by ``Accept``."""
+    """The service description, as Turtle, JSON-LD or RDF/XML by ``Accept``; a browser gets the
+    query page."""
     svc = service()
-    chosen = wants(DESCRIPTION_OFFERS)
+    chosen = wants(formats.for_people(OFFERS))
+    if chosen is formats.HTML:
+        return _page(protocol.Operation(None))
     counts: dict[str, int | None] = {g: None for g in svc.store.named_graphs()}
     if svc.release is not None:
         counts.update({g: n for g, n in svc.release.manifest["triples"].items() if g in counts})
