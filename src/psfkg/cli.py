@@ -134,8 +134,24 @@ def serve(
             progress=Progress(),
         )
     what = ", ".join(f.name for f in files) or f"release {release.latest(settings.releases_dir)}"
-    click.echo(f"psfkg serves {what} at http://{settings.host}:{settings.port}/sparql", err=True)
+    click.echo(serving_message(settings, what), err=True)
     sys.exit(run(lambda: create_app({"SETTINGS": settings, "FILES": list(files)}), settings))
+
+
+def serving_message(settings: Settings, what: str) -> str:
+    """What ``psfkg serve`` says first: what it serves, the site's root, then the endpoint.
+
+    >>> from psfkg.config import Settings
+    >>> said = serving_message(Settings.from_env({}), "release 20260101T000000Z")
+    >>> said.split(" at ")[0]
+    'psfkg: serving https://w3id.org/psfkg/ (release 20260101T000000Z)'
+    >>> said.split(" at ")[1]
+    'http://127.0.0.1:8000/ (SPARQL endpoint: http://127.0.0.1:8000/sparql)'
+    """
+    root = f"http://{settings.host}:{settings.port}/"
+    return (
+        f"psfkg: serving {settings.base_iri} ({what}) at {root} (SPARQL endpoint: {root}sparql)"
+    )
 
 
 @cli.command()

@@ -172,6 +172,15 @@ TABLE = (
     GZIP,
 )
 
+#: Who a file in each format is for, one line each, as the downloads page says.
+USED_BY: dict[Format, str] = {
+    TURTLE: "people reading the data, and RDF libraries and tools (rdflib, Apache Jena, RDF4J)",
+    N_TRIPLES: "line-by-line tools (grep, sort, split) and the bulk loaders of triple stores",
+    N_QUADS: "triple stores that keep named graphs (Oxigraph, Virtuoso, GraphDB, Jena TDB)",
+    JSON_LD: "web developers and JSON tools; context.jsonld gives the short keys",
+    GZIP: "anyone downloading: the same file, smaller; gunzip it, or let curl --compressed",
+}
+
 
 @functools.cache
 def for_form(form: str) -> tuple[Format, ...]:

@@ -9,38 +9,30 @@ served, so no path can leave the release folder.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    jsonify,
-    render_template_string,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, Response, abort, jsonify, request, send_file, url_for
+from rdflib import RDF, RDFS, Graph
+from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from .. import formats
 from .. import release as rel
-from .service import served_release
-from .site import wants
+from .service import served_release, service
+from .site import link_alternates, page, url, wants
 
 bp = Blueprint("dumps", __name__)
 #: The listing's formats.
 LISTINGS = (formats.HTML, formats.JSON)
-LISTING = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>psfkg dumps: release {{ name }}</title></head>
-<body><main><h1>Dumps of release {{ name }}</h1>
-<p>Check a download with <code>sha256sum -c --ignore-missing SHA256SUMS</code> (it also
-lists the release's source pages, named queries, catalogue and VoID, served elsewhere).
-As JSON: <a href="{{ json_url }}">{{ json_url }}</a></p>
-<table><thead><tr>
-<th scope="col">file</th><th scope="col">bytes</th><th scope="col">SHA-256</th>
-</tr></thead>
-<tbody>{% for f in files %}<tr><td><a href="{{ f.url }}">{{ f.name }}</a></td><td>{{ f.bytes }}</td>
-<td><code>{{ f.sha256 }}</code></td></tr>{% endfor %}</tbody></table></main></body></html>
-"""
+#: What the two files that describe a release hold (the others' are in :data:`release.FILES`).
+ABOUT = {
+    rel.CHECKSUMS: "the SHA-256 of every file of the release, for sha256sum -c",
+    rel.MANIFEST: "the release: its version, date, triples per graph, files, sources and queries",
+}
+#: Who the two files that describe a release are for, as :data:`formats.USED_BY` says of formats.
+USED_BY = {
+    rel.CHECKSUMS: "sha256sum, to check that each download is whole and unchanged",
+    rel.MANIFEST: "programs that check what a release holds before they load it",
+}
 
 
 @bp.route("/dumps")
@@ -52,6 +44,7 @@ def listing() -> Response:
         {"name": name, "url": url_for("dumps.dump", name=name, _external=True), **info}
         for name, info in published.manifest["files"].items()
     ]
+    own = [_described(published, name) for name in (rel.CHECKSUMS, rel.MANIFEST)]
     if request.path.endswith(".json") or wants(LISTINGS) is formats.JSON:
         response = jsonify(
             {
@@ -59,18 +52,108 @@ def listing() -> Response:
                 "version": published.manifest["version"],
                 "date": published.manifest["date"],
                 "files": files,
+                "checksums": own[0],
+                "manifest": own[1],
+                "license": licences(),
             }
         )
     else:
-        html = render_template_string(
-            LISTING,
-            name=published.name,
-            files=files,
-            json_url=request.url_root + "dumps.json",
+        json_url = url("/dumps.json")
+        response = page(
+            "dumps.html",
+            title=f"Downloads: release {published.name}",
+            release=published.name,
+            version=published.manifest["version"],
+            date=published.manifest["date"],
+            files=[{**f, "about": about(f["name"])} for f in [*files, *own]],
+            kinds=kinds([f["name"] for f in [*files, *own]]),
+            licences=licences(),
+            rights=rights(),
+            citation=citation(published),
+            json_url=json_url,
+            alternates=[(json_url, formats.JSON.media_type, "JSON")],
         )
-        response = Response(html, content_type="text/html; charset=utf-8")
+        response.headers["Link"] = link_alternates([(json_url, formats.JSON.media_type, "JSON")])
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _described(published: rel.Published, name: str) -> dict[str, Any]:
+    """A file that describes the release, as the listing shows the others: its URL, size and
+    SHA-256, measured once per worker (a release never changes)."""
+    cache = service().cache
+    key = f"dumps:{name}"
+    if key not in cache:
+        path = published.path / name
+        cache[key] = {"bytes": path.stat().st_size, "sha256": rel.file_sha256(path)}
+    found: dict[str, Any] = cache[key]
+    return {"name": name, "url": url_for("dumps.dump", name=name, _external=True), **found}
+
+
+def about(name: str) -> str:
+    """What a file of the release holds, in a line."""
+    stem, gz = (name[: -len(".gz")], True) if name.endswith(".gz") else (name, False)
+    text = rel.FILES.get(stem) or ABOUT.get(stem, "")
+    return f"{text}, gzipped" if gz and text else text
+
+
+def kinds(names: list[str]) -> list[tuple[str, str, str]]:
+    """(format, suffix, who uses it) of each format among the release's data files, then of
+    the two files that describe the release; one line each."""
+    found: list[formats.Format] = []
+    for name in names:
+        fmt = formats.from_suffix(name.rpartition(".")[2])
+        if fmt is not None and fmt not in found and fmt in formats.USED_BY:
+            found.append(fmt)
+    listed = [(f.label, f".{f.suffix}", formats.USED_BY[f]) for f in found]
+    return listed + [(name, "", who) for name, who in USED_BY.items()]
+
+
+def _catalogue() -> Graph:
+    return service().release_graph(rel.CATALOG)
+
+
+def licences() -> list[str]:
+    """The licences the catalogue gives the release's files (its distributions)."""
+    graph = _catalogue()
+    return sorted(
+        {
+            str(o)
+            for d in graph.subjects(RDF.type, DCAT.Distribution)
+            for o in graph.objects(d, DCTERMS.license)
+        }
+    )
+
+
+def rights() -> list[str]:
+    """The catalogue's statements of what the licence covers."""
+    graph = _catalogue()
+    return sorted(
+        {str(graph.value(r, RDFS.label) or "") for r in graph.objects(None, DCTERMS.rights)} - {""}
+    )
+
+
+def citation(published: rel.Published) -> dict[str, str]:
+    """How to cite the release, from the catalogue's dataset and the manifest: title, publisher,
+    version, release name and date, and the dataset's IRI. Nothing invented: no DOI."""
+    graph = _catalogue()
+    dataset = next(graph.subjects(RDF.type, DCAT.Dataset), None)
+    publisher = graph.value(dataset, DCTERMS.publisher) if dataset is not None else None
+    date = published.manifest["date"][:10]
+    found = {
+        "title": str(graph.value(dataset, DCTERMS.title) or "") if dataset is not None else "",
+        "publisher": str(graph.value(publisher, FOAF.name) or "") if publisher is not None else "",
+        "version": str(published.manifest["version"]),
+        "release": published.name,
+        "date": date,
+        "year": date[:4],
+        "url": str(dataset or published.base + "dataset"),
+    }
+    found["text"] = (
+        f"{found['publisher']} ({found['year']}). {found['title']}, version {found['version']} "
+        f"(release {found['release']}, {found['date']}) [data set]. {found['url']}"
+    )
+    return found
 
 
 @bp.route("/dumps/<name>")
