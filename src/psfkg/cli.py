@@ -149,9 +149,7 @@ def serving_message(settings: Settings, what: str) -> str:
     'http://127.0.0.1:8000/ (SPARQL endpoint: http://127.0.0.1:8000/sparql)'
     """
     root = f"http://{settings.host}:{settings.port}/"
-    return (
-        f"psfkg: serving {settings.base_iri} ({what}) at {root} (SPARQL endpoint: {root}sparql)"
-    )
+    return f"psfkg: serving {settings.base_iri} ({what}) at {root} (SPARQL endpoint: {root}sparql)"
 
 
 @cli.command()
