@@ -227,3 +227,54 @@ def test_a_format_refused_by_name_is_not_brought_back_by_an_alias(
 ) -> None:
     with pytest.raises(NotAcceptable):
         formats.negotiate(offers, accept)
+
+
+FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+#: What rdflib's Graph.parse(url) sends when given no format: every parser's media type.
+RDFLIB = (
+    "application/rdf+xml, text/n3, text/turtle, application/n-triples, application/ld+json, "
+    "application/n-quads, application/trix, application/trig"
+)
+SPARQLWRAPPER_JSON = (
+    "application/sparql-results+json,application/json,text/javascript,application/javascript"
+)
+DESCRIBED = formats.for_people((formats.TURTLE, formats.JSON_LD, formats.RDF_XML))
+
+
+@pytest.mark.parametrize(
+    ("offers", "accept", "expected"),
+    [
+        (DESCRIBED, CHROMIUM, formats.HTML),
+        (DESCRIBED, FIREFOX, formats.HTML),
+        (DESCRIBED, "text/html", formats.HTML),
+        (DESCRIBED, "text/html, text/turtle", formats.HTML),
+        (DESCRIBED, "text/turtle, text/html", formats.HTML),
+        (DESCRIBED, None, formats.TURTLE),
+        (DESCRIBED, "*/*", formats.TURTLE),
+        (DESCRIBED, "text/*", formats.TURTLE),
+        (DESCRIBED, "application/xml", formats.RDF_XML),
+        (DESCRIBED, "text/html;q=0.5, text/turtle", formats.TURTLE),
+        (DESCRIBED, "text/html;q=0.9, */*", formats.TURTLE),
+        (DESCRIBED, RDFLIB, formats.TURTLE),
+        (DESCRIBED, "application/rdf+xml, */*;q=0.1", formats.RDF_XML),
+        (formats.for_people(formats.for_form("SELECT")), CHROMIUM, formats.HTML),
+        (formats.for_people(formats.for_form("SELECT")), None, formats.JSON_RESULTS),
+        (formats.for_people(formats.for_form("SELECT")), "*/*", formats.JSON_RESULTS),
+        (formats.for_people(formats.for_form("SELECT")), SPARQLWRAPPER_JSON, formats.JSON_RESULTS),
+        (formats.for_people(formats.for_form("SELECT")), "application/xml", formats.XML_RESULTS),
+        (formats.for_people(formats.for_form("CONSTRUCT")), FIREFOX, formats.HTML),
+        (formats.for_people(formats.for_form("CONSTRUCT")), "*/*", formats.TURTLE),
+        (RESOURCE, CHROMIUM, formats.HTML),
+        (RESOURCE, "*/*", formats.HTML),
+    ],
+)
+def test_a_page_for_whoever_names_html_first_the_data_for_everyone_else(
+    offers: tuple[formats.Format, ...], accept: str | None, expected: formats.Format
+) -> None:
+    assert formats.negotiate(offers, accept) is expected
+
+
+def test_for_people_offers_html_once_and_last() -> None:
+    assert formats.for_people(DESCRIBED) == DESCRIBED
+    assert DESCRIBED[-1] is formats.HTML
+    assert formats.for_people(RESOURCE) == RESOURCE

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from rdflib import RDF, RDFS, Graph
+from rdflib.namespace import DCAT, DCTERMS
 from werkzeug.test import TestResponse
 
 
@@ -97,3 +100,56 @@ def test_listing_as_json_and_html(client: FlaskClient, release_dir: Path) -> Non
     html = fetch(client, "/dumps", Accept="text/html")
     assert html.mimetype == "text/html"
     assert b"psfkg.ttl.gz" in html.data and b"sha256sum -c --ignore-missing SHA256SUMS" in html.data
+
+
+def test_the_downloads_page_is_in_the_site_s_style_and_says_all_a_person_needs(
+    client: FlaskClient, release_dir: Path
+) -> None:
+    response = fetch(client, "/dumps", Accept="text/html")
+    page = response.get_data(as_text=True)
+    assert 'name="viewport"' in page and 'aria-label="Site"' in page and "site.css" in page
+    assert '<link rel="alternate" type="application/json"' in page
+    assert 'rel="alternate"; type="application/json"' in response.headers["Link"]
+    # Every file with its size and checksum, SHA256SUMS and the manifest among them.
+    for name in ("SHA256SUMS", "manifest.json", "psfkg.ttl", "psfkg.nq.gz"):
+        digest = hashlib.sha256((release_dir / name).read_bytes()).hexdigest()
+        assert f'/dumps/{name}">{name}</a>' in page and digest in page
+        assert f"{(release_dir / name).stat().st_size:,}" in page
+    for line in ("Turtle</strong> (<code>.ttl</code>):", "N-Quads</strong>", "gzip</strong>"):
+        assert line in page
+    assert "sha256sum -c --ignore-missing SHA256SUMS" in page
+    # The licence and the rights statement are the catalogue's, not the page's own.
+    catalog = Graph().parse(release_dir / "catalog.nt")
+    licences = {str(o) for o in catalog.objects(None, DCTERMS.license)}
+    assert any(f'href="{licence}"' in page for licence in licences)
+    for rights in catalog.objects(None, DCTERMS.rights):
+        assert str(catalog.value(rights, RDFS.label)).replace("'", "&#39;") in page
+    # How to cite, from the release's metadata: nothing invented.
+    manifest = json.loads((release_dir / "manifest.json").read_text())
+    dataset = next(catalog.subjects(None, DCAT.Dataset))
+    for fact in (
+        str(catalog.value(dataset, DCTERMS.title)),
+        release_dir.name,
+        manifest["version"],
+        manifest["date"][:10],
+        str(dataset),
+    ):
+        assert fact in page[page.index('id="cite-h"') :]
+    assert "doi.org" not in page and "doi =" not in page
+
+
+def test_the_json_listing_keeps_its_fields_and_adds_the_two_that_describe_the_release(
+    client: FlaskClient, release_dir: Path
+) -> None:
+    listing = fetch(client, "/dumps.json").get_json()
+    assert {"release", "version", "date", "files"} <= set(listing)
+    assert "SHA256SUMS" not in {f["name"] for f in listing["files"]}
+    for key, name in (("checksums", "SHA256SUMS"), ("manifest", "manifest.json")):
+        described = listing[key]
+        assert described["name"] == name and described["url"].endswith(f"/dumps/{name}")
+        assert described["sha256"] == hashlib.sha256((release_dir / name).read_bytes()).hexdigest()
+        assert described["bytes"] == (release_dir / name).stat().st_size
+    catalog = Graph().parse(release_dir / "catalog.nt")
+    distributions = catalog.subjects(RDF.type, DCAT.Distribution)
+    given = {str(o) for d in distributions for o in catalog.objects(d, DCTERMS.license)}
+    assert listing["license"] == sorted(given) and given

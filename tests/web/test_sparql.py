@@ -257,3 +257,44 @@ def test_a_repeated_query_is_answered_from_the_kept_answers(client: FlaskClient)
     assert "X-PSFKG-Cache" not in fresh.headers and fresh.data == first.data  # type: ignore[attr-defined]
     other_format = get(client, query, Accept="text/csv")
     assert "X-PSFKG-Cache" not in other_format.headers  # type: ignore[attr-defined]
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_without_a_query_gets_the_query_page(client: FlaskClient) -> None:
+    page = client.get("/sparql", headers={"Accept": BROWSER}).get_data(as_text=True)
+    editor = client.get("/query").get_data(as_text=True)
+    assert '<textarea id="query" name="query"' in page
+    assert page == editor
+    for name in ("turtle", "jsonld", "rdfxml"):
+        assert f'href="/sparql?format={name}"' in page
+
+
+@pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
+def test_a_browser_sees_a_graph_answer_as_triples(
+    client: FlaskClient, base: str, form: str
+) -> None:
+    query = {
+        "CONSTRUCT": f"CONSTRUCT WHERE {{ <{base}id/project/jatoc> ?p ?o }}",
+        "DESCRIBE": f"DESCRIBE <{base}id/project/jatoc>",
+    }[form]
+    response = get(client, query, Accept=BROWSER)
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    page = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    triples = Graph().parse(data=get(client, query, Accept="text/turtle").data, format="turtle")  # type: ignore[attr-defined]
+    assert f"{len(triples)} triple(s)" in page
+    assert '<th scope="col">subject</th>' in page and "406" not in page
+    assert "format=turtle" in page and "format=jsonld" in page
+
+
+def test_a_browser_sees_rows_and_a_refusal_with_its_status(client: FlaskClient) -> None:
+    page = get(client, COUNT, Accept=BROWSER).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "1 row(s)" in page and "format=csv" in page
+    refused = get(client, "SELECT * { SERVICE <http://x/> {} }", Accept=BROWSER)
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert refused.mimetype == "text/html"  # type: ignore[attr-defined]
+    assert "SERVICE is not allowed" in refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    broken = get(client, "SELECT <script>alert(1)</script>", Accept=BROWSER)
+    assert broken.status_code == 400  # type: ignore[attr-defined]
+    assert "<script>alert(1)" not in broken.get_data(as_text=True)  # type: ignore[attr-defined]

@@ -243,7 +243,11 @@ def catalog_page(graph: Graph, alternates: list[tuple[str, str, str]]) -> Respon
         )
     for served in sorted(graph.objects(catalog, DCAT.service), key=str):
         sections.append(
-            Section(f"Data service: {value(graph, served).text}", "service", facts(graph, served))
+            Section(
+                f"Data service: {value(graph, graph.value(served, DCTERMS.title) or served).text}",
+                "service",
+                facts(graph, served, skip=frozenset({DCTERMS.title})),
+            )
         )
     rights = sorted({o for o in graph.objects(None, DCTERMS.rights)}, key=str)
     if rights:

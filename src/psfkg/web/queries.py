@@ -93,11 +93,13 @@ def query_page(
 ) -> Response:
     """The query page with ``text`` in the editor and, when there is a query, its results: rows,
     a yes or no, or the triples of a CONSTRUCT or DESCRIBE; linking each format they come in.
+    A query refused is shown with its reason, under the status the endpoint gives it (400...).
     ``/query`` and a browser at ``/sparql`` are answered with it."""
     examples = list(named_queries().values())
     variables: list[str] = []
     rows: list[Solution] = []
     error = boolean = None
+    status = 200
     links: list[tuple[str, str, str]] = []
     graph = False
     if not text.strip():
@@ -133,9 +135,10 @@ def query_page(
             else:
                 variables, rows = solutions(evaluate(query))
         except QueryRejected as exc:
-            error = str(exc)
+            error, status = str(exc), exc.status
     response = page(
         "query.html",
+        status=status,
         title="SPARQL query",
         text=text or (examples[0].text if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"),
         examples=examples,

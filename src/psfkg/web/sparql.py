@@ -17,7 +17,7 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from .. import formats
-from ..errors import QueryRejected
+from ..errors import NotAcceptable, QueryRejected
 from ..query.store import QueryRequest
 from . import protocol
 from .asking import evaluate, prepare
@@ -27,6 +27,10 @@ from .service import service
 from .site import tagged, wants
 
 bp = Blueprint("sparql", __name__)
+#: Every format an answer comes in, and a page.
+ANSWERS = formats.for_people(
+    tuple(dict.fromkeys(f for form in ("SELECT", "CONSTRUCT") for f in formats.for_form(form)))
+)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
@@ -40,13 +44,18 @@ def endpoint() -> ResponseReturnValue:
         if method == "POST":
             raise QueryRejected("no query: send query= or a body of type application/sparql-query")
         return service_description()
-    screened, query = prepare(
-        operation.query,
-        "",
-        base_iri=protocol.base_url(request),
-        default_graphs=operation.default_graphs,
-        named_graphs=operation.named_graphs,
-    )
+    try:
+        screened, query = prepare(
+            operation.query,
+            "",
+            base_iri=protocol.base_url(request),
+            default_graphs=operation.default_graphs,
+            named_graphs=operation.named_graphs,
+        )
+    except QueryRejected:
+        if _asks_for_a_page(operation):
+            return _page(operation)  # which shows why, under the same status
+        raise
     chosen = formats.negotiate(
         formats.for_people(formats.for_form(screened.form)), headers.get("Accept"), operation.format
     )
@@ -88,6 +97,17 @@ def _etag(release: str, query: QueryRequest) -> str:
         [release, query.query, query.media_type, *query.default_graphs, "|", *query.named_graphs]
     )
     return f"{release}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def _asks_for_a_page(operation: protocol.Operation) -> bool:
+    """Whether the request would get a page whatever form its query has (asked before the query
+    is known to be well formed)."""
+    try:
+        return formats.negotiate(ANSWERS, request.headers.get("Accept"), operation.format) is (
+            formats.HTML
+        )
+    except NotAcceptable:
+        return False
 
 
 def _page(operation: protocol.Operation) -> Response:

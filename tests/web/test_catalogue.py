@@ -1,0 +1,93 @@
+"""The catalogue, VoID, the data service and the dataset as pages: what they show is what their
+RDF says, read back from the same answers."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCAT, DCTERMS, VOID
+
+from psfkg.web import catalogue
+
+PAGE = {"Accept": "text/html"}
+
+
+def rdf(client: FlaskClient, path: str) -> Graph:
+    return Graph().parse(
+        data=client.get(path, headers={"Accept": "text/turtle"}).data, format="turtle"
+    )
+
+
+def text(client: FlaskClient, path: str) -> str:
+    response = client.get(path, headers=PAGE)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    return html.unescape(response.get_data(as_text=True))
+
+
+def test_the_catalogue_page_shows_each_distribution_its_licence_and_checksum(
+    client: FlaskClient, release_dir: Path
+) -> None:
+    page = text(client, "/catalog")
+    graph = rdf(client, "/catalog")
+    catalog = next(graph.subjects(None, DCAT.Catalog))
+    assert str(graph.value(catalog, DCTERMS.title)) in page
+    assert str(graph.value(catalog, DCTERMS.license)) in page
+    manifest = json.loads((release_dir / "manifest.json").read_text())
+    distributions = set(graph.subjects(None, DCAT.Distribution))
+    assert len(distributions) == len(manifest["files"]) - 4  # context.jsonld and validation.ttl
+    for dist in distributions:
+        name = str(graph.value(dist, DCTERMS.title))
+        assert f'href="{graph.value(dist, DCAT.downloadURL)}"' in page
+        assert manifest["files"][name]["sha256"] in page
+        assert str(graph.value(dist, DCTERMS.license)) in page
+    assert "Data service: psfkg SPARQL endpoint" in page
+    assert "The licence covers psfkg's own work" in page
+
+
+def test_the_void_page_shows_the_graphs_classes_and_linksets(
+    client: FlaskClient, release_dir: Path
+) -> None:
+    page = text(client, "/.well-known/void")
+    graph = rdf(client, "/.well-known/void")
+    manifest = json.loads((release_dir / "manifest.json").read_text())
+    for name, count in manifest["triples"].items():
+        assert name.rsplit("/", 1)[-1] in page and f">{count}<" in page.replace("</a>", "")
+    for linkset in graph.subjects(None, VOID.Linkset):
+        assert str(graph.value(linkset, VOID.triples)) in page
+    assert "Classes, with how many resources each has" in page
+    assert f">{graph.value(next(graph.subjects(VOID.subset, None)), VOID.triples)}<" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/sparql-service", "Data service: psfkg SPARQL endpoint"),
+        ("/dataset", "CBSS Project Support Facility knowledge graph"),
+        ("/dataset/distribution/psfkg.ttl", "Distribution: psfkg.ttl"),
+        ("/dataset/linkset/wikidata", "Linkset"),
+    ],
+)
+def test_a_described_resource_has_a_readable_page(
+    client: FlaskClient, path: str, heading: str
+) -> None:
+    page = text(client, path)
+    assert heading in page[page.index("<h1>") : page.index("</h1>")]
+    assert "Other formats" in page and 'type="text/turtle"' in page
+    # Blank nodes are shown by what they hold, never by a store's label for them.
+    assert "_:" not in page[page.index("<main") :]
+
+
+def test_properties_are_named_in_words(app: Flask) -> None:
+    assert catalogue.word(DCTERMS.license) == "licence"
+    assert catalogue.word(DCAT.byteSize) == "bytes"
+    assert catalogue.short(str(VOID.Linkset)) == "void:Linkset"
+    assert catalogue.short("http://example.org/x") == "http://example.org/x"
+    with app.test_request_context():
+        unnamed = URIRef("http://www.w3.org/ns/dcat#spatialResolutionInMeters")
+        assert catalogue.word(unnamed) == "dcat:spatialResolutionInMeters"
