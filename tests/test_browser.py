@@ -29,6 +29,8 @@ ARGS = [
     "--disable-sync",
 ]
 HREFS = "links => links.map(a => a.getAttribute('href'))"
+LINKS = "links => links.map(a => [a.getAttribute('href'), a.getAttribute('type') || ''])"
+
 PAGES = {
     "landing": "/",
     "project": "/id/project/jatoc",
@@ -42,6 +44,11 @@ PAGES = {
     "ontology": "/def",
     "validation": "/validation",
     "source": "/source/cbss-psf-past-projects",
+    "catalogue": "/catalog",
+    "void": "/.well-known/void",
+    "downloads": "/dumps",
+    "sparql-describe": "/sparql?query=DESCRIBE%20%3Chttps%3A%2F%2Fw3id.org%2Fpsfkg%2Fid%2Fproject"
+    "%2Fjatoc%3E",
     "not-found": "/id/project/no-such-project",
 }
 
@@ -51,6 +58,7 @@ if CHROMIUM is None:
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +91,16 @@ def test_page_renders(page: Page, psf_server: str, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def same_site_links(page: Page, url: str, site: str) -> list[tuple[str, str]]:
+    """(URL, the ``type`` it names or "") of every link on ``page`` (at ``url``) to ``site``."""
+    found = []
+    for href, kind in page.eval_on_selector_all("a[href]", LINKS):
+        target = urldefrag(urljoin(url, href))[0]
+        if urlparse(target).netloc == urlparse(site).netloc:
+            found.append((target, kind))
+    return found
+
+
 def test_every_link_resolves(page: Page, psf_server: str) -> None:
     """Start at the landing page and follow every link on this site (bounded), as a person would."""
     seen: set[str] = set()
@@ -101,13 +119,60 @@ def test_every_link_resolves(page: Page, psf_server: str) -> None:
         if not response.headers.get("Content-Type", "").startswith("text/html"):
             continue
         page.set_content(response.text)
-        for href in page.eval_on_selector_all("a[href]", HREFS):
-            target = urldefrag(urljoin(url, href))[0]
-            if urlparse(target).netloc == urlparse(psf_server).netloc and target not in seen:
-                queue.append(target)
+        queue += [t for t, _ in same_site_links(page, url, psf_server) if t not in seen]
     session.close()
     assert broken == []
     assert len(seen) > 150
+
+
+def test_every_link_opens_a_page_in_chromium(page: Page, psf_server: str) -> None:
+    """Follow every link of the landing page, and of the pages it reaches, with Chromium's own
+    navigation (its Accept header): each opens an HTML page or downloads a file under /dumps/.
+    A link that names another type (an alternate: ``type="text/turtle"``) must answer that type
+    to the same Accept."""
+    depth = {psf_server + "/": 0}
+    queue = [psf_server + "/"]
+    named: dict[str, str] = {}
+    wrong: list[str] = []
+    accepts: set[str] = set()
+    while queue:
+        url = queue.pop(0)
+        try:
+            response = page.goto(url, wait_until="domcontentloaded")
+        except PlaywrightError as error:
+            if "Download is starting" not in str(error) or not urlparse(url).path.startswith(
+                urlparse(psf_server).path + "/dumps/"
+            ):
+                wrong.append(f"{url}: {str(error).splitlines()[0]}")
+            continue
+        assert response is not None
+        accepts.add(response.request.all_headers().get("accept", ""))
+        kind = response.headers.get("content-type", "")
+        if response.status != 200 or not kind.startswith("text/html"):
+            wrong.append(f"{url}: {response.status} {kind}")
+            continue
+        if depth[url] == 2:
+            continue
+        for target, named_type in same_site_links(page, url, psf_server):
+            if named_type and named_type != "text/html":
+                named.setdefault(target, named_type)
+            elif target not in depth:
+                depth[target] = depth[url] + 1
+                queue.append(target)
+    # Chromium's own header, not one the test chose: text/html first.
+    assert len(accepts) == 1 and next(iter(accepts)).startswith("text/html,")
+    assert wrong == [], "\n".join(wrong)
+    assert len(depth) > 150
+    session = requests.Session()
+    for url, named_type in named.items():
+        response = session.get(url, headers={"Accept": next(iter(accepts))}, timeout=30)
+        if response.status_code != 200 or not response.headers["Content-Type"].startswith(
+            named_type
+        ):
+            wrong.append(f"{url}: {response.status_code} {response.headers['Content-Type']}")
+    session.close()
+    assert wrong == []
+    assert len(named) > 20
 
 
 def test_query_page_runs_a_query(page: Page, psf_server: str) -> None:

@@ -248,6 +248,8 @@ DESCRIBED = formats.for_people((formats.TURTLE, formats.JSON_LD, formats.RDF_XML
         (DESCRIBED, FIREFOX, formats.HTML),
         (DESCRIBED, "text/html", formats.HTML),
         (DESCRIBED, "text/html, text/turtle", formats.HTML),
+        (DESCRIBED, "TEXT/HTML", formats.HTML),
+        (DESCRIBED, "Text/Turtle", formats.TURTLE),
         (DESCRIBED, "text/turtle, text/html", formats.HTML),
         (DESCRIBED, None, formats.TURTLE),
         (DESCRIBED, "*/*", formats.TURTLE),

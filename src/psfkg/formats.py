@@ -273,7 +273,8 @@ def _ranges(accept: str) -> list[Range]:
     ranges = []
     for value, quality in parse_accept_header(accept, MIMEAccept):
         media_type, params = parse_options_header(value)
-        kind, slash, subtype = media_type.partition("/")
+        # Media types are case-insensitive (RFC 9110 section 8.3.1): TEXT/HTML is text/html.
+        kind, slash, subtype = media_type.lower().partition("/")
         if slash and kind and subtype and (kind != "*" or subtype == "*"):
             ranges.append((kind, subtype, params.get("charset"), quality))
     return ranges
