@@ -1,0 +1,406 @@
+"""Browse lists as in Datasette: ``/browse/<kind>`` with facets, sorting and paging, and its
+``.csv`` and ``.json`` twins with the same filters (``/browse/projects.csv?country=sweden``).
+
+A list is the answer of one fixed query (:func:`~psfkg.web.asking.select`, remembered while the
+release is served), filtered here: a facet value in the URL is looked up among the values the data
+holds (by slug or label, in any case), so no text from a URL ever reaches a query. Several values
+of one facet are OR-ed, facets are AND-ed (``?country=sweden&country=finland&year=2016``); each
+facet value shows how many items it matches given the other facets. ``_sort=col`` or
+``_sort_desc=col`` sorts by a column (ties by label, blanks last); ``_page`` and ``_size`` (at most
+:data:`MAX_SIZE`) page. An unknown facet value, sort column or malformed page number is a 400
+naming what exists; a page past the last is an empty list that says how many pages there are.
+The CSV holds every matching row (for pandas' ``read_csv``); HTML and JSON hold one page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, request
+from flask.typing import ResponseReturnValue
+
+from .. import formats
+from .asking import select
+from .service import served_release
+from .site import page, tagged, url
+
+bp = Blueprint("browse", __name__)
+PROJECTS = """SELECT ?item ?label ?title ?year ?area ?areaLabel ?period ?periodLabel
+  ?country ?countryLabel
+WHERE { ?item a psf:Project ; rdfs:label ?label .
+  OPTIONAL { ?item psf:title ?title } OPTIONAL { ?item psf:startYear ?year }
+  OPTIONAL { ?item psf:priorityArea ?area . ?area rdfs:label ?areaLabel }
+  OPTIONAL { ?item psf:fundingPeriod ?period . ?period rdfs:label ?periodLabel }
+  OPTIONAL { ?item psf:involvesCountry ?country . ?country rdfs:label ?countryLabel } }"""
+ORGANISATIONS = """SELECT ?item ?label ?country ?countryLabel ?project
+WHERE { ?item a psf:Organisation ; rdfs:label ?label .
+  OPTIONAL { ?item psf:country ?country . ?country rdfs:label ?countryLabel }
+  OPTIONAL { ?item psf:involvedIn ?project } }"""
+#: facet parameter -> (value variable, label variable, heading)
+FACETS = {
+    "projects": {
+        "priority-area": ("area", "areaLabel", "Priority area"),
+        "year": ("year", "year", "Start year"),
+        "country": ("country", "countryLabel", "Country"),
+        "funding-period": ("period", "periodLabel", "Funding period"),
+    },
+    "organisations": {"country": ("country", "countryLabel", "Country")},
+}
+#: column -> heading, in the order of the table and the CSV (after the item's IRI).
+COLUMNS = {
+    "projects": {
+        "label": "Name",
+        "title": "Title",
+        "year": "Start year",
+        "priority-area": "Priority area",
+        "funding-period": "Funding period",
+        "country": "Country",
+    },
+    "organisations": {"label": "Name", "country": "Country", "projects": "Projects"},
+}
+#: Facets an item may have several values of: a list in the JSON (else a string, or null).
+SEVERAL = {"projects": ("country",), "organisations": ()}
+#: Columns sorted as numbers (and numbers in the JSON).
+NUMERIC = ("year", "projects")
+PAGE_SIZE, MAX_SIZE = 100, 1000
+DATA = {"csv": formats.CSV, "json": formats.JSON}
+NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+@dataclass
+class Item:
+    """A browsed item: its IRI, label, other cells, and facet values (slug -> (value, label))."""
+
+    iri: str
+    label: str
+    cells: dict[str, str] = field(default_factory=dict)
+    facets: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+
+    def cell(self, column: str) -> str:
+        """A column's text: its value, or the labels of its facet values joined by ``; ``."""
+        if column == "label":
+            return self.label
+        if column in self.cells:
+            return self.cells[column]
+        return "; ".join(text for _, text in self.values(column))
+
+    def values(self, facet: str) -> list[tuple[str, str]]:
+        """A facet's (value, label) pairs, by label."""
+        return sorted(self.facets.get(facet, {}).values(), key=lambda v: (v[1].casefold(), v[0]))
+
+
+def slug(value: str) -> str:
+    """The last segment of an IRI (or the value itself): what a facet link carries."""
+    return value.rstrip("/").rsplit("/", 1)[-1]
+
+
+def items(kind: str) -> list[Item]:
+    """Every project or organisation with its facet values, computed once per worker."""
+    query = PROJECTS if kind == "projects" else ORGANISATIONS
+    _, rows = select(query, own=True, cache=f"browse-{kind}")
+    found: dict[str, Item] = {}
+    projects: dict[str, set[str]] = {}
+    for row in rows:
+        item = found.setdefault(row["item"].text, Item(row["item"].text, row["label"].text))
+        if "title" in row:
+            item.cells["title"] = row["title"].text
+        for facet, (var, label_var, _) in FACETS[kind].items():
+            if var in row:
+                text = row.get(label_var, row[var]).text
+                item.facets.setdefault(facet, {})[slug(row[var].text)] = (row[var].text, text)
+        if "project" in row:
+            projects.setdefault(item.iri, set()).add(row["project"].text)
+    if kind == "organisations":
+        for item in found.values():
+            item.cells["projects"] = str(len(projects.get(item.iri, ())))
+    return sorted(found.values(), key=lambda i: (i.label.casefold(), i.iri))
+
+
+def unplaced() -> list[str]:
+    """Each project that "projects per year and priority area" cannot count, with why: the
+    source gives it no start year, or no priority area (``BALTinnoSEC (no start year...)``)."""
+    out = []
+    for item in items("projects"):
+        missing = [
+            w
+            for f, w in (("year", "start year"), ("priority-area", "priority area"))
+            if f not in item.facets
+        ]
+        if missing:
+            out.append(f"{item.label} (its source gives no {' and no '.join(missing)})")
+    return out
+
+
+def chosen_filters(kind: str, everything: list[Item]) -> dict[str, list[str]]:
+    """The facet values the request asks for, as slugs the data holds, each once.
+
+    A value is matched to a slug or a label in any case; an unknown one is a 400 naming those
+    that exist.
+    """
+    filters: dict[str, list[str]] = {}
+    for facet, (_, _, heading) in FACETS[kind].items():
+        asked = [v for v in request.args.getlist(facet) if v]
+        if not asked:
+            continue
+        known: dict[str, str] = {}
+        for item in everything:
+            for value, (_, text) in item.facets.get(facet, {}).items():
+                known.setdefault(value.casefold(), value)
+                known.setdefault(text.casefold(), value)
+        values = sorted(set(known.values()))
+        for value in asked:
+            if value.casefold() not in known:
+                abort(
+                    400,
+                    f"no {heading.lower()} {value[:100]!r} among the {kind}; "
+                    f"{facet}= takes one of: {', '.join(values)}",
+                )
+            if known[value.casefold()] not in filters.setdefault(facet, []):
+                filters[facet].append(known[value.casefold()])
+    return filters
+
+
+def matches(item: Item, filters: dict[str, list[str]], skip: str | None = None) -> bool:
+    """Whether an item has one of the values of every filtered facet (but ``skip``)."""
+    return all(
+        any(v in item.facets.get(facet, {}) for v in values)
+        for facet, values in filters.items()
+        if facet != skip
+    )
+
+
+def ordered(kind: str, chosen: list[Item]) -> tuple[list[Item], str | None, bool]:
+    """The items in the order ``_sort`` or ``_sort_desc`` asks (ties by label, blanks last), the
+    column and whether descending. A column that does not exist is a 400 naming those that do."""
+    up, down = request.args.get("_sort"), request.args.get("_sort_desc")
+    if up and down:
+        abort(400, "give _sort or _sort_desc, not both")
+    column = up or down
+    if not column:
+        return chosen, None, False
+    columns = list(COLUMNS[kind])
+    if column not in columns:
+        abort(
+            400,
+            f"no column {column[:100]!r} to sort the {kind} by; "
+            f"the columns are: {', '.join(columns)}",
+        )
+    filled = [i for i in chosen if i.cell(column)]
+    blank = [i for i in chosen if not i.cell(column)]
+
+    def key(item: Item) -> Any:
+        text = item.cell(column)
+        return int(text) if column in NUMERIC and text.isdigit() else text.casefold()
+
+    return sorted(filled, key=key, reverse=bool(down)) + blank, column, bool(down)
+
+
+def number(name: str, default: int, *, alias: str | None = None) -> int:
+    """A whole number from 1 given as ``name`` (or its older ``alias``), else ``default``; a
+    malformed one is a 400."""
+    given = request.args.get(name) or (request.args.get(alias) if alias else None)
+    if not given:
+        return default
+    if not NUMBER.fullmatch(given) or int(given) < 1:
+        abort(400, f"{name} must be a whole number from 1, not {given[:20]!r}")
+    return int(given)
+
+
+@dataclass(frozen=True)
+class View:
+    """What a request asks of a list: its filters, sort, page size and page; and its links."""
+
+    kind: str
+    filters: dict[str, list[str]]
+    sort: str | None = None
+    desc: bool = False
+    size: int = PAGE_SIZE
+    number: int = 1
+
+    def href(
+        self,
+        suffix: str = "",
+        *,
+        filters: dict[str, list[str]] | None = None,
+        sort: tuple[str | None, bool] | None = None,
+        number: int = 1,
+    ) -> str:
+        """The link to this list (``.csv``, ``.json``), changed as given: page ``number`` (a
+        changed filter or sort is on the first page; the CSV has no pages)."""
+        pairs = [
+            (f, v)
+            for f, values in (self.filters if filters is None else filters).items()
+            for v in values
+        ]
+        column, desc = (self.sort, self.desc) if sort is None else sort
+        if column:
+            pairs.append(("_sort_desc" if desc else "_sort", column))
+        if self.size != PAGE_SIZE and suffix != ".csv":  # the CSV holds every row
+            pairs.append(("_size", str(self.size)))
+        if number > 1 and suffix != ".csv":
+            pairs.append(("_page", str(number)))
+        query = urlencode(pairs)
+        return url(f"/browse/{self.kind}{suffix}" + (f"?{query}" if query else ""))
+
+    def toggled(self, facet: str, value: str) -> str:
+        """The link that adds ``value`` to the facet's values, or takes it away."""
+        values = self.filters.get(facet, [])
+        changed = [v for v in values if v != value] if value in values else [*values, value]
+        others = {f: v for f, v in self.filters.items() if f != facet}
+        return self.href(filters={**others, **({facet: changed} if changed else {})})
+
+    def sorted_by(self, column: str) -> str:
+        """The link that sorts by ``column``: ascending, or descending when it is so already."""
+        return self.href(sort=(column, self.sort == column and not self.desc))
+
+
+def facet_links(view: View, everything: list[Item]) -> list[dict[str, Any]]:
+    """For each facet, its values with counts (given the other facets) and the link that
+    toggles each."""
+    out = []
+    for facet, (_, _, heading) in FACETS[view.kind].items():
+        counts: dict[str, tuple[str, int]] = {}
+        for item in everything:
+            if matches(item, view.filters, skip=facet):
+                for value, (_, text) in item.facets.get(facet, {}).items():
+                    counts[value] = (text, counts.get(value, (text, 0))[1] + 1)
+        options = [
+            {
+                "value": value,
+                "text": text,
+                "count": n,
+                "active": value in view.filters.get(facet, []),
+                "href": view.toggled(facet, value),
+            }
+            for value, (text, n) in sorted(
+                counts.items(), key=lambda kv: (facet != "year", kv[1][0].casefold(), kv[0])
+            )
+        ]
+        out.append({"facet": facet, "heading": heading, "options": options})
+    return out
+
+
+def record(kind: str, item: Item, *, flat: bool) -> dict[str, Any]:
+    """An item as a row of the CSV (``flat``: text, several values joined by ``; ``) or of the
+    JSON (numbers as numbers, :data:`SEVERAL` as lists, a missing value null). Each facet whose
+    values are IRIs has them in a column of its own, ``<facet>-iri`` (joined by spaces)."""
+    row: dict[str, Any] = {"iri": item.iri}
+    for column in COLUMNS[kind]:
+        facet = FACETS[kind].get(column)
+        pairs = item.values(column) if facet else [("", item.cell(column))]
+        pairs = [(v, t) for v, t in pairs if t]
+        columns = {column: [t for _, t in pairs]}
+        if facet and facet[0] != facet[1]:
+            columns[f"{column}-iri"] = [v for v, _ in pairs]
+        for name, values in columns.items():
+            if flat:
+                row[name] = (" " if name.endswith("-iri") else "; ").join(values)
+            elif column in SEVERAL[kind]:
+                row[name] = values
+            elif not values:
+                row[name] = None
+            else:
+                row[name] = int(values[0]) if column in NUMERIC else values[0]
+    return row
+
+
+def _csv(view: View, rows: list[Item]) -> Response:
+    out = io.StringIO()
+    records = [record(view.kind, item, flat=True) for item in rows]
+    header = list(record(view.kind, Item("", ""), flat=True))
+    writer = csv.DictWriter(out, header, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return _data(out.getvalue(), formats.CSV, view.kind)
+
+
+def _data(body: str, fmt: formats.Format, stem: str) -> Response:
+    response = Response(body, content_type=fmt.content_type)
+    response.headers["Content-Disposition"] = f"inline; filename={stem}.{fmt.suffix}"
+    return response
+
+
+@bp.route("/browse/<kind>")
+def browse(kind: str) -> ResponseReturnValue:
+    """Projects or organisations, filtered by facets, sorted and paged; as HTML, CSV or JSON."""
+    served_release()
+    stem, _, suffix = kind.partition(".")
+    if stem not in FACETS:
+        abort(
+            404, f"nothing to browse called {stem!r}: try /browse/projects or /browse/organisations"
+        )
+    if suffix and suffix not in DATA:
+        abort(404, f"no format {suffix!r}: use .csv or .json")
+    everything = items(stem)
+    filters = chosen_filters(stem, everything)
+    rows, sort, desc = ordered(stem, [i for i in everything if matches(i, filters)])
+    view = View(
+        stem,
+        filters,
+        sort,
+        desc,
+        min(number("_size", PAGE_SIZE), MAX_SIZE),
+        number("_page", 1, alias="page"),
+    )
+    pages = max(1, -(-len(rows) // view.size))
+    shown = rows[(view.number - 1) * view.size : view.number * view.size]
+    previous = view.href(number=view.number - 1) if 1 < view.number <= pages + 1 else None
+    following = view.href(number=view.number + 1) if view.number < pages else None
+    if suffix == "csv":
+        response = _csv(view, rows)
+    elif suffix == "json":
+        doc = {
+            "kind": stem,
+            "total": len(rows),
+            "page": view.number,
+            "pages": pages,
+            "size": view.size,
+            "filters": filters,
+            "sort": sort,
+            "sort_desc": desc,
+            "rows": [record(stem, i, flat=False) for i in shown],
+            "facets": [
+                {
+                    **f,
+                    "options": [
+                        {k: o[k] for k in ("value", "text", "count", "active")}
+                        for o in f["options"]
+                    ],
+                }
+                for f in facet_links(view, everything)
+            ],
+            "previous_url": previous,
+            "next_url": following,
+        }
+        response = _data(json.dumps(doc, ensure_ascii=False, indent=1), formats.JSON, stem)
+    else:
+        response = page(
+            "browse.html",
+            title=stem.capitalize(),
+            view=view,
+            kind=stem,
+            columns=COLUMNS[stem],
+            facet_columns=FACETS[stem],
+            items=shown,
+            total=len(rows),
+            pages=pages,
+            facets=facet_links(view, everything),
+            previous_href=previous,
+            next_href=following,
+            alternates=[
+                (view.href(f".{s}", number=view.number), f.media_type, f.label)
+                for s, f in DATA.items()
+            ],
+        )
+    offers = (("", formats.HTML), *((f".{s}", f) for s, f in DATA.items()))
+    response.headers["Link"] = ", ".join(
+        f'<{view.href(s, number=view.number)}>; rel="alternate"; type="{f.media_type}"'
+        for s, f in offers
+    )
+    return tagged(response)
