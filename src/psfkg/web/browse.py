@@ -350,8 +350,11 @@ def browse(kind: str) -> ResponseReturnValue:
     )
     pages = max(1, -(-len(rows) // view.size))
     shown = rows[(view.number - 1) * view.size : view.number * view.size]
-    previous = view.href(number=view.number - 1) if 1 < view.number <= pages + 1 else None
-    following = view.href(number=view.number + 1) if view.number < pages else None
+    # Past the last page, "previous" is the last page.
+    before, after = min(view.number - 1, pages), view.number + 1
+    link = f".{suffix}" if suffix else ""
+    previous = view.href(link, number=before) if view.number > 1 else None
+    following = view.href(link, number=after) if view.number < pages else None
     if suffix == "csv":
         response = _csv(view, rows)
     elif suffix == "json":
