@@ -4,7 +4,8 @@
 - ``dumps``: the files of the current release, at ``/dumps``;
 - ``resources``: every IRI the graph mints, as HTML or RDF (``/id/``, ``/def``, ``/graph/``...);
 - ``pages``: the landing page, charts, the validation report;
-- ``browse``: the lists of projects and organisations with facets, sorting, paging, CSV and JSON;
+- ``browse``: the lists of projects and organisations (what they hold: ``listing``) with facets,
+  sorting, paging, CSV and JSON;
 - ``queries``: the named queries and the query page;
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;

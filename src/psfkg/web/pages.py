@@ -13,7 +13,7 @@ from .. import formats
 from ..release import VOID_FILE
 from . import charts
 from .asking import Solution, select
-from .browse import unplaced
+from .listing import unplaced
 from .queries import named_queries
 from .service import served_release, service
 from .site import page, tagged, url, wants

@@ -19,7 +19,7 @@ from ..release import CATALOG, VOID_FILE
 from ..terms import Binding
 from . import views
 from .asking import select
-from .browse import FACETS
+from .listing import FACETS
 from .queries import named_queries
 from .resources import choose, not_found, split
 from .service import served_release, service

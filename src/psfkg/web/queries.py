@@ -22,8 +22,8 @@ from .. import formats
 from ..errors import QueryRejected
 from ..named_queries import NamedQuery
 from .asking import Solution, evaluate, prepare, select, solutions
-from .browse import unplaced
 from .choices import understood
+from .listing import unplaced
 from .service import service
 from .site import page, url
 
@@ -78,7 +78,8 @@ def run(name: str) -> ResponseReturnValue:
         variables=variables,
         rows=rows,
         values=values,
-        given={p.name: request.args.get(p.name, "") for p in query.params},
+        # What was typed, cut short: it is shown back only to say it is not in the release.
+        given={p.name: request.args.get(p.name, "")[:100] for p in query.params},
         offered=offered,
         unknown=unknown,
         left_out=LEFT_OUT[stem]() if stem in LEFT_OUT else [],
@@ -86,6 +87,7 @@ def run(name: str) -> ResponseReturnValue:
         alternates=[
             (url(f"/queries/{stem}.{s}?{args}"), f.media_type, s.upper())
             for s, f in DATA_SUFFIXES.items()
+            if not unknown
         ],
     )
 
