@@ -26,7 +26,7 @@ from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 
 from .. import formats
-from .listing import COLUMNS, FACETS, NUMERIC, Item, items, matches, record
+from .listing import COLUMNS, FACETS, NUMERIC, Index, Item, index, items, record
 from .service import served_release
 from .site import page, tagged, url
 
@@ -36,7 +36,7 @@ DATA = {"csv": formats.CSV, "json": formats.JSON}
 NUMBER = re.compile(r"[0-9]{1,9}")
 
 
-def chosen_filters(kind: str, everything: list[Item]) -> dict[str, list[str]]:
+def chosen_filters(kind: str, found: Index) -> dict[str, list[str]]:
     """The facet values the request asks for, as slugs the data holds, each once.
 
     A value is matched to a slug or a label in any case; an unknown one is a 400 naming those
@@ -45,20 +45,14 @@ def chosen_filters(kind: str, everything: list[Item]) -> dict[str, list[str]]:
     filters: dict[str, list[str]] = {}
     for facet, (_, _, heading) in FACETS[kind].items():
         asked = [v for v in request.args.getlist(facet) if v]
-        if not asked:
-            continue
-        known: dict[str, str] = {}
-        for item in everything:
-            for value, (_, text) in item.facets.get(facet, {}).items():
-                known.setdefault(value.casefold(), value)
-                known.setdefault(text.casefold(), value)
-        values = sorted(set(known.values()))
+        labels = found.labels[facet]
+        known = {t.casefold(): v for v, t in labels.items()} | {v.casefold(): v for v in labels}
         for value in asked:
             if value.casefold() not in known:
                 abort(
                     400,
                     f"no {heading.lower()} {value[:100]!r} among the {kind}; "
-                    f"{facet}= takes one of: {', '.join(values)}",
+                    f"{facet}= takes one of: {', '.join(sorted(labels))}",
                 )
             if known[value.casefold()] not in filters.setdefault(facet, []):
                 filters[facet].append(known[value.casefold()])
@@ -150,28 +144,27 @@ class View:
         return self.href(sort=(column, self.sort == column and not self.desc))
 
 
-def facet_links(view: View, everything: list[Item]) -> list[dict[str, Any]]:
-    """For each facet, its values with counts (given the other facets) and the link that
-    toggles each."""
+def facet_links(view: View, found: Index, everyone: frozenset[int]) -> list[dict[str, Any]]:
+    """For each facet, its values with counts and the link that toggles each. A value's count
+    is of the items that have it and pass the filters of every other facet."""
+    passing = {f: found.having(f, values) for f, values in view.filters.items()}
     out = []
     for facet, (_, _, heading) in FACETS[view.kind].items():
-        counts: dict[str, tuple[str, int]] = {}
-        for item in everything:
-            if matches(item, view.filters, skip=facet):
-                for value, (_, text) in item.facets.get(facet, {}).items():
-                    counts[value] = (text, counts.get(value, (text, 0))[1] + 1)
-        options = [
-            {
-                "value": value,
-                "text": text,
-                "count": n,
-                "active": value in view.filters.get(facet, []),
-                "href": view.toggled(facet, value),
-            }
-            for value, (text, n) in sorted(
-                counts.items(), key=lambda kv: (facet != "year", kv[1][0].casefold(), kv[0])
-            )
-        ]
+        base = everyone.intersection(*(s for f, s in passing.items() if f != facet))
+        options = []
+        for value, text in found.labels[facet].items():
+            count = len(base & found.members[facet][value])
+            active = value in view.filters.get(facet, [])
+            if count or active:
+                options.append(
+                    {
+                        "value": value,
+                        "text": text,
+                        "count": count,
+                        "active": active,
+                        "href": view.toggled(facet, value),
+                    }
+                )
         out.append({"facet": facet, "heading": heading, "options": options})
     return out
 
@@ -203,9 +196,11 @@ def browse(kind: str) -> ResponseReturnValue:
         )
     if dot and suffix not in DATA:
         abort(404, f"no format {suffix!r}: use .csv or .json")
-    everything = items(stem)
-    filters = chosen_filters(stem, everything)
-    rows, sort, desc = ordered(stem, [i for i in everything if matches(i, filters)])
+    everything, found = items(stem), index(stem)
+    everyone = frozenset(range(len(everything)))
+    filters = chosen_filters(stem, found)
+    chosen = everyone.intersection(*(found.having(f, v) for f, v in filters.items()))
+    rows, sort, desc = ordered(stem, [everything[i] for i in sorted(chosen)])
     view = View(
         stem,
         filters,
@@ -242,7 +237,7 @@ def browse(kind: str) -> ResponseReturnValue:
                         for o in f["options"]
                     ],
                 }
-                for f in facet_links(view, everything)
+                for f in facet_links(view, found, everyone)
             ],
             "previous_url": previous,
             "next_url": following,
@@ -259,7 +254,7 @@ def browse(kind: str) -> ResponseReturnValue:
             items=shown,
             total=len(rows),
             pages=pages,
-            facets=facet_links(view, everything),
+            facets=facet_links(view, found, everyone),
             previous_href=previous,
             next_href=following,
             alternates=[

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .asking import select
+from .service import service
 
 PROJECTS = """SELECT ?item ?label ?title ?year ?area ?areaLabel ?period ?periodLabel
   ?country ?countryLabel
@@ -66,8 +67,8 @@ class Item:
         return "; ".join(text for _, text in self.values(column))
 
     def values(self, facet: str) -> list[tuple[str, str]]:
-        """A facet's (value, label) pairs, by label."""
-        return sorted(self.facets.get(facet, {}).values(), key=lambda v: (v[1].casefold(), v[0]))
+        """A facet's (value, label) pairs, by label (as :func:`items` orders them)."""
+        return list(self.facets.get(facet, {}).values())
 
 
 def slug(value: str) -> str:
@@ -76,9 +77,18 @@ def slug(value: str) -> str:
 
 
 def items(kind: str) -> list[Item]:
-    """Every project or organisation with its facet values, computed once per worker."""
+    """Every project or organisation with its facet values, computed once per worker (and
+    release: the service's cache goes with it)."""
+    cache = service().cache
+    if f"items-{kind}" not in cache:
+        cache[f"items-{kind}"] = _read(kind)
+    found: list[Item] = cache[f"items-{kind}"]
+    return found
+
+
+def _read(kind: str) -> list[Item]:
     query = PROJECTS if kind == "projects" else ORGANISATIONS
-    _, rows = select(query, own=True, cache=f"browse-{kind}")
+    _, rows = select(query, own=True)
     found: dict[str, Item] = {}
     projects: dict[str, set[str]] = {}
     for row in rows:
@@ -91,9 +101,13 @@ def items(kind: str) -> list[Item]:
                 item.facets.setdefault(facet, {})[slug(row[var].text)] = (row[var].text, text)
         if "project" in row:
             projects.setdefault(item.iri, set()).add(row["project"].text)
-    if kind == "organisations":
-        for item in found.values():
+    for item in found.values():
+        if kind == "organisations":
             item.cells["projects"] = str(len(projects.get(item.iri, ())))
+        for facet, values in item.facets.items():  # each facet's values by label, once
+            item.facets[facet] = dict(
+                sorted(values.items(), key=lambda kv: (kv[1][1].casefold(), kv[0]))
+            )
     return sorted(found.values(), key=lambda i: (i.label.casefold(), i.iri))
 
 
@@ -112,13 +126,39 @@ def unplaced() -> list[str]:
     return out
 
 
-def matches(item: Item, filters: dict[str, list[str]], skip: str | None = None) -> bool:
-    """Whether an item has one of the values of every filtered facet (but ``skip``)."""
-    return all(
-        any(v in item.facets.get(facet, {}) for v in values)
-        for facet, values in filters.items()
-        if facet != skip
-    )
+@dataclass(frozen=True)
+class Index:
+    """Each facet's values: the items that have each (their positions in :func:`items`), and its
+    label, ordered by label (years in order)."""
+
+    members: dict[str, dict[str, frozenset[int]]]
+    labels: dict[str, dict[str, str]]
+
+    def having(self, facet: str, values: list[str]) -> frozenset[int]:
+        """The items that have any of ``values`` of ``facet``."""
+        return frozenset().union(*(self.members[facet].get(v, frozenset()) for v in values))
+
+
+def index(kind: str) -> Index:
+    """The :class:`Index` of a list, computed once per worker (and release)."""
+    cache = service().cache
+    if f"index-{kind}" not in cache:
+        members: dict[str, dict[str, set[int]]] = {f: {} for f in FACETS[kind]}
+        labels: dict[str, dict[str, str]] = {f: {} for f in FACETS[kind]}
+        for position, item in enumerate(items(kind)):
+            for facet, values in item.facets.items():
+                for value, (_, text) in values.items():
+                    members[facet].setdefault(value, set()).add(position)
+                    labels[facet][value] = text
+        for facet, texts in labels.items():
+            labels[facet] = dict(
+                sorted(texts.items(), key=lambda kv: (facet != "year", kv[1].casefold(), kv[0]))
+            )
+        cache[f"index-{kind}"] = Index(
+            {f: {v: frozenset(members[f][v]) for v in labels[f]} for f in members}, labels
+        )
+    found: Index = cache[f"index-{kind}"]
+    return found
 
 
 def record(kind: str, item: Item, *, flat: bool) -> dict[str, Any]:
