@@ -202,3 +202,19 @@ def test_data_cannot_make_a_javascript_link(page: Page, psf_server: str) -> None
         page.goto(psf_server + url)
         hrefs = page.eval_on_selector_all("a[href]", HREFS)
         assert not [h for h in hrefs if h.strip().lower().startswith(("javascript:", "data:"))]
+
+
+def test_a_two_value_facet_is_chosen_by_clicking(page: Page, psf_server: str) -> None:
+    page.goto(psf_server + "/browse/projects")
+    countries = page.locator('section[aria-label="Country"]')
+    countries.get_by_role("link", name="Sweden", exact=True).click()
+    page.wait_for_url("**country=sweden")
+    countries.get_by_role("link", name="Finland", exact=True).click()
+    page.wait_for_url("**country=finland")
+    assert "country=sweden&country=finland" in page.url
+    assert countries.locator("a[aria-current=true]").all_inner_texts() == ["✓ Finland", "✓ Sweden"]
+    listed = requests.get(psf_server + "/browse/projects.json?country=sweden&country=finland")
+    total = listed.json()["total"]
+    assert total > 18 and f"{total} projects match the filters" in page.inner_text("main")
+    assert page.locator("table.browse tbody tr").count() == total
+    page.screenshot(path=str(SHOTS / "browse-two-countries.png"), full_page=True)

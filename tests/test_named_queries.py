@@ -131,3 +131,7 @@ def test_front_matter_errors_name_the_file(tmp_path: Path) -> None:
         parse("x", "# title: X\n# param: n number\nSELECT ?n {}")
     with pytest.raises(QueryRejected, match="whole number"):
         parse("x", "# title: X\n# param: n integer 1 -- n\nSELECT ?n {}").bind({"n": "1e9"})
+    with pytest.raises(PsfkgError, match="malformed choices line"):
+        parse("x", "# title: X\n# param: c literal SE -- c\n# choices: c Country\nSELECT ?c {}")
+    with pytest.raises(PsfkgError, match="choices for no parameter: d"):
+        parse("x", "# title: X\n# param: c literal SE -- c\n# choices: d psf:Country\nSELECT ?c {}")

@@ -8,32 +8,49 @@ A query file starts with comment lines that describe it::
 
 A parameter has a name, a kind (``literal``, ``integer`` or ``iri``), a default and a description.
 Its value is bound to the variable of the same name as an RDF term, never pasted into the query
-text; the query must project that variable.
+text; the query must project that variable. A ``choices`` line says where a parameter's values
+come from, so that a page can offer them and read a label or slug as the value it stands for: the
+members of a class (their IRIs), or a property of them (a code)::
+
+    # choices: country psf:Country psf:iso3166Alpha2
 
 >>> q = parse("demo", "# title: Demo\\n# param: n integer 2 -- how many\\nSELECT ?n {}")
 >>> q.title, [(p.name, p.kind, p.default) for p in q.params]
 ('Demo', [('n', 'integer', '2')])
 >>> [(name, b.kind, b.value, b.datatype) for name, b in q.bind({"n": "5"})]
 [('n', 'literal', '5', 'http://www.w3.org/2001/XMLSchema#integer')]
+>>> parse("c", "# title: C\\n# param: c literal SE -- a code\\n# choices: c psf:Country psf:iso"
+...       ).params[0].choices
+Choices(of='psf:Country', value='psf:iso')
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import PsfkgError, QueryRejected
 from .terms import Binding
 
 NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-FIELD = re.compile(r"^#\s*(?P<key>title|description|param):\s*(?P<value>.*?)\s*$")
+FIELD = re.compile(r"^#\s*(?P<key>title|description|param|choices):\s*(?P<value>.*?)\s*$")
 PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s+(?P<kind>literal|integer|iri)\s+(?P<default>\S+)\s+--\s+(?P<help>.+)$"
 )
+CHOICES = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s+(?P<of>[a-z]+:\w+)(?:\s+(?P<value>[a-z]+:\w+))?$")
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Where a parameter's values come from: the members of the class ``of`` (their IRIs), or
+    their ``value`` property (a code), each with its label. Both are prefixed names."""
+
+    of: str
+    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,7 @@ class Param:
     kind: str
     default: str
     description: str
+    choices: Choices | None = None
 
     def binding(self, value: str) -> Binding:
         """The RDF term for a value given by a user.
@@ -85,11 +103,20 @@ def parse(name: str, text: str) -> NamedQuery:
     """
     fields: dict[str, str] = {}
     params: list[Param] = []
+    choices: dict[str, Choices] = {}
     for line in text.splitlines():
         match = FIELD.match(line)
         if not match:
             continue
-        if match["key"] == "param":
+        if match["key"] == "choices":
+            found = CHOICES.match(match["value"])
+            if not found:
+                raise PsfkgError(
+                    f"queries/{name}.rq: malformed choices line {line!r}; "
+                    "expected '# choices: param prefix:Class [prefix:property]'"
+                )
+            choices[found["name"]] = Choices(found["of"], found["value"])
+        elif match["key"] == "param":
             param = PARAM.match(match["value"])
             if not param:
                 raise PsfkgError(
@@ -99,6 +126,12 @@ def parse(name: str, text: str) -> NamedQuery:
             params.append(Param(param["name"], param["kind"], param["default"], param["help"]))
         else:
             fields[match["key"]] = match["value"]
+    unknown = set(choices) - {p.name for p in params}
+    if unknown:
+        raise PsfkgError(
+            f"queries/{name}.rq: choices for no parameter: {', '.join(sorted(unknown))}"
+        )
+    params = [replace(p, choices=choices.get(p.name)) for p in params]
     if "title" not in fields:
         raise PsfkgError(f"queries/{name}.rq: no '# title:' line")
     return NamedQuery(name, fields["title"], fields.get("description", ""), tuple(params), text)

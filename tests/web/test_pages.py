@@ -112,10 +112,13 @@ def test_catalogues_are_kept_for_a_few_sites_only(releases: Path) -> None:
     assert list(kept) == [f"http://mirror{n}.example/" for n in range(5, portal.SITES_KEPT + 5)]
 
 
-def test_any_page_number_is_read_or_ignored(client: FlaskClient) -> None:
-    for page in ("%C2%B2", "9" * 5000, "-1", "0", "abc", ""):
+def test_any_page_number_is_read_or_refused(client: FlaskClient) -> None:
+    for page in ("%C2%B2", "9" * 5000, "-1", "0", "abc"):
         response = client.get(f"/browse/projects?page={page}")
-        assert response.status_code == 200, page
+        assert response.status_code == 400, page
+        assert b"must be a whole number from 1" in response.data
+    for page in ("", "1", "999999999"):
+        assert client.get(f"/browse/projects?page={page}").status_code == 200, page
 
 
 def test_the_data_service_answers_every_alternate_it_links(client: FlaskClient) -> None:

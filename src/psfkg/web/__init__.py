@@ -3,7 +3,9 @@
 - ``sparql``: the SPARQL 1.1 Protocol endpoint and its service description, at ``/sparql``;
 - ``dumps``: the files of the current release, at ``/dumps``;
 - ``resources``: every IRI the graph mints, as HTML or RDF (``/id/``, ``/def``, ``/graph/``...);
-- ``pages``: the landing page, browse lists with facets, charts, the validation report;
+- ``pages``: the landing page, charts, the validation report;
+- ``browse``: the lists of projects and organisations (what they hold: ``listing``) with facets,
+  sorting, paging, CSV and JSON;
 - ``queries``: the named queries and the query page;
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
@@ -20,7 +22,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import Settings
-from . import dumps, meta, pages, portal, queries, resources, site, sparql, traffic
+from . import browse, dumps, meta, pages, portal, queries, resources, site, sparql, traffic
 from .hosts import Hosts
 from .service import EXTENSION, Releases
 
@@ -42,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(meta.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(browse.bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(traffic.bp)

@@ -19,7 +19,7 @@ from ..release import CATALOG, VOID_FILE
 from ..terms import Binding
 from . import catalogue
 from .asking import select
-from .pages import FACETS
+from .listing import FACETS
 from .queries import named_queries
 from .resources import choose, not_found, split
 from .service import served_release, service

@@ -3,7 +3,8 @@
 ``/queries`` lists the named queries; ``/queries/<name>`` runs one with its parameters as HTML,
 ``/queries/<name>.csv`` and ``.json`` (SPARQL JSON results) as data, in the manner of Datasette's
 canned queries: ``/queries/projects-with-partner-from-country.csv?country=FI``. Parameter values are
-bound as RDF terms, never pasted into the query.
+bound as RDF terms, never pasted into the query; a parameter with choices offers them and reads a
+code, slug or label in any case (see :mod:`psfkg.web.choices`).
 
 ``/query`` is a SPARQL editor preloaded with the named queries. Its form uses GET, so a result page
 has a URL to share, and it works without JavaScript; the script only runs queries in place.
@@ -23,10 +24,14 @@ from ..errors import QueryRejected
 from ..named_queries import NamedQuery
 from . import description
 from .asking import TRIPLE, Solution, evaluate, prepare, select, solutions, triples
+from .choices import understood
+from .listing import unplaced
 from .service import service
 from .site import link_alternates, page, url
 
 bp = Blueprint("queries", __name__)
+#: Named queries that leave some items out, and what says which (from the data).
+LEFT_OUT = {"projects-per-priority-area-and-year": unplaced}
 DATA_SUFFIXES = {f.name: f for f in (formats.CSV, formats.JSON_RESULTS, formats.TSV)}
 
 
@@ -54,30 +59,37 @@ def run(name: str) -> ResponseReturnValue:
     """Run a named query: HTML by default, CSV, TSV or JSON by suffix."""
     stem, _, suffix = name.partition(".")
     query = named(stem)
-    bindings = query.bind(request.args)
+    values, offered, unknown = understood(query, request.args)
     if suffix:
         fmt = DATA_SUFFIXES.get(suffix)
         if fmt is None:
             abort(404, f"no format {suffix!r}: use .csv, .tsv or .json")
-        answer = evaluate(prepare(query.text, fmt.media_type, bindings=bindings)[1])
+        answer = evaluate(prepare(query.text, fmt.media_type, bindings=query.bind(values))[1])
         response = Response(answer.body, content_type=fmt.content_type)
         response.headers["Content-Disposition"] = f"inline; filename={stem}.{suffix}"
         response.headers["X-PSFKG-Rows"] = str(answer.rows)
         return response
-    variables, rows = select(query.text, bindings)
-    values = {p.name: request.args.get(p.name) or p.default for p in query.params}
+    # A value not among the release's choices is answered with those choices, not evaluated.
+    variables, rows = select(query.text, query.bind(values)) if not unknown else ([], [])
     args = urlencode(values)
     return page(
         "named_query.html",
+        status=400 if unknown else 200,
         title=query.title,
         query=query,
         variables=variables,
         rows=rows,
         values=values,
+        # What was typed, cut short: it is shown back only to say it is not in the release.
+        given={p.name: request.args.get(p.name, "")[:100] for p in query.params},
+        offered=offered,
+        unknown=unknown,
+        left_out=LEFT_OUT[stem]() if stem in LEFT_OUT else [],
         args=args,
         alternates=[
             (url(f"/queries/{stem}.{s}?{args}"), f.media_type, s.upper())
             for s, f in DATA_SUFFIXES.items()
+            if not unknown
         ],
     )
 
