@@ -72,6 +72,7 @@ def prepare(
         row_cap=svc.settings.result_row_cap,
         union_default_graph=not (default_graphs or named_graphs),
         bindings=bindings,
+        prefixes=tuple(svc.prefixes.items()),
     )
     return screened, request
 
