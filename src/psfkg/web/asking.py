@@ -21,6 +21,7 @@ from flask import request as flask_request
 
 from .. import formats
 from ..errors import LongQueriesBusy, QueryRejected
+from ..namespaces import known_prefixes
 from ..query.screening import Screened, screen
 from ..query.store import Answer, QueryRequest
 from ..query.watchdog import SLOT_AFTER
@@ -72,7 +73,7 @@ def prepare(
         row_cap=svc.settings.result_row_cap,
         union_default_graph=not (default_graphs or named_graphs),
         bindings=bindings,
-        prefixes=tuple(svc.prefixes.items()),
+        prefixes=tuple(known_prefixes(svc.base).items()),
     )
     return screened, request
 

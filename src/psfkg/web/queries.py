@@ -5,8 +5,9 @@
 canned queries: ``/queries/projects-with-partner-from-country.csv?country=FI``. Parameter values are
 bound as RDF terms, never pasted into the query.
 
-``/query`` is a SPARQL editor preloaded with the named queries. Its form uses GET, so a result page
-has a URL to share, and it works without JavaScript; the script only runs queries in place.
+``/query`` is the SPARQL editor (YASGUI: see :mod:`psfkg.web.editor`), preloaded with the named
+queries. Under it stays a form that uses GET, so a result page has a URL to share and the page
+works without JavaScript.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .. import formats
 from ..errors import QueryRejected
 from ..named_queries import NamedQuery
 from .asking import Solution, evaluate, prepare, select, solutions
+from .editor import EDITOR_POLICY, opened, settings
 from .service import service
 from .site import page, url
 
@@ -101,12 +103,13 @@ def editor() -> ResponseReturnValue:
                 variables, rows = solutions(evaluate(query))
         except QueryRejected as exc:
             error = str(exc)
-    return page(
+    response = page(
         "query.html",
         title="SPARQL query",
-        text=text or (examples[0].text if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"),
+        text=text
+        or (opened(examples[0], {}) if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"),
         examples=examples,
-        base_iri=service().base,
+        editor_settings=settings(examples),
         variables=variables,
         rows=rows,
         error=error,
@@ -115,3 +118,5 @@ def editor() -> ResponseReturnValue:
         boolean=boolean,
         links={s: url(f"/sparql?{urlencode({'query': text, 'format': s})}") for s in DATA_SUFFIXES},
     )
+    response.headers["Content-Security-Policy"] = EDITOR_POLICY
+    return response
