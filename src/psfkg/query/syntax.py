@@ -24,8 +24,6 @@ from .screening import FORMS, TOKEN
 POSITION = re.compile(r"^error at (?P<line>\d+):(?P<column>\d+): (?P<rest>.*)$", re.S)
 #: One item of the parser's list: a quoted token, a character class, or a bare word.
 ITEM = re.compile(r'"(?:\\.|[^"\\])*"|\[(?:\'(?:\\.|[^\'\\])*\'|[^\]\'])*\]|[^,]+')
-#: A prefixed name ending where the parser stopped (its prefix may be empty: ``:x``).
-PNAME_BEFORE = re.compile(r"(?:^|(?<=[\s{(/|^,;.]))(?P<prefix>(?:[A-Za-z][\w.-]*)?):[\w.:%\\-]*$")
 #: A word that is a prefixed name (not a blank node ``_:b``, a variable or a number); one
 #: followed by ``/`` is the scheme of an IRI missing its ``<>``.
 PNAME_WORD = re.compile(r"^(?P<prefix>(?:[A-Za-z][\w.-]*)?):")
@@ -62,14 +60,13 @@ def explain(query: str, error: str, prefixes: Mapping[str, str]) -> str:
 def _reason(query: str, at: int, rest: str, prefixes: Mapping[str, str]) -> tuple[str, int]:
     """The likely cause of the error the parser reported at offset ``at``, and the offset to
     point at."""
-    if "Prefix not found" in rest:
-        start = query.rfind("\n", 0, at) + 1
-        pname = PNAME_BEFORE.search(query[start:at])
-        if pname:
-            return _unknown_prefix(pname["prefix"], prefixes), start + pname.start("prefix")
+    # The lexer finds the undeclared prefix in one pass (a pattern run back from where the
+    # parser stopped would be quadratic in a long line).
     undeclared = _undeclared(query)
     if undeclared is not None:
         return _unknown_prefix(undeclared[0], prefixes), undeclared[1]
+    if "Prefix not found" in rest:
+        return "a prefixed name uses a prefix the query does not declare with PREFIX", at
     first = _first_word(query)
     if first is not None:
         return (

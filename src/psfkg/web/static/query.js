@@ -78,7 +78,7 @@
       const query = new URLSearchParams({ q: token.string });
       return fetch(settings.search + "?" + query).then(function (r) { return r.ok ? r.json() : { results: [] }; })
         .then(function (answer) {
-          return (answer.results || []).filter(function (r) { return /^https?:\/\//.test(r.iri); }).map(function (r) {
+          return (answer.results || []).filter(function (r) { return /^https?:\/\/[^\s<>"{}|\\^`]*$/.test(r.iri); }).map(function (r) {
             found.set(r.iri, r.label + (r.type ? " (" + r.type + ")" : ""));
             return r.iri;
           });
