@@ -238,6 +238,17 @@ def test_an_example_opens_with_its_parameter(editor: Page) -> None:
     assert 'VALUES (?country) { ("SE") }' in query
 
 
+def test_a_shared_link_cannot_send_the_query_elsewhere(editor: Page, psf_server: str) -> None:
+    editor.goto("about:blank")  # else only the fragment changes, and the page stays
+    editor.goto(psf_server + "/query#query=ASK%20%7B%7D&endpoint=http%3A%2F%2Fexample.org%2Fsparql")
+    editor.wait_for_selector("#yasgui .CodeMirror")
+    assert editor.evaluate("psfkgEditor.getTab().getQuery()") == "ASK {}"
+    assert editor.evaluate("psfkgEditor.getTab().getEndpoint()") == psf_server + "/sparql"
+    editor.evaluate("psfkgEditor.getTab().getYasqe().focus()")
+    editor.keyboard.press("Control+Enter")
+    editor.wait_for_selector(".yasr .booleanResult:has-text('True')")
+
+
 def test_the_editor_says_how_to_fix_a_syntax_error(editor: Page) -> None:
     set_query(editor, "SELECT * WHERE { ?s a psf:Project }")
     editor.keyboard.press("Control+Enter")

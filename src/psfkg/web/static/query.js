@@ -133,6 +133,8 @@
   holder.hidden = false;
   form.hidden = true;
   if (!yasgui.getTab().getQuery().trim()) yasgui.getTab().setQuery(form.querySelector("textarea").value);
+  // A shared link names its endpoint; this page asks only its own (its policy allows no other).
+  if (yasgui.getTab().getEndpoint() !== endpoint) yasgui.getTab().setEndpoint(endpoint);
 
   // The page's URL is the query's shareable link (YASGUI's own, in the fragment): reloading it,
   // or sending it, restores the query. The server-rendered results of a ?query= link give way
