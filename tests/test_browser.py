@@ -293,6 +293,22 @@ def test_resources_complete_by_label_or_offer_nothing(editor: Page) -> None:
     ]
 
 
+def test_the_editor_passes_axe_core(browser: Browser, psf_server: str) -> None:
+    """No serious or critical violation with a result drawn (axe-core, vendored; the context
+    bypasses the page's policy only to inject it)."""
+    context = browser.new_context(bypass_csp=True)
+    opened = context.new_page()
+    opened.goto(psf_server + "/query")
+    opened.wait_for_selector("#yasgui .CodeMirror")
+    assert run(opened, "SELECT * { ?s ?p ?o } LIMIT 20").startswith("20 results")
+    opened.add_script_tag(path=str(PROJECT_ROOT / "tests/vendor/axe-core/axe.min.js"))
+    found = opened.evaluate(
+        "axe.run().then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length]))"
+    )
+    assert [v for v in found if v[1] in ("serious", "critical")] == []
+    context.close()
+
+
 def test_the_query_page_works_without_javascript(browser: Browser, psf_server: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     opened = context.new_page()

@@ -132,6 +132,24 @@
   });
   holder.hidden = false;
   form.hidden = true;
+
+  // YASGUI leaves some of its controls without a name (axe-core: critical); name them as they
+  // are drawn. Its "add a tab" button sits inside the tab list, where only tabs may be: it is
+  // hidden (site.css), and the one tab serves.
+  const names = [
+    [".CodeMirror textarea", function (el) { return el.closest(".yasr") ? "The response" : "SPARQL query"; }],
+    ["input.autocomplete", function () { return "SPARQL endpoint"; }],
+    [".tab input[type=text]", function () { return "Tab name"; }],
+    ["select.tableSizer", function () { return "Rows per page"; }],
+    ["input.tableFilter", function () { return "Filter the results"; }],
+  ];
+  function name() {
+    names.forEach(function (pair) {
+      holder.querySelectorAll(pair[0] + ":not([aria-label])").forEach(function (el) { el.setAttribute("aria-label", pair[1](el)); });
+    });
+  }
+  new MutationObserver(name).observe(holder, { childList: true, subtree: true });
+  name();
   if (!yasgui.getTab().getQuery().trim()) yasgui.getTab().setQuery(form.querySelector("textarea").value);
   // A shared link names its endpoint; this page asks only its own (its policy allows no other).
   if (yasgui.getTab().getEndpoint() !== endpoint) yasgui.getTab().setEndpoint(endpoint);
