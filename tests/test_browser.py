@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from urllib.parse import urldefrag, urljoin, urlparse
 
@@ -57,7 +58,7 @@ if CHROMIUM is None:
         pytest.fail("Chromium is not installed: .ci/run installs Debian's chromium", pytrace=False)
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, Route, sync_playwright  # noqa: E402
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 
@@ -175,16 +176,214 @@ def test_every_link_opens_a_page_in_chromium(page: Page, psf_server: str) -> Non
     assert len(named) > 20
 
 
-def test_query_page_runs_a_query(page: Page, psf_server: str) -> None:
+# The query editor (YASGUI, vendored): each test runs with the network off beyond 127.0.0.1.
+RESULTS_CHIP = ".yasr .yasr_response_chip"
+
+
+@pytest.fixture
+def editor(page: Page, psf_server: str) -> Iterator[Page]:
+    """The query page in YASGUI, every request beyond 127.0.0.1 refused and recorded."""
+    outside: list[str] = []
+
+    def only_here(route: Route) -> None:
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_here)
     page.goto(psf_server + "/query")
-    page.select_option("#example", "top-organisations")
-    assert "HAVING" in page.input_value("#query")
-    page.click("button[type=submit]")
-    page.wait_for_selector("#results table tbody tr")
-    rows = page.locator("#results table tbody tr").count()
-    assert rows == 9
-    assert "/query?query=" in page.url
-    page.screenshot(path=str(SHOTS / "query.png"), full_page=True)
+    page.wait_for_selector("#yasgui .CodeMirror")
+    yield page
+    assert outside == [], f"the editor reached beyond this site: {outside}"
+
+
+def set_query(page: Page, text: str) -> None:
+    page.evaluate(
+        "t => { psfkgEditor.getTab().setQuery(t); psfkgEditor.getTab().getYasqe().focus(); }", text
+    )
+
+
+def run(page: Page, text: str) -> str:
+    """Run a query with Ctrl+Enter; YASR's count of results (``"12 results in 0.01 seconds"``)."""
+    set_query(page, text)
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector(f"{RESULTS_CHIP}:has-text('result')")
+    return page.inner_text(RESULTS_CHIP)
+
+
+def test_the_editor_completes_a_prefix_and_a_class(editor: Page, psf_server: str) -> None:
+    set_query(editor, "")
+    editor.keyboard.type("PREFIX ps")
+    editor.wait_for_selector(".CodeMirror-hints li")
+    assert editor.locator(".CodeMirror-hints li").all_inner_texts() == [
+        "psf: <https://w3id.org/psfkg/def#>"
+    ]
+    editor.keyboard.press("Enter")
+    editor.keyboard.press("End")
+    editor.keyboard.type("\nSELECT * WHERE { ?p a psf:Proj")
+    editor.wait_for_selector(".CodeMirror-hints li")
+    assert editor.locator(".CodeMirror-hints li").all_inner_texts() == ["psf:Project  project"]
+    editor.keyboard.press("Enter")
+    editor.keyboard.type(" ; schema:name ?name }")
+    query = editor.evaluate("psfkgEditor.getTab().getQuery()")
+    assert query.startswith("PREFIX schema: <https://schema.org/>\n")  # added on demand
+    assert "PREFIX psf: <https://w3id.org/psfkg/def#>\nSELECT * WHERE { ?p a psf:Project ;" in query
+    rows = requests.get(psf_server + "/sparql", params={"query": query}, timeout=30).json()
+    editor.keyboard.press("Control+Enter")
+    editor.wait_for_selector(
+        f"{RESULTS_CHIP}:has-text('{len(rows['results']['bindings'])} results')"
+    )
+    editor.screenshot(path=str(SHOTS / "query-editor.png"), full_page=True)
+
+
+def test_the_editor_pages_and_sorts_a_large_answer(editor: Page, psf_server: str) -> None:
+    total = requests.get(
+        psf_server + "/sparql",
+        params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "format": "csv"},
+        timeout=30,
+    ).text.split()[1]
+    started = time.perf_counter()
+    assert run(editor, "SELECT * { ?s ?p ?o }").startswith(f"{total} results")
+    shown = time.perf_counter() - started
+    assert editor.locator(".yasr tbody tr").count() == 50
+    started = time.perf_counter()
+    editor.click(".yasr .dt-paging-button.next")
+    editor.wait_for_selector(".yasr .dt-info:has-text('Showing 51 to 100')")
+    paged = time.perf_counter() - started
+    editor.click(".yasr thead th:has-text('s')")
+    editor.wait_for_selector(".yasr thead th.dt-ordering-asc, .yasr thead th.dt-ordering-desc")
+    assert f"of {int(total):,} entries" in editor.inner_text(".yasr .dt-info")
+    assert shown < 5 and paged < 1, (shown, paged)
+    editor.screenshot(path=str(SHOTS / "query-paged.png"), full_page=True)
+
+
+def test_the_editor_shows_a_construct_as_a_graph(editor: Page) -> None:
+    chip = run(editor, "CONSTRUCT { ?p a ?c } WHERE { ?p a ?c } LIMIT 5")
+    assert chip.startswith("5 results")
+    headers = editor.locator(".yasr thead th").all_inner_texts()
+    assert [h.strip() for h in headers if h.strip()] == ["subject", "predicate", "object"]
+    assert "406" not in editor.inner_text(".yasr")
+
+
+def test_the_editor_runs_a_named_query_with_its_parameter(editor: Page, psf_server: str) -> None:
+    named = psf_server + "/queries/projects-with-partner-from-country?country=SE"
+    expected = requests.get(named.replace("country?", "country.csv?"), timeout=30).text
+    rows = len(expected.strip().splitlines()) - 1
+    editor.goto(named)
+    editor.click("text=Open in the editor")
+    editor.wait_for_selector("#yasgui .CodeMirror")
+    assert 'VALUES (?country) { ("SE") }' in editor.evaluate("psfkgEditor.getTab().getQuery()")
+    editor.evaluate("psfkgEditor.getTab().getYasqe().focus()")
+    editor.keyboard.press("Control+Enter")
+    editor.wait_for_selector(f"{RESULTS_CHIP}:has-text('{rows} results')")
+    editor.select_option(".yasr .tableSizer", "1000")
+    countries = editor.locator(".yasr tbody tr td:nth-child(2)").all_inner_texts()
+    assert len(countries) == rows and {c.strip().strip('"') for c in countries} == {"SE"}
+
+
+def test_the_editor_restores_a_shared_link(editor: Page, browser: Browser) -> None:
+    query = "SELECT ?p WHERE { ?p a <https://w3id.org/psfkg/def#Project> } LIMIT 3"
+    assert run(editor, query).startswith("3 results")
+    shared = editor.url
+    assert "#query=" in shared
+    other = browser.new_context().new_page()
+    other.goto(shared)
+    other.wait_for_selector("#yasgui .CodeMirror")
+    assert other.evaluate("psfkgEditor.getTab().getQuery()") == query
+    other.context.close()
+
+
+def test_an_example_opens_with_its_parameter(editor: Page) -> None:
+    editor.select_option("#editor-example", "projects-with-partner-from-country")
+    query = editor.evaluate("psfkgEditor.getTab().getQuery()")
+    assert query.startswith("# title: Projects with a partner from a given country")
+    assert 'VALUES (?country) { ("SE") }' in query
+
+
+def test_a_shared_link_cannot_send_the_query_elsewhere(editor: Page, psf_server: str) -> None:
+    editor.goto("about:blank")  # else only the fragment changes, and the page stays
+    editor.goto(psf_server + "/query#query=ASK%20%7B%7D&endpoint=http%3A%2F%2Fexample.org%2Fsparql")
+    editor.wait_for_selector("#yasgui .CodeMirror")
+    assert editor.evaluate("psfkgEditor.getTab().getQuery()") == "ASK {}"
+    assert editor.evaluate("psfkgEditor.getTab().getEndpoint()") == psf_server + "/sparql"
+    editor.evaluate("psfkgEditor.getTab().getYasqe().focus()")
+    editor.keyboard.press("Control+Enter")
+    editor.wait_for_selector(".yasr .booleanResult:has-text('True')")
+
+
+def test_the_editor_says_how_to_fix_a_syntax_error(editor: Page) -> None:
+    set_query(editor, "SELECT * WHERE { ?s a psf:Project }")
+    editor.keyboard.press("Control+Enter")
+    editor.wait_for_selector(".yasr :text('unknown prefix')")
+    text = editor.inner_text(".yasr")
+    assert "add `PREFIX psf: <https://w3id.org/psfkg/def#>`" in text
+    assert "  SELECT * WHERE { ?s a psf:Project }\n                        ^" in text
+
+
+def test_resources_complete_by_label_or_offer_nothing(editor: Page) -> None:
+    def complete(word: str) -> list[str]:
+        set_query(editor, "SELECT * WHERE { ?s ?p " + word)
+        editor.keyboard.press("Control+End")
+        editor.keyboard.press("Control+Space")
+        editor.wait_for_timeout(500)
+        hints = editor.locator(".CodeMirror-hints li").all_inner_texts()
+        editor.keyboard.press("Escape")
+        return hints
+
+    if (
+        requests.get(editor.url.split("/query")[0] + "/search.json?q=x", timeout=30).status_code
+        == 404
+    ):
+        assert complete("Turku") == []  # no search on this site yet: nothing offered, no error
+    found = {
+        "query": "turku",
+        "total": 2,
+        "results": [
+            {
+                "iri": "https://w3id.org/psfkg/id/organisation/university-of-turku",
+                "url": "/id/organisation/university-of-turku",
+                "label": "University of <b>Turku</b>",
+                "type": "Organisation",
+            },
+            {"iri": "javascript:alert(1)", "url": "x", "label": "bad", "type": "Organisation"},
+        ],
+    }
+    editor.route("**/search.json?*", lambda route: route.fulfill(json=found))
+    assert complete("Turku") == [
+        "University of <b>Turku</b> (Organisation)  "
+        "<https://w3id.org/psfkg/id/organisation/university-of-turku>"
+    ]
+
+
+def test_the_editor_passes_axe_core(browser: Browser, psf_server: str) -> None:
+    """No serious or critical violation with a result drawn (axe-core, vendored; the context
+    bypasses the page's policy only to inject it)."""
+    context = browser.new_context(bypass_csp=True)
+    opened = context.new_page()
+    opened.goto(psf_server + "/query")
+    opened.wait_for_selector("#yasgui .CodeMirror")
+    assert run(opened, "SELECT * { ?s ?p ?o } LIMIT 20").startswith("20 results")
+    opened.add_script_tag(path=str(PROJECT_ROOT / "tests/vendor/axe-core/axe.min.js"))
+    found = opened.evaluate(
+        "axe.run().then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length]))"
+    )
+    assert [v for v in found if v[1] in ("serious", "critical")] == []
+    context.close()
+
+
+def test_the_query_page_works_without_javascript(browser: Browser, psf_server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    opened = context.new_page()
+    opened.goto(psf_server + "/query")
+    assert opened.is_visible("#query") and not opened.is_visible("#yasgui")
+    opened.fill("#query", "SELECT (COUNT(*) AS ?n) { ?p a <https://w3id.org/psfkg/def#Project> }")
+    opened.click("button[type=submit]")
+    assert opened.inner_text("#results table tbody") == "28"
+    assert "/query?query=" in opened.url
+    context.close()
 
 
 def test_facets_work_without_javascript(browser: Browser, psf_server: str) -> None:

@@ -49,6 +49,8 @@ EURIO = Namespace("http://data.europa.eu/s66#")
 WD = Namespace("http://www.wikidata.org/entity/")
 EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
 
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
 #: Prefixes bound in every serialisation, in this order.
 PREFIXES: dict[str, str] = {
     "psf": str(PSF),
@@ -129,3 +131,10 @@ def compact(iri: str, prefixes: dict[str, str]) -> str:
         ):
             return f"{prefix}:{iri[len(namespace) :]}"
     return iri
+
+
+def known_prefixes(base: str) -> dict[str, str]:
+    """Every prefix psfkg knows, under ``base``: its own (:func:`prefixes`), ``rdf:``, and the
+    catalogue's (:data:`METADATA_PREFIXES`); what the query editor offers and what a syntax
+    error for an undeclared prefix suggests."""
+    return {**prefixes(base), "rdf": RDF_NS, **METADATA_PREFIXES}

@@ -73,7 +73,7 @@ def test_graph_results_in_every_format(store: EmbeddedStore, media_type: str) ->
 
 
 def test_syntax_error_names_the_position(store: EmbeddedStore) -> None:
-    with pytest.raises(QueryRejected, match=r"syntax error: error at 1:\d+"):
+    with pytest.raises(QueryRejected, match=r"syntax error at line 1, column \d+"):
         store.answer(QueryRequest("SELECT * WHERE { ?s ?p }", JSON))
 
 

@@ -31,6 +31,7 @@ from .. import formats
 from ..errors import PsfkgError, QueryRejected, StoreUnavailable
 from .screening import where_group
 from .store import Answer, QueryRequest, write_answer
+from .syntax import explain
 
 #: What the remote store is asked for: SPARQL JSON results, or N-Triples for a graph.
 RESULTS, TRIPLES = formats.JSON_RESULTS.media_type, formats.N_TRIPLES.media_type
@@ -80,7 +81,7 @@ class RemoteStore:
         try:
             probe = self._empty.query(request.query, base_iri=request.base_iri)
         except SyntaxError as exc:
-            raise QueryRejected(f"syntax error: {exc}") from None
+            raise QueryRejected(explain(request.query, str(exc), dict(request.prefixes))) from None
         except (ValueError, RuntimeError):
             probe = None  # not a syntax error: let the remote store judge
         graph = probe is not None and not isinstance(probe, ox.QueryBoolean | ox.QuerySolutions)

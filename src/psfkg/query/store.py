@@ -20,6 +20,7 @@ from .. import formats
 from ..errors import PsfkgError, QueryRejected
 from ..terms import Binding
 from . import results
+from .syntax import explain
 
 #: File suffixes psfkg can load, with their pyoxigraph format.
 LOADABLE = {
@@ -67,6 +68,9 @@ class QueryRequest:
     union_default_graph: bool = True
     #: Values of variables, bound as RDF terms (SEP-0007 substitution).
     bindings: tuple[tuple[str, Binding], ...] = ()
+    #: The prefixes psfkg knows (prefix, namespace): a syntax error for an undeclared one names
+    #: its declaration (:func:`psfkg.query.syntax.explain`).
+    prefixes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,7 +226,7 @@ class EmbeddedStore:
                     substitutions=substitutions,
                 )
         except SyntaxError as exc:
-            raise QueryRejected(f"syntax error: {exc}") from None
+            raise QueryRejected(explain(request.query, str(exc), dict(request.prefixes))) from None
         except (ValueError, RuntimeError) as exc:
             raise QueryRejected(f"the query cannot be run: {exc}") from None
         return write_answer(result, request)

@@ -7,6 +7,7 @@
 - ``browse``: the lists of projects and organisations (what they hold: ``listing``) with facets,
   sorting, paging, CSV and JSON;
 - ``queries``: the named queries and the query page;
+- ``editor``: what the query page's editor completes from (``/query/terms.json``);
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
@@ -22,7 +23,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import Settings
-from . import browse, dumps, meta, pages, portal, queries, resources, site, sparql, traffic
+from . import browse, dumps, editor, meta, pages, portal, queries, resources, site, sparql, traffic
 from .hosts import Hosts
 from .service import EXTENSION, Releases
 
@@ -46,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(queries.bp)
+    app.register_blueprint(editor.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(traffic.bp)
     site.install(app)

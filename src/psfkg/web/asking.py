@@ -23,6 +23,7 @@ from rdflib.term import Node
 
 from .. import formats
 from ..errors import LongQueriesBusy, QueryRejected
+from ..namespaces import known_prefixes
 from ..query.screening import Screened, screen
 from ..query.store import Answer, QueryRequest
 from ..query.watchdog import SLOT_AFTER
@@ -74,6 +75,7 @@ def prepare(
         row_cap=svc.settings.result_row_cap,
         union_default_graph=not (default_graphs or named_graphs),
         bindings=bindings,
+        prefixes=tuple(known_prefixes(svc.base).items()),
     )
     return screened, request
 

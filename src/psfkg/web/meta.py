@@ -182,7 +182,8 @@ def common_headers(response: Response) -> Response:
     """CORS for every origin (no credentials), caching tied to the release's ETag, and the
     browser's protections (:data:`SECURITY`)."""
     headers, failed = response.headers, response.status_code >= 400
-    headers.update(SECURITY)
+    for name, value in SECURITY.items():
+        headers.setdefault(name, value)  # a page may set its own policy (the query page does)
     headers["Access-Control-Allow-Origin"] = "*"
     headers["Access-Control-Expose-Headers"] = EXPOSED
     if request.method == "OPTIONS":

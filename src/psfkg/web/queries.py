@@ -6,8 +6,9 @@ canned queries: ``/queries/projects-with-partner-from-country.csv?country=FI``. 
 bound as RDF terms, never pasted into the query; a parameter with choices offers them and reads a
 code, slug or label in any case (see :mod:`psfkg.web.choices`).
 
-``/query`` is a SPARQL editor preloaded with the named queries. Its form uses GET, so a result page
-has a URL to share, and it works without JavaScript; the script only runs queries in place.
+``/query`` is the SPARQL editor (YASGUI: see :mod:`psfkg.web.editor`), preloaded with the named
+queries. Under it stays a form that uses GET, so a result page has a URL to share and the page
+works without JavaScript.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..named_queries import NamedQuery
 from . import description
 from .asking import TRIPLE, Solution, evaluate, prepare, select, solutions, triples
 from .choices import understood
+from .editor import EDITOR_POLICY, opened, settings
 from .listing import unplaced
 from .service import service
 from .site import link_alternates, page, url
@@ -152,9 +154,10 @@ def query_page(
         "query.html",
         status=status,
         title="SPARQL query",
-        text=text or (examples[0].text if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"),
+        text=text
+        or (opened(examples[0], {}) if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"),
         examples=examples,
-        base_iri=service().base,
+        editor_settings=settings(examples),
         variables=variables,
         rows=rows,
         error=error,
@@ -165,4 +168,5 @@ def query_page(
         alternates=links,
     )
     response.headers["Link"] = link_alternates(links)
+    response.headers["Content-Security-Policy"] = EDITOR_POLICY
     return response
