@@ -148,6 +148,13 @@ TEXT = Format("plain text", "text/plain", "txt", ("txt", "text"))
 JSON = Format("JSON", "application/json", "json", ("json",))
 SVG = Format("SVG", "image/svg+xml", "svg", ("svg",))
 GZIP = Format("gzip", "application/gzip", "gz", ("gz", "gzip"), charset=None)
+#: Search: what a browser's search box reads (the OpenSearch 1.1 description and suggestions).
+OPENSEARCH = Format(
+    "OpenSearch description", "application/opensearchdescription+xml", "xml", ("opensearch",)
+)
+SUGGESTIONS = Format(
+    "OpenSearch suggestions", "application/x-suggestions+json", "json", ("suggestions",)
+)
 
 #: Every format psfkg serves. Query results come in table order of preference (the first a query
 #: form's results can take is its default).
@@ -167,6 +174,8 @@ TABLE = (
     JSON,
     SVG,
     GZIP,
+    OPENSEARCH,
+    SUGGESTIONS,
 )
 
 

@@ -6,6 +6,7 @@
 - ``pages``: the landing page, browse lists with facets, charts, the validation report;
 - ``queries``: the named queries and the query page;
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
+- ``search``: search by name (``/search``, ``.json``, suggestions, OpenSearch);
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
 
@@ -20,7 +21,7 @@ from typing import Any
 from flask import Flask
 
 from ..config import Settings
-from . import dumps, meta, pages, portal, queries, resources, site, sparql, traffic
+from . import dumps, meta, pages, portal, queries, resources, search, site, sparql, traffic
 from .hosts import Hosts
 from .service import EXTENSION, Releases
 
@@ -45,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(queries.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(traffic.bp)
+    app.register_blueprint(search.bp)
     site.install(app)
     app.wsgi_app = Hosts(app.wsgi_app, settings)  # type: ignore[method-assign]
     return app
