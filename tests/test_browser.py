@@ -43,6 +43,7 @@ PAGES = {
     "validation": "/validation",
     "source": "/source/cbss-psf-past-projects",
     "not-found": "/id/project/no-such-project",
+    "search": "/search?q=univrsity+of+turku",
 }
 
 if CHROMIUM is None:
@@ -137,3 +138,20 @@ def test_data_cannot_make_a_javascript_link(page: Page, psf_server: str) -> None
         page.goto(psf_server + url)
         hrefs = page.eval_on_selector_all("a[href]", HREFS)
         assert not [h for h in hrefs if h.strip().lower().startswith(("javascript:", "data:"))]
+
+
+def test_search_box_suggests_a_misspelt_organisation(page: Page, psf_server: str) -> None:
+    page.goto(psf_server + "/browse/projects")
+    box = page.get_by_role("combobox", name="Search")
+    box.press_sequentially("Univrsity of Trku", delay=20)
+    option = page.get_by_role("option").filter(has_text="University of Turku").first
+    option.wait_for()
+    assert box.get_attribute("aria-expanded") == "true"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "search-suggestions.png"))
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "site-search-option-0"
+    with page.expect_navigation():
+        box.press("Enter")
+    assert page.url == psf_server + "/id/organisation/university-of-turku"
+    assert page.locator("main h1").inner_text() == "University of Turku"

@@ -153,8 +153,10 @@ OPENSEARCH = Format(
     "OpenSearch description", "application/opensearchdescription+xml", "xml", ("opensearch",)
 )
 SUGGESTIONS = Format(
-    "OpenSearch suggestions", "application/x-suggestions+json", "json", ("suggestions",)
+    "OpenSearch suggestions", "application/x-suggestions+json", "suggestions", ("suggestions",)
 )
+#: The release's search index, as ``/dumps/search.sqlite`` gives it.
+SQLITE = Format("SQLite database", "application/vnd.sqlite3", "sqlite", ("sqlite",), charset=None)
 
 #: Every format psfkg serves. Query results come in table order of preference (the first a query
 #: form's results can take is its default).
@@ -176,6 +178,7 @@ TABLE = (
     GZIP,
     OPENSEARCH,
     SUGGESTIONS,
+    SQLITE,
 )
 
 

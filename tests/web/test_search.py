@@ -140,3 +140,12 @@ def test_a_server_of_files_has_no_search(tmp_path: Path) -> None:
     client = create_app({"SETTINGS": settings, "FILES": [data]}).test_client()
     for path in ("/search?q=x", "/search.json?q=x", "/search/suggest?q=x", "/opensearch.xml"):
         assert client.get(path).status_code == 404
+
+
+def test_the_index_is_a_download(client: FlaskClient) -> None:
+    listed = {f["name"] for f in client.get("/dumps.json").get_json()["files"]}
+    assert "search.sqlite" in listed
+    response = client.get("/dumps/search.sqlite")
+    assert response.mimetype == "application/vnd.sqlite3"
+    assert response.data.startswith(b"SQLite format 3\x00")
+    response.close()
