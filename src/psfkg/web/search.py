@@ -18,15 +18,15 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from .. import formats
-from ..index import Hit, Index
+from ..index import CANDIDATES, Hit, Index
 from .service import served_release, service
 from .site import href, page, tagged, url
 
 bp = Blueprint("search", __name__)
 #: Results per page of ``/search``; most ``limit=`` gives; suggestions per answer.
 PAGE_SIZE, MOST, SUGGESTIONS = 20, 50, 8
-#: The deepest result ``offset=`` or ``page=`` reaches: past it, nobody reads.
-DEEPEST = 1000
+#: The deepest result ``offset=`` or ``page=`` reaches: the index ranks no more.
+DEEPEST = CANDIDATES
 NUMBER = re.compile(r"[0-9]{1,9}")
 
 
