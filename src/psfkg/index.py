@@ -38,6 +38,8 @@ WORD = re.compile(r"[^\W_]+")
 #: What a match counts for: in the label (times the share of its words matched), in the other
 #: names, anywhere; and an exact label.
 LABEL, NAMES, ANYWHERE, EXACT = 8.0, 4.0, 1.0, 100.0
+#: The layout of the file (``PRAGMA user_version``): an index of another layout is not read.
+VERSION = 1
 #: The matches a query reads and ranks (and counts); also the deepest result one can page to.
 CANDIDATES = 500
 SCHEMA = """
@@ -138,6 +140,7 @@ def write(path: Path, entries: Iterable[Entry]) -> None:
     ordered = sorted(entries, key=lambda e: (-e.weight, len(words(e.label)), fold(e.label), e.iri))
     try:
         db.executescript(SCHEMA)
+        db.execute(f"PRAGMA user_version = {VERSION}")
         for n, e in enumerate(ordered, 1):
             names = NAMES_SEPARATOR.join(e.names)
             db.execute(
@@ -217,6 +220,14 @@ class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+
+    def readable(self) -> bool:
+        """Whether the file is an index of this layout (:data:`VERSION`)."""
+        try:
+            (found,) = self._db().execute("PRAGMA user_version").fetchone()
+        except sqlite3.Error:
+            return False
+        return bool(found == VERSION)
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)

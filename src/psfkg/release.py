@@ -136,9 +136,11 @@ class Published:
         return self.read(f"{SOURCES}/{key}.txt")
 
     def search_index(self) -> Index | None:
-        """The release's search index, opened read-only; None for a release built without one."""
+        """The release's search index, opened read-only; None for a release built without one,
+        or with one of another layout."""
         path = self.file(SEARCH)
-        return Index(path) if path is not None else None
+        index = Index(path) if path is not None else None
+        return index if index is not None and index.readable() else None
 
     def named_queries(self) -> dict[str, NamedQuery]:
         """The release's named queries, by name, their IRIs under the release's base."""

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from psfkg.config import Settings
+from psfkg.index import Index
 from psfkg.web import create_app
 
 from ..conftest import OTHER_BASE, client_for
@@ -149,3 +150,9 @@ def test_the_index_is_a_download(client: FlaskClient) -> None:
     assert response.mimetype == "application/vnd.sqlite3"
     assert response.data.startswith(b"SQLite format 3\x00")
     response.close()
+
+
+def test_an_index_of_another_layout_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "search.sqlite").write_bytes(b"not an index")
+    index = Index(tmp_path / "search.sqlite")
+    assert not index.readable()

@@ -110,6 +110,8 @@ def results_json() -> ResponseReturnValue:
     body = {"query": q, "results": [described(h) for h in found.hits], "total": found.total}
     if found.corrected:
         body["understood"] = found.understood
+    if found.more:
+        body["more"] = True
     return tagged(jsonify(body))
 
 
