@@ -9,6 +9,7 @@ store and serialisation, minus HTTP: the floor), and with rdflib's evaluator (a 
 times the mix through psfkg's server (``PSFKG_STORE``) and on Virtuoso's own endpoint. Last, it
 compares requests per second for a cheap query with a hello-world Flask app served the same way,
 in rounds that take turns, so that the machine's drift touches both alike.
+After that it times search (``search_latency.py``) at 1x, the biggest size and 1000x when built.
 It prints a Markdown table per section, and writes them (``bench.md``) and everything as JSON.
 
 Built releases are cached under ``releases/bench/<size>x/``, keyed by the code, ontology, shapes
@@ -53,6 +54,7 @@ from psfkg.query.remote import graphs_of, publish
 from psfkg.serving import options, serve
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package: virtuoso.py imports .live
+from benchmarks import search_latency
 from tests.live import free_port, live_server, stop
 from tests.virtuoso import BINARY as VIRTUOSO_BINARY
 from tests.virtuoso import virtuoso
@@ -988,6 +990,7 @@ def tables(report: dict[str, Any], cap: float) -> str:
             *throughput_table(report["throughput"]),
             *metadata_table(report["metadata"]),
             *endpoint_targets(report),
+            *search_latency.table(report["search"]),
         ]
     )
 
@@ -1053,6 +1056,11 @@ def main() -> None:
         "throughput": compare_throughput(datasets[0], args),
         "http_floor": http_floor(),
         "metadata": [cold_metadata(d) for d in datasets],
+        "search": {
+            d.name: search_latency.measure(d.releases / "latest" / "search.sqlite")
+            for d in builds
+            if d.size in (1, max(sizes), HUGE)
+        },
     }
     markdown = args.out.with_suffix(".md")
     args.out.parent.mkdir(parents=True, exist_ok=True)

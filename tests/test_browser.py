@@ -51,6 +51,7 @@ PAGES = {
     "sparql-describe": "/sparql?query=DESCRIBE%20%3Chttps%3A%2F%2Fw3id.org%2Fpsfkg%2Fid%2Fproject"
     "%2Fjatoc%3E",
     "not-found": "/id/project/no-such-project",
+    "search": "/search?q=univrsity+of+turku",
 }
 
 if CHROMIUM is None:
@@ -417,3 +418,20 @@ def test_a_two_value_facet_is_chosen_by_clicking(page: Page, psf_server: str) ->
     assert total > 18 and f"{total} projects match the filters" in page.inner_text("main")
     assert page.locator("table.browse tbody tr").count() == total
     page.screenshot(path=str(SHOTS / "browse-two-countries.png"), full_page=True)
+
+
+def test_search_box_suggests_a_misspelt_organisation(page: Page, psf_server: str) -> None:
+    page.goto(psf_server + "/browse/projects")
+    box = page.get_by_role("combobox", name="Search")
+    box.press_sequentially("Univrsity of Trku", delay=20)
+    option = page.get_by_role("option").filter(has_text="University of Turku").first
+    option.wait_for()
+    assert box.get_attribute("aria-expanded") == "true"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "search-suggestions.png"))
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "site-search-option-0"
+    with page.expect_navigation():
+        box.press("Enter")
+    assert page.url == psf_server + "/id/organisation/university-of-turku"
+    assert page.locator("main h1").inner_text() == "University of Turku"

@@ -151,6 +151,15 @@ TEXT = Format("plain text", "text/plain", "txt", ("txt", "text"))
 JSON = Format("JSON", "application/json", "json", ("json",))
 SVG = Format("SVG", "image/svg+xml", "svg", ("svg",))
 GZIP = Format("gzip", "application/gzip", "gz", ("gz", "gzip"), charset=None)
+#: Search: what a browser's search box reads (the OpenSearch 1.1 description and suggestions).
+OPENSEARCH = Format(
+    "OpenSearch description", "application/opensearchdescription+xml", "xml", ("opensearch",)
+)
+SUGGESTIONS = Format(
+    "OpenSearch suggestions", "application/x-suggestions+json", "suggestions", ("suggestions",)
+)
+#: The release's search index, as ``/dumps/search.sqlite`` gives it.
+SQLITE = Format("SQLite database", "application/vnd.sqlite3", "sqlite", ("sqlite",), charset=None)
 
 #: Every format psfkg serves. Query results come in table order of preference (the first a query
 #: form's results can take is its default).
@@ -170,6 +179,9 @@ TABLE = (
     JSON,
     SVG,
     GZIP,
+    OPENSEARCH,
+    SUGGESTIONS,
+    SQLITE,
 )
 
 #: Who a file in each format is for, one line each, as the downloads page says.

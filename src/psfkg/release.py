@@ -1,9 +1,9 @@
 """The release: the one contract between the build and the web.
 
 A release is a folder the build writes once and never changes: the dumps, the source pages, the
-named queries, the catalogue, VoID and statistics, each file listed with its SHA-256 in
-``SHA256SUMS`` and described in ``manifest.json``. The web tier reads a release only through
-:class:`Published`, so a release copied alone to another machine serves identically. The
+named queries, the catalogue, VoID and statistics, the search index, each file listed with its
+SHA-256 in ``SHA256SUMS`` and described in ``manifest.json``. The web tier reads a release only
+through :class:`Published`, so a release copied alone to another machine serves identically. The
 ``latest`` link names the release to serve; it is switched with one atomic rename.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ReleaseError
+from .index import Index
 from .named_queries import NamedQuery, parse
 
 LATEST = "latest"
@@ -26,6 +27,8 @@ CHECKSUMS = "SHA256SUMS"
 SOURCES, QUERIES = "sources", "queries"
 #: The DCAT-AP catalogue and the VoID description, built with the release (N-Triples, sorted).
 CATALOG, VOID_FILE = "catalog.nt", "void.nt"
+#: The search index, built with the release (SQLite, FTS5: see :mod:`psfkg.index`).
+SEARCH = "search.sqlite"
 #: The files of a release, before their ``.gz`` twins: name -> what it holds.
 FILES = {
     "psfkg.ttl": "ontology and asserted triples, Turtle",
@@ -131,6 +134,13 @@ class Published:
     def source_text(self, key: str) -> bytes | None:
         """The text of the source page ``key``, if the release holds it."""
         return self.read(f"{SOURCES}/{key}.txt")
+
+    def search_index(self) -> Index | None:
+        """The release's search index, opened read-only; None for a release built without one,
+        or with one of another layout."""
+        path = self.file(SEARCH)
+        index = Index(path) if path is not None else None
+        return index if index is not None and index.readable() else None
 
     def named_queries(self) -> dict[str, NamedQuery]:
         """The release's named queries, by name, their IRIs under the release's base."""

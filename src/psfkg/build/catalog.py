@@ -17,8 +17,9 @@ record carries ``metadata_license`` (default CC0 1.0), so that portals may copy 
 
 Distributions are the data dumps and their ``.gz`` twins: each twin is a file of its own (bytes,
 size, checksum) with the media type and file type of what it holds and ``dcat:compressFormat``
-gzip, as DCAT 3 models compression. ``context.jsonld`` (a JSON-LD context) and ``validation.ttl``
-(a report about the data) are not the dataset in any format; the report is linked as a page.
+gzip, as DCAT 3 models compression. ``context.jsonld`` (a JSON-LD context), ``validation.ttl``
+(a report about the data) and ``search.sqlite`` (an index of its names) are not the dataset in
+any format; the report is linked as a page.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from ..namespaces import (
     prefixes,
     rebase,
 )
-from ..release import FILES
+from ..release import FILES, SEARCH
 from .dumps import Statistics
 
 DCAT = Namespace(METADATA_PREFIXES["dcat"])
@@ -73,7 +74,7 @@ FILE_TYPES = {
     formats.TSV: "TSV",
 }
 #: Files of a release that are not the dataset in some format.
-NOT_DISTRIBUTIONS = frozenset({"context.jsonld", "validation.ttl"})
+NOT_DISTRIBUTIONS = frozenset({"context.jsonld", "validation.ttl", SEARCH})
 REPORT = "validation.ttl"
 #: Links to other datasets: (name, predicate, target dataset, the target's URI space).
 LINKSETS = (

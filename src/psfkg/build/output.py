@@ -38,13 +38,14 @@ from ..release import (
     FILES,
     MANIFEST,
     QUERIES,
+    SEARCH,
     SOURCES,
     VOID_FILE,
     file_sha256,
     point_latest,
     sha256,
 )
-from . import catalog
+from . import catalog, search
 from . import dumps as writers
 
 
@@ -147,6 +148,11 @@ def _fill(
         for path in (staging / name, writers.gzip_file(staging / name)):
             sums[path.name], sizes[path.name] = file_sha256(path), path.stat().st_size
         on_file(name)
+    graphs = contents.graphs
+    search.write(
+        staging / SEARCH, [graphs[g] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH) if g in graphs], base
+    )
+    sums[SEARCH], sizes[SEARCH] = file_sha256(staging / SEARCH), (staging / SEARCH).stat().st_size
     manifest: dict[str, Any] = {
         "version": __version__,
         "date": now.isoformat().replace("+00:00", "Z"),

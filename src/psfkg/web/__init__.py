@@ -9,6 +9,7 @@
 - ``queries``: the named queries and the query page;
 - ``editor``: what the query page's editor completes from (``/query/terms.json``);
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
+- ``search``: search by name (``/search``, ``.json``, suggestions, OpenSearch);
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
 
@@ -23,7 +24,20 @@ from typing import Any
 from flask import Flask
 
 from ..config import Settings
-from . import browse, dumps, editor, meta, pages, portal, queries, resources, site, sparql, traffic
+from . import (
+    browse,
+    dumps,
+    editor,
+    meta,
+    pages,
+    portal,
+    queries,
+    resources,
+    search,
+    site,
+    sparql,
+    traffic,
+)
 from .hosts import Hosts
 from .service import EXTENSION, Releases
 
@@ -50,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(editor.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(traffic.bp)
+    app.register_blueprint(search.bp)
     site.install(app)
     app.wsgi_app = Hosts(app.wsgi_app, settings)  # type: ignore[method-assign]
     return app
