@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 
 from ..conftest import client_for
 
@@ -176,3 +177,21 @@ def test_the_ontology_page_is_one_body_and_shows_no_blank_node_ids(client: Flask
     html = pages.pop().decode()
     assert not re.search(r"\bN[0-9a-f]{32}\b", html)
     assert "(has participation participant)" in html  # a property chain, in order
+
+
+@pytest.mark.parametrize(
+    "path", ["/id/project/jatoc", "/id/country/sweden", "/dataset", "/graph/inferred"]
+)
+def test_turtle_has_prefixes_one_block_for_the_resource_and_the_same_triples(
+    client: FlaskClient, base: str, path: str
+) -> None:
+    body = client.get(path, headers={"Accept": "text/turtle"}).data.decode()
+    assert body.startswith("@prefix ")
+    assert f"@prefix psf: <{base}def#> ." in body or not path.startswith("/id/")
+    subject = f"<{base}{path[1:]}> "
+    assert sum(line.startswith(subject) for line in body.splitlines()) == 1
+    statements = [line for line in body.splitlines() if not line.startswith("@prefix ")]
+    assert statements[0].startswith(subject)  # the resource's block comes first
+    turtle = Graph().parse(data=body, format="turtle")
+    n_triples = Graph().parse(data=client.get(f"{path}.nt").data, format="nt")
+    assert isomorphic(turtle, n_triples)
