@@ -19,13 +19,13 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort
 from flask.typing import ResponseReturnValue
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
 from .. import formats
 from ..formats import Format
 from ..namespaces import METADATA_PREFIXES, ONTOLOGY_VERSION_IRI
 from ..terms import Binding
-from . import views
+from . import statements, views
 from .asking import construct
 from .service import served_release, service
 from .site import RESOURCE, link_header, page, tagged, url, wants
@@ -113,9 +113,7 @@ def respond(
     offers = RESOURCE if text is None else SOURCE
     chosen = choose(suffix, offers)
     if chosen is formats.HTML:
-        graph = Graph().parse(
-            data=_fetch(iri, formats.N_TRIPLES.media_type, query, graphs), format="nt"
-        )
+        graph = statements.graph(_fetch(iri, formats.N_TRIPLES.media_type, query, graphs))
         if not any(True for _ in graph.triples((URIRef(iri), None, None))):
             return not_found(iri)
         response = html(URIRef(iri), graph)

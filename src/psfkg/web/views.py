@@ -8,7 +8,7 @@ JSON-LD for search engines.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Response, abort, request
@@ -17,9 +17,12 @@ from rdflib.namespace import DCTERMS, OWL
 from rdflib.term import Node
 
 from .. import formats
+from ..namespaces import INFERRED_GRAPH, rebase
+from . import statements
 from .asking import construct
 from .service import served_release, service
-from .site import alternates, curie, href, label, local_path, page
+from .site import alternates, curie, href, label, local_path, page, url
+from .vocabularies import INVERSES, LABELS
 
 Renderer = Callable[[URIRef, Graph], Response]
 #: schema.org types of psfkg's classes, by their name in psfkg's namespace.
@@ -32,6 +35,19 @@ SCHEMA_TYPES = {
     "FundingProgramme": "FundingScheme",
 }
 HIDDEN = {RDF.type}
+#: Labels of a resource: the page's title names it by one of them.
+LABELLING = {RDFS.label, SKOS.prefLabel, DCTERMS.title}
+#: psfkg's properties that link a project, a participation and an organisation: a page with a
+#: table of participations shows them there.
+PARTICIPATION_LINKS = (
+    "hasParticipation",
+    "participationIn",
+    "participant",
+    "participates",
+    "involvesOrganisation",
+    "involvedIn",
+)
+Pair = tuple[Node, Node]
 
 
 @dataclass
@@ -41,6 +57,8 @@ class Link:
     text: str
     href: str | None = None
     note: str | None = None
+    #: Whether the statement that gives this value was inferred by reasoning.
+    inferred: bool = False
 
 
 @dataclass
@@ -49,10 +67,18 @@ class PropertyValues:
 
     predicate: Link
     values: list[Link] = field(default_factory=list)
+    #: On a list of links to a resource: the kind of resource that links (organisation, event...).
+    kind: Link | None = None
+
+    @property
+    def inferred(self) -> bool:
+        """Whether every value of the row was inferred."""
+        return all(v.inferred for v in self.values)
 
 
 def term_labels() -> dict[str, str]:
-    """Labels of the ontology's terms (for predicate names), read once per worker."""
+    """Labels of terms (for predicate names): the ontology's, else the published labels of the
+    other vocabularies' terms (:mod:`~psfkg.web.vocabularies`); read once per worker."""
     svc = service()
     if "term_labels" not in svc.cache:
         body = construct(
@@ -62,9 +88,32 @@ def term_labels() -> dict[str, str]:
             default_graphs=(svc.base + "graph/ontology",),
         )
         graph = Graph().parse(data=body, format="nt")
-        svc.cache["term_labels"] = {str(s): str(o) for s, o in graph.subject_objects(RDFS.label)}
+        svc.cache["term_labels"] = LABELS | {
+            str(s): str(o) for s, o in graph.subject_objects(RDFS.label)
+        }
     labels: dict[str, str] = svc.cache["term_labels"]
     return labels
+
+
+def inverses() -> dict[Node, set[Node]]:
+    """Each property's inverses (``owl:inverseOf``, both ways) in the ontology and the
+    vocabularies it uses, read once per worker."""
+    svc = service()
+    if "inverses" not in svc.cache:
+        body = construct(
+            "CONSTRUCT WHERE { ?p owl:inverseOf ?q }",
+            formats.N_TRIPLES.media_type,
+            own=True,
+            default_graphs=(svc.base + "graph/ontology",),
+        )
+        found: dict[Node, set[Node]] = {}
+        pairs = [(p, q) for p, _, q in statements.triples(body)]
+        for p, q in pairs + [(URIRef(p), URIRef(q)) for p, q in INVERSES]:
+            found.setdefault(p, set()).add(q)
+            found.setdefault(q, set()).add(p)
+        svc.cache["inverses"] = found
+    known: dict[Node, set[Node]] = svc.cache["inverses"]
+    return known
 
 
 def link(graph: Graph, term: Node) -> Link:
@@ -86,8 +135,21 @@ def predicate_link(predicate: Node) -> Link:
     return Link(term_labels().get(iri, curie(iri)), href(iri))
 
 
-def grouped(graph: Graph, pairs: Iterable[tuple[Node, Node]]) -> list[PropertyValues]:
-    """(predicate, value) pairs as rows, one per predicate.
+def never(_predicate: Node, _value: Node) -> bool:
+    """A test of (predicate, value) that no pair passes."""
+    return False
+
+
+def grouped(
+    graph: Graph,
+    pairs: Iterable[Pair],
+    *,
+    inferred: Callable[[Node, Node], bool] = never,
+    elsewhere: Callable[[Node, Node], bool] = never,
+) -> list[PropertyValues]:
+    """(predicate, value) pairs as rows, one per predicate; a value is marked when ``inferred``
+    says its statement was, and left out when ``elsewhere`` says the page shows it in another
+    place (a table, the title, the description).
 
     A row in another vocabulary whose values all stand under a psfkg term too is an echo of an
     alignment (``dcterms:description`` of ``psf:description``): the page leaves it out, the RDF
@@ -99,24 +161,73 @@ def grouped(graph: Graph, pairs: Iterable[tuple[Node, Node]]) -> list[PropertyVa
             values.setdefault(p, set()).add(o)
     psf = str(service().psf)
     ours = set().union(*(v for p, v in values.items() if str(p).startswith(psf)))
-    rows = [
-        PropertyValues(
-            predicate_link(p), sorted((link(graph, o) for o in objects), key=lambda v: v.text)
-        )
-        for p, objects in values.items()
-        if str(p).startswith(psf) or not objects <= ours
-    ]
+    rows = []
+    for p, objects in values.items():
+        kept = [o for o in objects if not elsewhere(p, o)]
+        if kept and (str(p).startswith(psf) or not objects <= ours):
+            links = [link(graph, o) for o in kept]
+            for value, o in zip(links, kept, strict=True):
+                value.inferred = inferred(p, o)
+            rows.append(PropertyValues(predicate_link(p), sorted(links, key=lambda v: v.text)))
     return sorted(rows, key=lambda r: r.predicate.text)
 
 
-def outgoing(graph: Graph, subject: URIRef) -> list[PropertyValues]:
+def outgoing(
+    graph: Graph,
+    subject: URIRef,
+    *,
+    inferred: Callable[[Node, Node], bool] = never,
+    elsewhere: Callable[[Node, Node], bool] = never,
+) -> list[PropertyValues]:
     """The resource's own statements."""
-    return grouped(graph, graph.predicate_objects(subject))
+    return grouped(graph, graph.predicate_objects(subject), inferred=inferred, elsewhere=elsewhere)
 
 
-def incoming(graph: Graph, subject: URIRef) -> list[PropertyValues]:
-    """Statements of other resources that point at this one."""
-    return grouped(graph, ((p, s) for s, p in graph.subject_predicates(subject) if s != subject))
+def incoming(
+    graph: Graph,
+    subject: URIRef,
+    kinds: dict[Node, list[Node]],
+    *,
+    inferred: Callable[[Node, Node], bool] = never,
+    elsewhere: Callable[[Node, Node], bool] = never,
+) -> list[PropertyValues]:
+    """Statements of other resources that point at this one, a row per kind of resource (its
+    first psfkg type in ``kinds``) and predicate: a country's organisations apart from its
+    events."""
+    by_kind: dict[Node | None, list[Pair]] = {}
+    for s, p in graph.subject_predicates(subject):
+        if s != subject:
+            by_kind.setdefault(kinds.get(s, [None])[0], []).append((p, s))
+    rows = []
+    for kind, pairs in by_kind.items():
+        for row in grouped(graph, pairs, inferred=inferred, elsewhere=elsewhere):
+            row.kind = predicate_link(kind) if kind is not None else None
+            rows.append(row)
+    return sorted(rows, key=lambda r: (r.kind.text if r.kind else "", r.predicate.text))
+
+
+def shown(rows: list[PropertyValues], *, inferred: bool) -> list[PropertyValues]:
+    """``rows``, or without their inferred values (and the rows left empty) when not
+    ``inferred``."""
+    if inferred:
+        return rows
+    kept = [replace(row, values=[v for v in row.values if not v.inferred]) for row in rows]
+    return [row for row in kept if row.values]
+
+
+def tabled(graph: Graph, subject: URIRef) -> set[Node]:
+    """What the resource's table of participations shows: the participations, and the
+    organisations and projects they link."""
+    psf = service().psf
+    parts = set(graph.objects(subject, psf.hasParticipation))
+    parts |= set(graph.subjects(psf.participant, subject))
+    linked = {
+        o
+        for part in parts
+        for p in (psf.participant, psf.participationIn)
+        for o in graph.objects(part, p)
+    }
+    return parts | linked
 
 
 def participations(graph: Graph, subject: URIRef, *, of_project: bool) -> list[dict[str, Link]]:
@@ -199,23 +310,73 @@ def query_panel(iri: str) -> dict[str, str]:
 
 
 def resource(subject: URIRef, graph: Graph) -> Response:
-    """The page of a record."""
+    """The page of a record: each fact once. Its participations are one table; what the table,
+    the title, the description and the sources show is not listed again among the statements;
+    inferred statements are marked (and hidden by ``?inferred=0``)."""
     types = set(graph.objects(subject, RDF.type))
     path = local_path(str(subject)) or ""
     psf = service().psf
+    show_inferred = statements.shows_inferred()
+    found = statements.context(subject)
+    title = label(graph, subject)
+    description = graph.value(subject, psf.description)
+    full_title = graph.value(subject, psf.title)
+    partners = participations(graph, subject, of_project=True) if psf.Project in types else []
+    projects = participations(graph, subject, of_project=False) if psf.Organisation in types else []
+    in_table = tabled(graph, subject) if partners or projects else set()
+    links = {psf[name] for name in PARTICIPATION_LINKS}
+    inverse = inverses()
+
+    def echo_out(p: Node, o: Node) -> bool:
+        """An inferred statement that restates a stated one pointing back (by an inverse)."""
+        return (subject, p, o) in found.inferred and any(
+            (o, q, subject) in graph and (o, q, subject) not in found.inferred
+            for q in inverse.get(p, ())
+        )
+
+    def echo_in(p: Node, s: Node) -> bool:
+        """A statement pointing here that the page states from here (by an inverse)."""
+        return any((subject, q, s) in graph and not echo_out(q, s) for q in inverse.get(p, ()))
+
+    def shown_elsewhere(p: Node, o: Node) -> bool:
+        return (
+            (p in links and o in in_table)
+            or echo_out(p, o)
+            or (p == psf.description and o == description)
+            or (p == psf.title and o == full_title)
+            or p == DCTERMS.source
+            or (p in LABELLING and isinstance(o, Literal) and str(o) == title)
+        )
+
+    rows = outgoing(
+        graph,
+        subject,
+        inferred=lambda p, o: (subject, p, o) in found.inferred,
+        elsewhere=shown_elsewhere,
+    )
+    linked_from = incoming(
+        graph,
+        subject,
+        found.kinds,
+        inferred=lambda p, s: (s, p, subject) in found.inferred,
+        elsewhere=lambda p, s: (p in links and s in in_table) or echo_in(p, s),
+    )
+    inferred_count = sum(v.inferred for row in rows + linked_from for v in row.values)
     return page(
         "resource.html",
-        title=label(graph, subject),
+        title=title,
         iri=str(subject),
         types=[predicate_link(t) for t in sorted(types, key=str) if str(t).startswith(psf)],
-        description=graph.value(subject, psf.description),
-        full_title=graph.value(subject, psf.title),
-        rows=outgoing(graph, subject),
-        incoming=incoming(graph, subject),
-        partners=participations(graph, subject, of_project=True) if psf.Project in types else [],
-        projects=participations(graph, subject, of_project=False)
-        if psf.Organisation in types
-        else [],
+        description=description,
+        full_title=full_title,
+        rows=shown(rows, inferred=show_inferred),
+        incoming=shown(linked_from, inferred=show_inferred),
+        inferred_count=inferred_count,
+        show_inferred=show_inferred,
+        toggle=url(path) + ("" if not show_inferred else "?inferred=0"),
+        inferred_graph=href(rebase(str(INFERRED_GRAPH), service().base)),
+        partners=partners,
+        projects=projects,
         sources=sources(graph, subject),
         alternates=alternates(path),
         query=query_panel(str(subject)),

@@ -1,0 +1,111 @@
+"""Labels of the other vocabularies' terms that the release uses, for pages to name properties by,
+and the inverse properties they declare.
+
+The release carries ``rdfs:label`` for psfkg's own terms (the ontology graph), but not for the
+terms of the vocabularies it aligns with: those are the vocabularies' own published labels
+(``rdfs:label``, in English), copied here for the properties that occur in the release. A test
+checks that every property of the release has a label, here or in the ontology.
+
+>>> LABELS["http://purl.org/dc/terms/source"]
+'Source'
+"""
+
+from __future__ import annotations
+
+_DCTERMS = "http://purl.org/dc/terms/"
+_EURIO = "http://data.europa.eu/s66#"
+_ORG = "http://www.w3.org/ns/org#"
+_OWL = "http://www.w3.org/2002/07/owl#"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_SCHEMA = "https://schema.org/"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_VOID = "http://rdfs.org/ns/void#"
+
+#: Each vocabulary's published label of each of its terms the release uses, by namespace.
+_PUBLISHED: dict[str, dict[str, str]] = {
+    # DCMI Metadata Terms (dublincore.org/specifications/dublin-core/dcmi-terms/).
+    _DCTERMS: {
+        "description": "Description",
+        "format": "Format",
+        "isPartOf": "Is Part Of",
+        "license": "License",
+        "source": "Source",
+        "spatial": "Spatial Coverage",
+        "subject": "Subject",
+        "title": "Title",
+    },
+    # EURIO, the EU Research Information Ontology (data.europa.eu/s66).
+    _EURIO: {
+        "hasInvolvedParty": "has involved party",
+        "hasRole": "has role",
+        "isRoleOf": "is role of",
+    },
+    # The Organization Ontology (www.w3.org/ns/org).
+    _ORG: {
+        "hasMembership": "has membership",
+        "member": "member",
+        "organization": "organization",
+        "role": "role",
+    },
+    # OWL 2 (www.w3.org/2002/07/owl).
+    _OWL: {
+        "inverseOf": "inverseOf",
+        "members": "members",
+        "propertyChainAxiom": "propertyChainAxiom",
+        "versionIRI": "versionIRI",
+        "versionInfo": "versionInfo",
+    },
+    # RDF and RDF Schema (www.w3.org/1999/02/22-rdf-syntax-ns, www.w3.org/2000/01/rdf-schema).
+    _RDF: {"first": "first", "rest": "rest", "type": "type"},
+    _RDFS: {
+        "comment": "comment",
+        "domain": "domain",
+        "label": "label",
+        "range": "range",
+        "subClassOf": "subClassOf",
+        "subPropertyOf": "subPropertyOf",
+    },
+    # schema.org, whose labels are its terms' names.
+    _SCHEMA: {
+        name: name
+        for name in (
+            "about",
+            "alternateName",
+            "description",
+            "endDate",
+            "funder",
+            "location",
+            "member",
+            "memberOf",
+            "name",
+            "startDate",
+        )
+    },
+    # SKOS (www.w3.org/2004/02/skos/core).
+    _SKOS: {
+        "altLabel": "alternative label",
+        "closeMatch": "has close match",
+        "definition": "definition",
+        "exactMatch": "has exact match",
+        "hasTopConcept": "has top concept",
+        "inScheme": "is in scheme",
+        "notation": "notation",
+        "note": "note",
+        "prefLabel": "preferred label",
+        "topConceptOf": "is top concept in scheme",
+    },
+    # VoID, the Vocabulary of Interlinked Datasets (rdfs.org/ns/void).
+    _VOID: {"subset": "has subset", "triples": "number of triples", "vocabulary": "vocabulary"},
+}
+
+#: Label of each term, by IRI.
+LABELS: dict[str, str] = {
+    namespace + name: label
+    for namespace, terms in _PUBLISHED.items()
+    for name, label in terms.items()
+}
+
+#: Pairs of properties that the vocabularies declare inverse (``owl:inverseOf``), which the release
+#: uses both ways: SKOS's top concepts.
+INVERSES: tuple[tuple[str, str], ...] = ((_SKOS + "hasTopConcept", _SKOS + "topConceptOf"),)
