@@ -7,22 +7,19 @@ JSON-LD for search engines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, request
-from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL
 from rdflib.term import Node
 
-from .. import formats
 from ..namespaces import INFERRED_GRAPH, rebase
 from . import statements
-from .asking import construct
 from .service import served_release, service
-from .site import alternates, curie, href, label, local_path, page, url
-from .vocabularies import INVERSES, LABELS
+from .site import alternates, href, label, local_path, page, url
+from .statements import Link, incoming, inverses, link, outgoing, predicate_link, shown
 
 Renderer = Callable[[URIRef, Graph], Response]
 #: schema.org types of psfkg's classes, by their name in psfkg's namespace.
@@ -34,7 +31,6 @@ SCHEMA_TYPES = {
     "Meeting": "Event",
     "FundingProgramme": "FundingScheme",
 }
-HIDDEN = {RDF.type}
 #: Labels of a resource: the page's title names it by one of them.
 LABELLING = {RDFS.label, SKOS.prefLabel, DCTERMS.title}
 #: psfkg's properties that link a project, a participation and an organisation: a page with a
@@ -47,172 +43,6 @@ PARTICIPATION_LINKS = (
     "involvesOrganisation",
     "involvedIn",
 )
-Pair = tuple[Node, Node]
-
-
-@dataclass
-class Link:
-    """A value on a page: its text and, for a resource, where it links."""
-
-    text: str
-    href: str | None = None
-    note: str | None = None
-    #: Whether the statement that gives this value was inferred by reasoning.
-    inferred: bool = False
-
-
-@dataclass
-class PropertyValues:
-    """One predicate of a resource and its values."""
-
-    predicate: Link
-    values: list[Link] = field(default_factory=list)
-    #: On a list of links to a resource: the kind of resource that links (organisation, event...).
-    kind: Link | None = None
-
-    @property
-    def inferred(self) -> bool:
-        """Whether every value of the row was inferred."""
-        return all(v.inferred for v in self.values)
-
-
-def term_labels() -> dict[str, str]:
-    """Labels of terms (for predicate names): the ontology's, else the published labels of the
-    other vocabularies' terms (:mod:`~psfkg.web.vocabularies`); read once per worker."""
-    svc = service()
-    if "term_labels" not in svc.cache:
-        body = construct(
-            "CONSTRUCT WHERE { ?s rdfs:label ?l }",
-            formats.N_TRIPLES.media_type,
-            own=True,
-            default_graphs=(svc.base + "graph/ontology",),
-        )
-        graph = Graph().parse(data=body, format="nt")
-        svc.cache["term_labels"] = LABELS | {
-            str(s): str(o) for s, o in graph.subject_objects(RDFS.label)
-        }
-    labels: dict[str, str] = svc.cache["term_labels"]
-    return labels
-
-
-def inverses() -> dict[Node, set[Node]]:
-    """Each property's inverses (``owl:inverseOf``, both ways) in the ontology and the
-    vocabularies it uses, read once per worker."""
-    svc = service()
-    if "inverses" not in svc.cache:
-        body = construct(
-            "CONSTRUCT WHERE { ?p owl:inverseOf ?q }",
-            formats.N_TRIPLES.media_type,
-            own=True,
-            default_graphs=(svc.base + "graph/ontology",),
-        )
-        found: dict[Node, set[Node]] = {}
-        pairs = [(p, q) for p, _, q in statements.triples(body)]
-        for p, q in pairs + [(URIRef(p), URIRef(q)) for p, q in INVERSES]:
-            found.setdefault(p, set()).add(q)
-            found.setdefault(q, set()).add(p)
-        svc.cache["inverses"] = found
-    known: dict[Node, set[Node]] = svc.cache["inverses"]
-    return known
-
-
-def link(graph: Graph, term: Node) -> Link:
-    """A value as a link (resources) or text (literals, and blank nodes, whose labels are a
-    store's own and change from one load to the next: a list shows its items, in order)."""
-    if isinstance(term, Literal):
-        lang = f"@{term.language}" if term.language else ""
-        return Link(str(term), note=lang or None)
-    if isinstance(term, BNode):
-        if (term, RDF.first, None) in graph:
-            return Link("(" + " ".join(link(graph, i).text for i in graph.items(term)) + ")")
-        return Link("(a resource with no IRI)")
-    return Link(label(graph, term), href(term))
-
-
-def predicate_link(predicate: Node) -> Link:
-    """A predicate, named by its label when the ontology has one."""
-    iri = str(predicate)
-    return Link(term_labels().get(iri, curie(iri)), href(iri))
-
-
-def never(_predicate: Node, _value: Node) -> bool:
-    """A test of (predicate, value) that no pair passes."""
-    return False
-
-
-def grouped(
-    graph: Graph,
-    pairs: Iterable[Pair],
-    *,
-    inferred: Callable[[Node, Node], bool] = never,
-    elsewhere: Callable[[Node, Node], bool] = never,
-) -> list[PropertyValues]:
-    """(predicate, value) pairs as rows, one per predicate; a value is marked when ``inferred``
-    says its statement was, and left out when ``elsewhere`` says the page shows it in another
-    place (a table, the title, the description).
-
-    A row in another vocabulary whose values all stand under a psfkg term too is an echo of an
-    alignment (``dcterms:description`` of ``psf:description``): the page leaves it out, the RDF
-    keeps it.
-    """
-    values: dict[Node, set[Node]] = {}
-    for p, o in pairs:
-        if p not in HIDDEN and not (p == RDFS.label and isinstance(o, Literal)):
-            values.setdefault(p, set()).add(o)
-    psf = str(service().psf)
-    ours = set().union(*(v for p, v in values.items() if str(p).startswith(psf)))
-    rows = []
-    for p, objects in values.items():
-        kept = [o for o in objects if not elsewhere(p, o)]
-        if kept and (str(p).startswith(psf) or not objects <= ours):
-            links = [link(graph, o) for o in kept]
-            for value, o in zip(links, kept, strict=True):
-                value.inferred = inferred(p, o)
-            rows.append(PropertyValues(predicate_link(p), sorted(links, key=lambda v: v.text)))
-    return sorted(rows, key=lambda r: r.predicate.text)
-
-
-def outgoing(
-    graph: Graph,
-    subject: URIRef,
-    *,
-    inferred: Callable[[Node, Node], bool] = never,
-    elsewhere: Callable[[Node, Node], bool] = never,
-) -> list[PropertyValues]:
-    """The resource's own statements."""
-    return grouped(graph, graph.predicate_objects(subject), inferred=inferred, elsewhere=elsewhere)
-
-
-def incoming(
-    graph: Graph,
-    subject: URIRef,
-    kinds: dict[Node, list[Node]],
-    *,
-    inferred: Callable[[Node, Node], bool] = never,
-    elsewhere: Callable[[Node, Node], bool] = never,
-) -> list[PropertyValues]:
-    """Statements of other resources that point at this one, a row per kind of resource (its
-    first psfkg type in ``kinds``) and predicate: a country's organisations apart from its
-    events."""
-    by_kind: dict[Node | None, list[Pair]] = {}
-    for s, p in graph.subject_predicates(subject):
-        if s != subject:
-            by_kind.setdefault(kinds.get(s, [None])[0], []).append((p, s))
-    rows = []
-    for kind, pairs in by_kind.items():
-        for row in grouped(graph, pairs, inferred=inferred, elsewhere=elsewhere):
-            row.kind = predicate_link(kind) if kind is not None else None
-            rows.append(row)
-    return sorted(rows, key=lambda r: (r.kind.text if r.kind else "", r.predicate.text))
-
-
-def shown(rows: list[PropertyValues], *, inferred: bool) -> list[PropertyValues]:
-    """``rows``, or without their inferred values (and the rows left empty) when not
-    ``inferred``."""
-    if inferred:
-        return rows
-    kept = [replace(row, values=[v for v in row.values if not v.inferred]) for row in rows]
-    return [row for row in kept if row.values]
 
 
 def tabled(graph: Graph, subject: URIRef) -> set[Node]:
@@ -250,7 +80,7 @@ def participations(graph: Graph, subject: URIRef, *, of_project: bool) -> list[d
                 "organisation": link(graph, org) if org is not None else Link("?"),
                 "project": link(graph, project) if project is not None else Link("?"),
                 "country": link(graph, country) if country is not None else Link(""),
-                "role": Link(term_labels().get(str(role), curie(str(role))) if role else ""),
+                "role": Link(predicate_link(role).text if role else ""),
                 "written": Link(str(written or "")),
                 "remark": Link(str(remark or "")),
                 "participation": link(graph, part),
