@@ -241,6 +241,8 @@ def test_an_organisation_page_shows_its_projects_once(client: FlaskClient) -> No
         "/id/event/baltinnosec-kick-off-meeting",
         "/dataset",
         "/graph/inferred",
+        "/dataset/distribution/psfkg.nq.gz",
+        "/sparql-service",
     ],
 )
 def test_properties_are_named_by_their_labels_not_curies(client: FlaskClient, path: str) -> None:
@@ -251,7 +253,9 @@ def test_properties_are_named_by_their_labels_not_curies(client: FlaskClient, pa
     assert [n for n in names if re.fullmatch(r"[\w-]+:\S+", n) or n.startswith("http")] == []
 
 
-def test_every_property_of_the_release_has_a_label(client: FlaskClient) -> None:
+def test_every_property_of_the_release_its_catalogue_and_void_has_a_label(
+    client: FlaskClient,
+) -> None:
     from psfkg.web.vocabularies import LABELS
 
     def select(query: str) -> list[dict[str, dict[str, str]]]:
@@ -268,6 +272,9 @@ def test_every_property_of_the_release_has_a_label(client: FlaskClient) -> None:
             "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?p <http://www.w3.org/2000/01/rdf-schema#label> ?l } }"  # noqa: E501
         )
     }
+    for described in ("/catalog", "/.well-known/void"):
+        turtle = client.get(described, headers={"Accept": "text/turtle"}).data
+        used |= {str(p) for p in Graph().parse(data=turtle, format="turtle").predicates()}
     assert sorted(used - labelled - set(LABELS)) == []
 
 
