@@ -295,6 +295,12 @@ def test_inferred_statements_are_marked_and_can_be_hidden(client: FlaskClient) -
     assert "/def#involvesCountry" not in sweden and "/id/organisation/lund-university" in sweden
 
 
+def test_hiding_inferred_statements_is_for_the_page_only(client: FlaskClient) -> None:
+    assert client.get("/id/project/jatoc.ttl?inferred=1").status_code == 200
+    response = client.get("/id/project/jatoc?inferred=0", headers={"Accept": "text/turtle"})
+    assert response.status_code == 400 and b"query the graph asserted" in response.data
+
+
 @pytest.mark.parametrize("value", ["yes", "", "0" * 500, "<b>"])
 def test_a_bad_inferred_value_is_a_clear_400(client: FlaskClient, value: str) -> None:
     response = client.get("/id/project/jatoc", query_string={"inferred": value})

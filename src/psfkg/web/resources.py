@@ -112,6 +112,12 @@ def respond(
     iri = service().base + path
     offers = RESOURCE if text is None else SOURCE
     chosen = choose(suffix, offers)
+    if not statements.shows_inferred() and chosen is not formats.HTML:
+        abort(
+            400,
+            "inferred=0 hides the inferred statements of the HTML page; the RDF is the resource's "
+            "data with them (to leave them out, query the graph asserted at /sparql)",
+        )
     if chosen is formats.HTML:
         graph = statements.graph(_fetch(iri, formats.N_TRIPLES.media_type, query, graphs))
         if not any(True for _ in graph.triples((URIRef(iri), None, None))):

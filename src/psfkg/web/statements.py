@@ -174,8 +174,8 @@ def incoming(
     elsewhere: Callable[[Node, Node], bool] = never,
 ) -> list[PropertyValues]:
     """Statements of other resources that point at this one, a row per kind of resource (its
-    first psfkg type in ``kinds``) and predicate: a country's organisations apart from its
-    events."""
+    first psfkg type in ``kinds``) and predicate, the longest first: a country's organisations
+    apart from its events."""
     by_kind: dict[Node | None, list[Pair]] = {}
     for s, p in graph.subject_predicates(subject):
         if s != subject:
@@ -185,7 +185,9 @@ def incoming(
         for row in grouped(graph, pairs, inferred=inferred, elsewhere=elsewhere):
             row.kind = predicate_link(kind) if kind is not None else None
             rows.append(row)
-    return sorted(rows, key=lambda r: (r.kind.text if r.kind else "", r.predicate.text))
+    return sorted(
+        rows, key=lambda r: (-len(r.values), r.kind.text if r.kind else "", r.predicate.text)
+    )
 
 
 def shown(rows: list[PropertyValues], *, inferred: bool) -> list[PropertyValues]:
