@@ -180,7 +180,15 @@ def test_the_ontology_page_is_one_body_and_shows_no_blank_node_ids(client: Flask
 
 
 @pytest.mark.parametrize(
-    "path", ["/id/project/jatoc", "/id/country/sweden", "/dataset", "/graph/inferred"]
+    "path",
+    [
+        "/id/project/jatoc",
+        "/id/country/sweden",
+        "/dataset",
+        "/graph/inferred",
+        "/def",
+        "/source/cbss-psf-past-projects",
+    ],
 )
 def test_turtle_has_prefixes_one_block_for_the_resource_and_the_same_triples(
     client: FlaskClient, base: str, path: str
@@ -188,10 +196,18 @@ def test_turtle_has_prefixes_one_block_for_the_resource_and_the_same_triples(
     body = client.get(path, headers={"Accept": "text/turtle"}).data.decode()
     assert body.startswith("@prefix ")
     assert f"@prefix psf: <{base}def#> ." in body or not path.startswith("/id/")
-    subject = f"<{base}{path[1:]}> "
-    assert sum(line.startswith(subject) for line in body.splitlines()) == 1
-    statements = [line for line in body.splitlines() if not line.startswith("@prefix ")]
-    assert statements[0].startswith(subject)  # the resource's block comes first
+    declared = dict(re.findall(r"^@prefix (\w*): <([^>]*)> \.$", body, re.M))
+
+    def expanded(token: str) -> str:
+        prefix, _, local = token.partition(":")
+        if token.startswith("<"):
+            return token.strip("<>")
+        return token if prefix == "_" else declared[prefix] + local
+
+    statements = [line for line in body.splitlines() if not line.startswith(("@prefix ", "\t"))]
+    subjects = [expanded(line.split(" ", 1)[0]) for line in statements]
+    assert subjects[0] == f"{base}{path[1:]}"  # the resource's block comes first, and once
+    assert subjects.count(subjects[0]) == 1
     turtle = Graph().parse(data=body, format="turtle")
     n_triples = Graph().parse(data=client.get(f"{path}.nt").data, format="nt")
     assert isomorphic(turtle, n_triples)
