@@ -85,15 +85,20 @@ def turtle(n_triples: bytes, iri: str) -> bytes:
         key=lambda t: (t.subject.value != iri, str(t.subject), str(t)),
     )
     known = {**service().prefixes, **METADATA_PREFIXES}
+    iris = {
+        named.value
+        for t in triples
+        for term in (t.subject, t.predicate, t.object)
+        if isinstance(
+            named := term.datatype if isinstance(term, ox.Literal) else term, ox.NamedNode
+        )
+    }
     used: dict[str, bool] = {}
-    for t in triples:
-        for term in (t.subject, t.predicate, t.object):
-            named = term.datatype if isinstance(term, ox.Literal) else term
-            if isinstance(named, ox.NamedNode):
-                for prefix, namespace in known.items():
-                    if named.value.startswith(namespace):
-                        local = named.value[len(namespace) :]
-                        used[prefix] = used.get(prefix, True) and bool(PLAIN_LOCAL.fullmatch(local))
+    for value in iris:
+        for prefix, namespace in known.items():
+            if value.startswith(namespace):
+                local = value[len(namespace) :]
+                used[prefix] = used.get(prefix, True) and bool(PLAIN_LOCAL.fullmatch(local))
     prefixes = {p: ns for p, ns in known.items() if used.get(p)}
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
 
