@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 
 from ..conftest import client_for
 
@@ -176,3 +177,160 @@ def test_the_ontology_page_is_one_body_and_shows_no_blank_node_ids(client: Flask
     html = pages.pop().decode()
     assert not re.search(r"\bN[0-9a-f]{32}\b", html)
     assert "(has participation participant)" in html  # a property chain, in order
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/project/jatoc",
+        "/id/country/sweden",
+        "/dataset",
+        "/graph/inferred",
+        "/def",
+        "/source/cbss-psf-past-projects",
+    ],
+)
+def test_turtle_has_prefixes_one_block_for_the_resource_and_the_same_triples(
+    client: FlaskClient, base: str, path: str
+) -> None:
+    body = client.get(path, headers={"Accept": "text/turtle"}).data.decode()
+    assert body.startswith("@prefix ")
+    assert f"@prefix psf: <{base}def#> ." in body or not path.startswith("/id/")
+    declared = dict(re.findall(r"^@prefix (\w*): <([^>]*)> \.$", body, re.M))
+
+    def expanded(token: str) -> str:
+        prefix, _, local = token.partition(":")
+        if token.startswith("<"):
+            return token.strip("<>")
+        return token if prefix == "_" else declared[prefix] + local
+
+    statements = [line for line in body.splitlines() if not line.startswith(("@prefix ", "\t"))]
+    subjects = [expanded(line.split(" ", 1)[0]) for line in statements]
+    assert subjects[0] == f"{base}{path[1:]}"  # the resource's block comes first, and once
+    assert subjects.count(subjects[0]) == 1
+    turtle = Graph().parse(data=body, format="turtle")
+    n_triples = Graph().parse(data=client.get(f"{path}.nt").data, format="nt")
+    assert isomorphic(turtle, n_triples)
+
+
+def _visible(html: str) -> str:
+    """The page without its embedded JSON-LD (which repeats facts for search engines)."""
+    return re.sub(r'<script type="application/ld\+json">.*?</script>', "", html, flags=re.S)
+
+
+def _rows(html: str, table_class: str) -> list[str]:
+    table = re.search(rf'<table class="{table_class}">(.*?)</table>', html, re.S)
+    assert table is not None
+    return re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
+
+
+def test_a_project_page_shows_each_partner_and_its_description_once(client: FlaskClient) -> None:
+    html = _visible(client.get("/id/project/jatoc").data.decode())
+    partners = re.findall(r'href="(/id/organisation/[^"]+)"', html)
+    assert len(partners) == 8 and len(set(partners)) == 8
+    assert html.count("Joint Approach to Tackle Organised Cross-border Crime") == 1
+    assert not re.findall(r'href="/id/participation/', html)  # the table is the participations
+    for repeated in ("has participation", "involves organisation", "involved in", "Linked from"):
+        assert repeated not in html
+    assert "cbss-psf-past-projects, line 521" in html  # the source, once, in its section
+    assert html.count("cbss-psf-past-projects#line=520,521") == 1
+
+
+def test_an_organisation_page_shows_its_projects_once(client: FlaskClient) -> None:
+    html = _visible(client.get("/id/organisation/university-of-turku").data.decode())
+    projects = re.findall(r'href="(/id/project/[^"]+)"', html)
+    assert sorted(projects) == [
+        "/id/project/baltic-sea-ports",
+        "/id/project/the-future-of-the-eurofaculty",
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/project/jatoc",
+        "/id/country/sweden",
+        "/id/organisation/lund-university",
+        "/id/participation/jatoc--finnish-border-guard",
+        "/id/priority-area/safe-and-secure-region",
+        "/id/priority-areas",
+        "/id/event/baltinnosec-kick-off-meeting",
+        "/dataset",
+        "/graph/inferred",
+        "/dataset/distribution/psfkg.nq.gz",
+        "/sparql-service",
+    ],
+)
+def test_properties_are_named_by_their_labels_not_curies(client: FlaskClient, path: str) -> None:
+    html = client.get(path).data.decode()
+    names = re.findall(r'<th scope="row"><a href="[^"]*">([^<]*)</a>', html)
+    names += re.findall(r'</small>\)?</th><td><a href="[^"]*">([^<]*)</a>', html)
+    assert names
+    assert [n for n in names if re.fullmatch(r"[\w-]+:\S+", n) or n.startswith("http")] == []
+
+
+def test_every_property_of_the_release_its_catalogue_and_void_has_a_label(
+    client: FlaskClient,
+) -> None:
+    from psfkg.web.vocabularies import LABELS
+
+    def select(query: str) -> list[dict[str, dict[str, str]]]:
+        response = client.get(
+            "/sparql", query_string={"query": query}, headers={"Accept": "application/json"}
+        )
+        rows: list[dict[str, dict[str, str]]] = response.get_json()["results"]["bindings"]
+        return rows
+
+    used = {r["p"]["value"] for r in select("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")}
+    labelled = {
+        r["p"]["value"]
+        for r in select(
+            "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?p <http://www.w3.org/2000/01/rdf-schema#label> ?l } }"  # noqa: E501
+        )
+    }
+    for described in ("/catalog", "/.well-known/void"):
+        turtle = client.get(described, headers={"Accept": "text/turtle"}).data
+        used |= {str(p) for p in Graph().parse(data=turtle, format="turtle").predicates()}
+    assert sorted(used - labelled - set(LABELS)) == []
+
+
+def test_inferred_statements_are_marked_and_can_be_hidden(client: FlaskClient) -> None:
+    html = client.get("/id/project/jatoc").data.decode()
+    row = next(r for r in _rows(html, "props") if "/def#involvesCountry" in r)
+    assert 'class="inferred"' in row
+    start = next(r for r in _rows(html, "props") if "/def#startYear" in r)
+    assert 'class="inferred"' not in start  # stated in the source
+    assert 'href="/id/project/jatoc?inferred=0"' in html
+    hidden = client.get("/id/project/jatoc?inferred=0")
+    assert hidden.status_code == 200
+    page = hidden.data.decode()
+    assert "/def#involvesCountry" not in page and "/def#startYear" in page
+    assert "Inferred statements are hidden" in page and 'href="/id/project/jatoc"' in page
+    assert len(re.findall(r'href="/id/organisation/', _visible(page))) == 8  # the table stays
+    sweden = client.get("/id/country/sweden?inferred=0").data.decode()
+    assert "/def#involvesCountry" not in sweden and "/id/organisation/lund-university" in sweden
+
+
+def test_hiding_inferred_statements_is_for_the_page_only(client: FlaskClient) -> None:
+    assert client.get("/id/project/jatoc.ttl?inferred=1").status_code == 200
+    response = client.get("/id/project/jatoc?inferred=0", headers={"Accept": "text/turtle"})
+    assert response.status_code == 400 and b"query the graph asserted" in response.data
+
+
+@pytest.mark.parametrize("value", ["yes", "", "0" * 500, "<b>"])
+def test_a_bad_inferred_value_is_a_clear_400(client: FlaskClient, value: str) -> None:
+    response = client.get("/id/project/jatoc", query_string={"inferred": value})
+    assert response.status_code == 400
+    assert b"inferred= takes 0" in response.data
+    assert response.mimetype == "text/plain" or b"<b>" not in response.data
+
+
+def test_a_country_lists_its_organisations_apart_from_its_events(client: FlaskClient) -> None:
+    html = client.get("/id/country/sweden").data.decode()
+    rows = _rows(html, "props linked-from")
+    organisations = next(r for r in rows if 'href="/def#Organisation"' in r)
+    events = next(r for r in rows if 'href="/def#Event"' in r)
+    assert "/id/organisation/lund-university" in organisations
+    assert "/id/event/" not in organisations
+    assert "/id/event/baltinnosec-kick-off-meeting" in events
+    assert "/id/organisation/" not in events

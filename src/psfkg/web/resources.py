@@ -6,23 +6,26 @@ JSON-LD, N-Triples or RDF/XML to RDF clients, names the variant in ``Content-Loc
 every variant in ``Link: rel=alternate``. A suffix (``.html``, ``.ttl``, ``.jsonld``, ``.nt``,
 ``.rdf``) or ``format=`` asks for one variant. A source page also comes as plain text (``.txt``),
 the text its records cite by line (RFC 5147). Hash IRIs of terms (``/def#Project``) resolve to the
-ontology's page, which has an anchor for each term.
+ontology's page, which has an anchor for each term. The Turtle is written with psfkg's prefixes,
+the resource's own statements first, in one subject block.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort
 from flask.typing import ResponseReturnValue
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
 from .. import formats
 from ..formats import Format
-from ..namespaces import ONTOLOGY_VERSION_IRI
+from ..namespaces import METADATA_PREFIXES, ONTOLOGY_VERSION_IRI
 from ..terms import Binding
-from . import catalogue, views
+from . import catalogue, statements, views
 from .asking import construct
 from .service import served_release, service
 from .site import RESOURCE, link_header, page, tagged, url, wants
@@ -32,6 +35,8 @@ RESOURCE_QUERY = (Path(__file__).parent / "resource.rq").read_text(encoding="utf
 ONTOLOGY_QUERY = "CONSTRUCT WHERE { ?s ?p ?o }"
 #: What a source page is offered in: a resource's formats, and its text.
 SOURCE = (*RESOURCE, formats.TEXT)
+#: A local name Turtle writes as it is, without escapes (a subset of PN_LOCAL).
+PLAIN_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 #: Longest name of a source page, in bytes: longer than any, shorter than a file name can be.
 SOURCE_NAME_BYTES = 200
 
@@ -65,6 +70,39 @@ def _fetch(
     return construct(query, media_type, own=True, default_graphs=graphs, bindings=bindings)
 
 
+def turtle(n_triples: bytes, iri: str) -> bytes:
+    """Turtle of a resource's triples with psfkg's prefixes: the resource's block first, then
+    each other subject's, every subject's triples together (one block each).
+
+    A prefix is declared when the triples use it and each name under it is a plain local name:
+    ``id:project\\/jatoc`` is valid Turtle, but its full IRI reads better.
+
+    :param n_triples: the triples, as N-Triples.
+    :param iri: the resource.
+    """
+    triples = sorted(
+        ox.parse(n_triples, format=ox.RdfFormat.N_TRIPLES),
+        key=lambda t: (t.subject.value != iri, str(t.subject), str(t)),
+    )
+    known = {**service().prefixes, **METADATA_PREFIXES}
+    iris = {
+        named.value
+        for t in triples
+        for term in (t.subject, t.predicate, t.object)
+        if isinstance(
+            named := term.datatype if isinstance(term, ox.Literal) else term, ox.NamedNode
+        )
+    }
+    used: dict[str, bool] = {}
+    for value in iris:
+        for prefix, namespace in known.items():
+            if value.startswith(namespace):
+                local = value[len(namespace) :]
+                used[prefix] = used.get(prefix, True) and bool(PLAIN_LOCAL.fullmatch(local))
+    prefixes = {p: ns for p, ns in known.items() if used.get(p)}
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
+
+
 def respond(
     path: str,
     suffix: str | None,
@@ -79,17 +117,24 @@ def respond(
     iri = service().base + path
     offers = RESOURCE if text is None else SOURCE
     chosen = choose(suffix, offers)
-    if chosen is formats.HTML:
-        graph = Graph().parse(
-            data=_fetch(iri, formats.N_TRIPLES.media_type, query, graphs), format="nt"
+    if not statements.shows_inferred() and chosen is not formats.HTML:
+        abort(
+            400,
+            "inferred=0 hides the inferred statements of the HTML page; the RDF is the resource's "
+            "data with them (to leave them out, query the graph asserted at /sparql)",
         )
+    if chosen is formats.HTML:
+        graph = statements.graph(_fetch(iri, formats.N_TRIPLES.media_type, query, graphs))
         if not any(True for _ in graph.triples((URIRef(iri), None, None))):
             return not_found(iri)
         response = html(URIRef(iri), graph)
     elif chosen is formats.TEXT and text is not None:
         response = text()
     else:
-        body = _fetch(iri, chosen.media_type, query, graphs)
+        if chosen is formats.TURTLE:
+            body = turtle(_fetch(iri, formats.N_TRIPLES.media_type, query, graphs), iri)
+        else:
+            body = _fetch(iri, chosen.media_type, query, graphs)
         if not body.strip():
             return not_found(iri)
         response = Response(body, content_type=chosen.content_type)

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from flask import Flask, Response, render_template, request
-from rdflib import RDFS, SKOS, Graph, URIRef
+from rdflib import DCTERMS, RDFS, SKOS, Graph, URIRef
 from rdflib.term import Node
 
 from .. import formats
@@ -55,8 +55,9 @@ def curie(iri: str) -> str:
 
 
 def label(graph: Graph, term: Node) -> str:
-    """A term's best label in a graph: corrected label, label, preferred label, else a CURIE."""
-    for predicate in (service().psf.correctedLabel, RDFS.label, SKOS.prefLabel):
+    """A term's best label in a graph: corrected label, label, preferred label, title, else a
+    CURIE."""
+    for predicate in (service().psf.correctedLabel, RDFS.label, SKOS.prefLabel, DCTERMS.title):
         values = sorted(str(v) for v in graph.objects(term, predicate))
         if values:
             return values[0]

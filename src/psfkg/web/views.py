@@ -7,19 +7,19 @@ JSON-LD for search engines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, request
-from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL
 from rdflib.term import Node
 
-from .. import formats
-from .asking import construct
+from ..namespaces import INFERRED_GRAPH, rebase
+from . import statements
 from .service import served_release, service
-from .site import alternates, curie, href, label, local_path, page
+from .site import alternates, href, label, local_path, page, url
+from .statements import Link, incoming, inverses, link, outgoing, predicate_link, shown
 
 Renderer = Callable[[URIRef, Graph], Response]
 #: schema.org types of psfkg's classes, by their name in psfkg's namespace.
@@ -31,92 +31,33 @@ SCHEMA_TYPES = {
     "Meeting": "Event",
     "FundingProgramme": "FundingScheme",
 }
-HIDDEN = {RDF.type}
+#: Labels of a resource: the page's title names it by one of them.
+LABELLING = {RDFS.label, SKOS.prefLabel, DCTERMS.title}
+#: psfkg's properties that link a project, a participation and an organisation: a page with a
+#: table of participations shows them there.
+PARTICIPATION_LINKS = (
+    "hasParticipation",
+    "participationIn",
+    "participant",
+    "participates",
+    "involvesOrganisation",
+    "involvedIn",
+)
 
 
-@dataclass
-class Link:
-    """A value on a page: its text and, for a resource, where it links."""
-
-    text: str
-    href: str | None = None
-    note: str | None = None
-
-
-@dataclass
-class PropertyValues:
-    """One predicate of a resource and its values."""
-
-    predicate: Link
-    values: list[Link] = field(default_factory=list)
-
-
-def term_labels() -> dict[str, str]:
-    """Labels of the ontology's terms (for predicate names), read once per worker."""
-    svc = service()
-    if "term_labels" not in svc.cache:
-        body = construct(
-            "CONSTRUCT WHERE { ?s rdfs:label ?l }",
-            formats.N_TRIPLES.media_type,
-            own=True,
-            default_graphs=(svc.base + "graph/ontology",),
-        )
-        graph = Graph().parse(data=body, format="nt")
-        svc.cache["term_labels"] = {str(s): str(o) for s, o in graph.subject_objects(RDFS.label)}
-    labels: dict[str, str] = svc.cache["term_labels"]
-    return labels
-
-
-def link(graph: Graph, term: Node) -> Link:
-    """A value as a link (resources) or text (literals, and blank nodes, whose labels are a
-    store's own and change from one load to the next: a list shows its items, in order)."""
-    if isinstance(term, Literal):
-        lang = f"@{term.language}" if term.language else ""
-        return Link(str(term), note=lang or None)
-    if isinstance(term, BNode):
-        if (term, RDF.first, None) in graph:
-            return Link("(" + " ".join(link(graph, i).text for i in graph.items(term)) + ")")
-        return Link("(a resource with no IRI)")
-    return Link(label(graph, term), href(term))
-
-
-def predicate_link(predicate: Node) -> Link:
-    """A predicate, named by its label when the ontology has one."""
-    iri = str(predicate)
-    return Link(term_labels().get(iri, curie(iri)), href(iri))
-
-
-def grouped(graph: Graph, pairs: Iterable[tuple[Node, Node]]) -> list[PropertyValues]:
-    """(predicate, value) pairs as rows, one per predicate.
-
-    A row in another vocabulary whose values all stand under a psfkg term too is an echo of an
-    alignment (``dcterms:description`` of ``psf:description``): the page leaves it out, the RDF
-    keeps it.
-    """
-    values: dict[Node, set[Node]] = {}
-    for p, o in pairs:
-        if p not in HIDDEN and not (p == RDFS.label and isinstance(o, Literal)):
-            values.setdefault(p, set()).add(o)
-    psf = str(service().psf)
-    ours = set().union(*(v for p, v in values.items() if str(p).startswith(psf)))
-    rows = [
-        PropertyValues(
-            predicate_link(p), sorted((link(graph, o) for o in objects), key=lambda v: v.text)
-        )
-        for p, objects in values.items()
-        if str(p).startswith(psf) or not objects <= ours
-    ]
-    return sorted(rows, key=lambda r: r.predicate.text)
-
-
-def outgoing(graph: Graph, subject: URIRef) -> list[PropertyValues]:
-    """The resource's own statements."""
-    return grouped(graph, graph.predicate_objects(subject))
-
-
-def incoming(graph: Graph, subject: URIRef) -> list[PropertyValues]:
-    """Statements of other resources that point at this one."""
-    return grouped(graph, ((p, s) for s, p in graph.subject_predicates(subject) if s != subject))
+def tabled(graph: Graph, subject: URIRef) -> set[Node]:
+    """What the resource's table of participations shows: the participations, and the
+    organisations and projects they link."""
+    psf = service().psf
+    parts = set(graph.objects(subject, psf.hasParticipation))
+    parts |= set(graph.subjects(psf.participant, subject))
+    linked = {
+        o
+        for part in parts
+        for p in (psf.participant, psf.participationIn)
+        for o in graph.objects(part, p)
+    }
+    return parts | linked
 
 
 def participations(graph: Graph, subject: URIRef, *, of_project: bool) -> list[dict[str, Link]]:
@@ -139,7 +80,7 @@ def participations(graph: Graph, subject: URIRef, *, of_project: bool) -> list[d
                 "organisation": link(graph, org) if org is not None else Link("?"),
                 "project": link(graph, project) if project is not None else Link("?"),
                 "country": link(graph, country) if country is not None else Link(""),
-                "role": Link(term_labels().get(str(role), curie(str(role))) if role else ""),
+                "role": Link(predicate_link(role).text if role else ""),
                 "written": Link(str(written or "")),
                 "remark": Link(str(remark or "")),
                 "participation": link(graph, part),
@@ -199,23 +140,73 @@ def query_panel(iri: str) -> dict[str, str]:
 
 
 def resource(subject: URIRef, graph: Graph) -> Response:
-    """The page of a record."""
+    """The page of a record: each fact once. Its participations are one table; what the table,
+    the title, the description and the sources show is not listed again among the statements;
+    inferred statements are marked (and hidden by ``?inferred=0``)."""
     types = set(graph.objects(subject, RDF.type))
     path = local_path(str(subject)) or ""
     psf = service().psf
+    show_inferred = statements.shows_inferred()
+    found = statements.context(subject)
+    title = label(graph, subject)
+    description = graph.value(subject, psf.description)
+    full_title = graph.value(subject, psf.title)
+    partners = participations(graph, subject, of_project=True) if psf.Project in types else []
+    projects = participations(graph, subject, of_project=False) if psf.Organisation in types else []
+    in_table = tabled(graph, subject) if partners or projects else set()
+    links = {psf[name] for name in PARTICIPATION_LINKS}
+    inverse = inverses()
+
+    def echo_out(p: Node, o: Node) -> bool:
+        """An inferred statement that restates a stated one pointing back (by an inverse)."""
+        return (subject, p, o) in found.inferred and any(
+            (o, q, subject) in graph and (o, q, subject) not in found.inferred
+            for q in inverse.get(p, ())
+        )
+
+    def echo_in(p: Node, s: Node) -> bool:
+        """A statement pointing here that the page states from here (by an inverse)."""
+        return any((subject, q, s) in graph and not echo_out(q, s) for q in inverse.get(p, ()))
+
+    def shown_elsewhere(p: Node, o: Node) -> bool:
+        return (
+            (p in links and o in in_table)
+            or echo_out(p, o)
+            or (p == psf.description and o == description)
+            or (p == psf.title and o == full_title)
+            or p == DCTERMS.source
+            or (p in LABELLING and isinstance(o, Literal) and str(o) == title)
+        )
+
+    rows = outgoing(
+        graph,
+        subject,
+        inferred=lambda p, o: (subject, p, o) in found.inferred,
+        elsewhere=shown_elsewhere,
+    )
+    linked_from = incoming(
+        graph,
+        subject,
+        found.kinds,
+        inferred=lambda p, s: (s, p, subject) in found.inferred,
+        elsewhere=lambda p, s: (p in links and s in in_table) or echo_in(p, s),
+    )
+    inferred_count = sum(v.inferred for row in rows + linked_from for v in row.values)
     return page(
         "resource.html",
-        title=label(graph, subject),
+        title=title,
         iri=str(subject),
         types=[predicate_link(t) for t in sorted(types, key=str) if str(t).startswith(psf)],
-        description=graph.value(subject, psf.description),
-        full_title=graph.value(subject, psf.title),
-        rows=outgoing(graph, subject),
-        incoming=incoming(graph, subject),
-        partners=participations(graph, subject, of_project=True) if psf.Project in types else [],
-        projects=participations(graph, subject, of_project=False)
-        if psf.Organisation in types
-        else [],
+        description=description,
+        full_title=full_title,
+        rows=shown(rows, inferred=show_inferred),
+        incoming=shown(linked_from, inferred=show_inferred),
+        inferred_count=inferred_count,
+        show_inferred=show_inferred,
+        toggle=url(path) + ("" if not show_inferred else "?inferred=0"),
+        inferred_graph=href(rebase(str(INFERRED_GRAPH), service().base)),
+        partners=partners,
+        projects=projects,
         sources=sources(graph, subject),
         alternates=alternates(path),
         query=query_panel(str(subject)),
