@@ -18,7 +18,7 @@ from rdflib.term import Node
 
 from ..namespaces import METADATA_PREFIXES, compact
 from .site import alternates, curie, href, label, page, url
-from .views import Link, PropertyValues
+from .statements import Link, PropertyValues
 
 #: A page built from a whole graph, given the graph's alternates as (href, media type, name).
 GraphPage = Callable[[Graph, list[tuple[str, str, str]]], Response]
