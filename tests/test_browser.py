@@ -20,6 +20,10 @@ from psfkg.config import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = PROJECT_ROOT / "build" / "screenshots"
+#: axe-core, vendored for these tests (scripts/vendor-assets refreshes it).
+AXE = PROJECT_ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+#: A desktop and a phone: every page kind is rendered, checked and shot at both.
+WIDTHS = (1280, 400)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -82,15 +86,33 @@ def page(browser: Browser) -> Iterator[Page]:
     assert errors == [], errors
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", PAGES)
-def test_page_renders(page: Page, psf_server: str, name: str) -> None:
+def test_page_renders(browser: Browser, psf_server: str, name: str, width: int) -> None:
+    """Each page kind renders at a desktop and a phone width without sideways scrolling, and
+    axe-core finds no serious or critical accessibility violation in it."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     response = page.goto(psf_server + PAGES[name])
     assert response is not None
     assert response.status == (404 if name == "not-found" else 200)
     assert page.locator("main h1").count() == 1
     assert page.title().endswith("CBSS PSF knowledge graph")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "scrolls sideways"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated as the DevTools do: no CSP applies
+    found = page.evaluate("async () => (await axe.run()).violations")
+    grave = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+    context.close()
+    assert grave == []
+    assert errors == [], errors
 
 
 def same_site_links(page: Page, url: str, site: str) -> list[tuple[str, str]]:
@@ -367,7 +389,7 @@ def test_the_editor_passes_axe_core(browser: Browser, psf_server: str) -> None:
     opened.goto(psf_server + "/query")
     opened.wait_for_selector("#yasgui .CodeMirror")
     assert run(opened, "SELECT * { ?s ?p ?o } LIMIT 20").startswith("20 results")
-    opened.add_script_tag(path=str(PROJECT_ROOT / "tests/vendor/axe-core/axe.min.js"))
+    opened.add_script_tag(path=str(AXE))
     found = opened.evaluate(
         "axe.run().then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length]))"
     )
