@@ -403,7 +403,7 @@ def test_the_query_page_works_without_javascript(browser: Browser, psf_server: s
     opened.goto(psf_server + "/query")
     assert opened.is_visible("#query") and not opened.is_visible("#yasgui")
     opened.fill("#query", "SELECT (COUNT(*) AS ?n) { ?p a <https://w3id.org/psfkg/def#Project> }")
-    opened.click("button[type=submit]")
+    opened.click("#query-form button[type=submit]")
     assert opened.inner_text("#results table tbody") == "28"
     assert "/query?query=" in opened.url
     context.close()

@@ -61,18 +61,24 @@ class PropertyValues:
         return all(v.inferred for v in self.values)
 
 
+def ontology(text: str) -> list[Triple]:
+    """The triples a CONSTRUCT (written with psfkg's prefixes) finds in the ontology's graph."""
+    body = construct(
+        text,
+        formats.N_TRIPLES.media_type,
+        own=True,
+        default_graphs=(service().base + "graph/ontology",),
+    )
+    return list(triples(body))
+
+
 def term_labels() -> dict[str, str]:
     """Labels of terms (for predicate names): the ontology's, else the published labels of the
     other vocabularies' terms (:mod:`~psfkg.web.vocabularies`); read once per worker."""
     svc = service()
     if "term_labels" not in svc.cache:
-        body = construct(
-            "CONSTRUCT WHERE { ?s rdfs:label ?l }",
-            formats.N_TRIPLES.media_type,
-            own=True,
-            default_graphs=(svc.base + "graph/ontology",),
-        )
-        svc.cache["term_labels"] = LABELS | {str(s): str(o) for s, _, o in triples(body)}
+        found = ontology("CONSTRUCT WHERE { ?s rdfs:label ?l }")
+        svc.cache["term_labels"] = LABELS | {str(s): str(o) for s, _, o in found}
     labels: dict[str, str] = svc.cache["term_labels"]
     return labels
 
@@ -82,14 +88,8 @@ def inverses() -> dict[Node, set[Node]]:
     vocabularies it uses, read once per worker."""
     svc = service()
     if "inverses" not in svc.cache:
-        body = construct(
-            "CONSTRUCT WHERE { ?p owl:inverseOf ?q }",
-            formats.N_TRIPLES.media_type,
-            own=True,
-            default_graphs=(svc.base + "graph/ontology",),
-        )
         found: dict[Node, set[Node]] = {}
-        pairs = [(p, q) for p, _, q in triples(body)]
+        pairs = [(p, q) for p, _, q in ontology("CONSTRUCT WHERE { ?p owl:inverseOf ?q }")]
         for p, q in pairs + [(URIRef(p), URIRef(q)) for p, q in INVERSES]:
             found.setdefault(p, set()).add(q)
             found.setdefault(q, set()).add(p)
