@@ -27,6 +27,7 @@ LISTINGS = (formats.HTML, formats.JSON)
 ABOUT = {
     rel.CHECKSUMS: "the SHA-256 of every file of the release, for sha256sum -c",
     rel.MANIFEST: "the release: its version, date, triples per graph, files, sources and queries",
+    rel.SEARCH: "the search index behind /search: names and descriptions, SQLite with FTS5",
 }
 #: Who the two files that describe a release are for, as :data:`formats.USED_BY` says of formats.
 USED_BY = {
