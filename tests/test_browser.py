@@ -455,6 +455,25 @@ def test_the_chart_is_offered_only_where_it_fits(editor: Page, psf_server: str) 
     assert not tab.is_visible()
 
 
+def test_the_chart_draws_50_bars_at_most_and_text_as_text(editor: Page) -> None:
+    tab = editor.locator(".yasr .select_chart")
+    set_query(editor, "SELECT ?s (STRLEN(STR(?s)) AS ?n) { ?s a ?c FILTER(isIRI(?s)) }")
+    editor.keyboard.press("Control+Enter")
+    editor.wait_for_selector(f"{RESULTS_CHIP}:has-text('result')")
+    total = int(editor.inner_text(RESULTS_CHIP).split()[0].replace(",", ""))
+    assert total > 50
+    tab.click()
+    editor.wait_for_selector(".yasr svg.chart-bars")
+    assert editor.locator(".yasr .chart-bar").count() == 50
+    assert f"only the first 50 of {total} rows are drawn" in editor.inner_text(".yasr figcaption")
+    set_query(editor, 'SELECT ("<b>bold</b>" AS ?label) (-3 AS ?n) {}')
+    editor.keyboard.press("Control+Enter")
+    editor.locator(".yasr .chart-label", has_text="<b>bold</b>").wait_for()
+    assert editor.locator(".yasr .chart-bar").count() == 1
+    assert editor.locator(".yasr .chart-label").text_content() == "<b>bold</b>"
+    assert editor.locator(".yasr b").count() == 0
+
+
 def test_the_chart_passes_axe_core(browser: Browser, psf_server: str) -> None:
     context = browser.new_context(bypass_csp=True)
     opened = context.new_page()
