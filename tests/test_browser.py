@@ -397,6 +397,112 @@ def test_the_editor_passes_axe_core(browser: Browser, psf_server: str) -> None:
     context.close()
 
 
+# The editor's Chart view (static/query-chart.js) and completion against the real search.
+def run_top_organisations(page: Page, psf_server: str) -> list[str]:
+    """Run the named query top-organisations in the editor; each row as the chart's bar names
+    it: the organisation's name, its country, and its number of projects."""
+    page.select_option("#editor-example", "top-organisations")
+    text = page.evaluate("psfkgEditor.getTab().getQuery()")
+    rows = requests.get(psf_server + "/sparql", params={"query": text}, timeout=30).json()
+    bindings = rows["results"]["bindings"]
+    assert 1 < len(bindings) <= 50
+    page.evaluate("psfkgEditor.getTab().getYasqe().focus()")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector(f"{RESULTS_CHIP}:has-text('{len(bindings)} results')")
+    labels = (("organisationLabel", "countryLabel"), " · ")
+    return [
+        labels[1].join(b[v]["value"] for v in labels[0] if v in b) + ": " + b["projects"]["value"]
+        for b in bindings
+    ]
+
+
+def test_the_editor_charts_a_named_query(editor: Page, psf_server: str) -> None:
+    bars = run_top_organisations(editor, psf_server)
+    editor.click(".yasr .select_chart")
+    chart = editor.locator(".yasr svg.chart-bars[role=img]")
+    chart.wait_for()
+    assert editor.locator(".yasr .chart-bar > title").all_text_contents() == bars
+    assert editor.locator(".yasr .chart-numbers li").all_text_contents() == bars
+    drawn = editor.locator(".yasr .chart-label").all_text_contents()
+    assert [b.startswith(t.rstrip("…")) for b, t in zip(bars, drawn, strict=True)] == [True] * len(
+        bars
+    )
+    values = editor.locator(".yasr .chart-value").all_text_contents()
+    assert values == [b.rsplit(": ", 1)[1] for b in bars]
+    assert f"{len(bars)} bars" in (chart.get_attribute("aria-label") or "")
+    assert editor.locator(".yasr svg.chart-bars > title").text_content() == (
+        "projects by organisationLabel and countryLabel"
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    editor.screenshot(path=str(SHOTS / "query-chart.png"), full_page=True)
+    editor.set_viewport_size({"width": 400, "height": 900})
+    editor.wait_for_timeout(200)
+    assert editor.evaluate("document.documentElement.scrollWidth") <= 400
+    editor.screenshot(path=str(SHOTS / "query-chart-400.png"), full_page=True)
+
+
+def test_the_chart_is_offered_only_where_it_fits(editor: Page, psf_server: str) -> None:
+    tab = editor.locator(".yasr .select_chart")
+    assert not tab.is_visible()  # nothing drawn yet
+    assert run(editor, "SELECT * { ?s ?p ?o } LIMIT 20").startswith("20 results")
+    assert not tab.is_visible()
+    run_top_organisations(editor, psf_server)
+    assert tab.is_visible()
+    two_numbers = "SELECT ?s (1 AS ?a) (2 AS ?b) { ?s a <https://w3id.org/psfkg/def#Project> }"
+    set_query(editor, two_numbers + " LIMIT 3")
+    editor.keyboard.press("Control+Enter")
+    editor.wait_for_selector(f"{RESULTS_CHIP}:has-text('3 results')")
+    assert not tab.is_visible()
+
+
+def test_the_chart_draws_50_bars_at_most_and_text_as_text(editor: Page) -> None:
+    tab = editor.locator(".yasr .select_chart")
+    set_query(editor, "SELECT ?s (STRLEN(STR(?s)) AS ?n) { ?s a ?c FILTER(isIRI(?s)) }")
+    editor.keyboard.press("Control+Enter")
+    editor.wait_for_selector(f"{RESULTS_CHIP}:has-text('result')")
+    total = int(editor.inner_text(RESULTS_CHIP).split()[0].replace(",", ""))
+    assert total > 50
+    tab.click()
+    editor.wait_for_selector(".yasr svg.chart-bars")
+    assert editor.locator(".yasr .chart-bar").count() == 50
+    assert f"only the first 50 of {total} rows are drawn" in editor.inner_text(".yasr figcaption")
+    set_query(editor, 'SELECT ("<b>bold</b>" AS ?label) (-3 AS ?n) {}')
+    editor.keyboard.press("Control+Enter")
+    editor.locator(".yasr .chart-label", has_text="<b>bold</b>").wait_for()
+    assert editor.locator(".yasr .chart-bar").count() == 1
+    assert editor.locator(".yasr .chart-label").text_content() == "<b>bold</b>"
+    assert editor.locator(".yasr b").count() == 0
+
+
+def test_the_chart_passes_axe_core(browser: Browser, psf_server: str) -> None:
+    context = browser.new_context(bypass_csp=True)
+    opened = context.new_page()
+    opened.goto(psf_server + "/query")
+    opened.wait_for_selector("#yasgui .CodeMirror")
+    run_top_organisations(opened, psf_server)
+    opened.click(".yasr .select_chart")
+    opened.wait_for_selector(".yasr svg.chart-bars")
+    opened.add_script_tag(path=str(AXE))
+    found = opened.evaluate(
+        "axe.run().then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length]))"
+    )
+    assert [v for v in found if v[1] in ("serious", "critical")] == []
+    context.close()
+
+
+def test_resources_complete_from_the_real_search(editor: Page) -> None:
+    set_query(editor, "SELECT * WHERE { ?x ?p Turku")
+    editor.keyboard.press("Control+End")
+    editor.keyboard.press("Control+Space")
+    hints = editor.locator(".CodeMirror-hints li")
+    hints.first.wait_for()
+    iri = "<https://w3id.org/psfkg/id/organisation/university-of-turku>"
+    offered = hints.all_inner_texts()
+    assert any(h.endswith("  " + iri) and "Turku" in h for h in offered), offered
+    editor.locator(".CodeMirror-hints li", has_text=iri).first.click()
+    assert editor.evaluate("psfkgEditor.getTab().getQuery()") == "SELECT * WHERE { ?x ?p " + iri
+
+
 def test_the_query_page_works_without_javascript(browser: Browser, psf_server: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     opened = context.new_page()

@@ -55,6 +55,17 @@ def test_the_page_sets_the_editor_up_for_this_site(client: FlaskClient, base: st
     assert '<form method="get"' in html  # the fallback without JavaScript
 
 
+def test_the_chart_view_loads_between_yasgui_and_its_setup(client: FlaskClient) -> None:
+    html = client.get("/query").data.decode()
+    scripts = ["vendor/yasgui/yasgui.min.js", "query-chart.js", "query.js"]
+    at = [html.index(f'/static/{s}"') for s in scripts]
+    assert at == sorted(at)  # the plugin registers itself before query.js builds YASGUI
+    with client.get("/static/query-chart.js") as chart:
+        assert chart.status_code == 200
+        code = chart.data.decode()
+    assert "registerPlugin" in code and "innerHTML" not in code and "eval(" not in code
+
+
 def test_under_a_path_prefix_the_editor_asks_there(releases: Path) -> None:
     client = client_for(releases, {"PSFKG_PUBLIC_URL": "https://data.example.org/psf/"})
     settings = editor_settings(client.get("/query").data.decode())

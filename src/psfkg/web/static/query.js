@@ -126,7 +126,7 @@
     yasr: {
       persistenceId: null,
       prefixes: settings.prefixes,
-      pluginOrder: ["table", "response"],
+      pluginOrder: ["table", "chart", "response"], // chart: static/query-chart.js
       defaultPlugin: "table",
     },
   });
