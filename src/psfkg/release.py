@@ -29,6 +29,9 @@ SOURCES, QUERIES = "sources", "queries"
 CATALOG, VOID_FILE = "catalog.nt", "void.nt"
 #: The search index, built with the release (SQLite, FTS5: see :mod:`psfkg.index`).
 SEARCH = "search.sqlite"
+#: What changed since the previous release (see :mod:`psfkg.build.changes`): the RDF Patch, the
+#: same quads as two N-Quads files, and the changelog. A release with no predecessor has none.
+PATCH, ADDED, REMOVED, CHANGES = "changes.rdfp", "added.nq", "removed.nq", "changes.json"
 #: The files of a release, before their ``.gz`` twins: name -> what it holds.
 FILES = {
     "psfkg.ttl": "ontology and asserted triples, Turtle",
@@ -52,6 +55,27 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def apply_patch(quads: set[str], patch: str) -> set[str]:
+    """Apply an RDF Patch (as :mod:`psfkg.build.changes` writes one: header, ``TX``, ``D`` and
+    ``A`` rows of N-Quads, ``TC``) to a set of N-Quads lines, blank node labels as written.
+
+    >>> sorted(apply_patch({"<a> <b> <c> ."}, "TX .\nD <a> <b> <c> .\nA <a> <b> <d> .\nTC .\n"))
+    ['<a> <b> <d> .']
+
+    :raises ReleaseError: for a row that is not a header, a transaction mark, ``A`` or ``D``.
+    """
+    out = set(quads)
+    for row in patch.splitlines():
+        code, _, rest = row.partition(" ")
+        if code == "A":
+            out.add(rest)
+        elif code == "D":
+            out.discard(rest)
+        elif code not in ("H", "TX", "TC", "TA", ""):
+            raise ReleaseError(f"not an RDF Patch row: {row[:80]!r}")
+    return out
 
 
 def point_latest(releases_dir: Path, name: str) -> None:

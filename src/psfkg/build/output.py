@@ -34,6 +34,7 @@ from ..namespaces import (
 )
 from ..release import (
     CATALOG,
+    CHANGES,
     CHECKSUMS,
     FILES,
     MANIFEST,
@@ -42,10 +43,11 @@ from ..release import (
     SOURCES,
     VOID_FILE,
     file_sha256,
+    latest,
     point_latest,
     sha256,
 )
-from . import catalog, search
+from . import catalog, changes, search
 from . import dumps as writers
 
 
@@ -148,6 +150,11 @@ def _fill(
         for path in (staging / name, writers.gzip_file(staging / name)):
             sums[path.name], sizes[path.name] = file_sha256(path), path.stat().st_size
         on_file(name)
+    previous = latest(staging.parent)
+    changed = changes.compare(previous, staging, base) if previous is not None else {}
+    for name, data in changed.items():
+        _write_file(staging / name, data)
+        sums[name], sizes[name] = sha256(data), len(data)
     graphs = contents.graphs
     search.write(
         staging / SEARCH, [graphs[g] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH) if g in graphs], base
@@ -164,6 +171,13 @@ def _fill(
         "files": {n: {"bytes": sizes[n], "sha256": sums[n]} for n in sorted(sums)},
         "queries": sorted(contents.queries),
     }
+    if changed:
+        log = json.loads(changed[CHANGES])
+        manifest["changes"] = {
+            "previous": log["previous"],
+            "quads": log["quads"],
+            "resources": {k: len(log[k]) for k in ("added", "removed", "changed")},
+        }
     extra = {f"{SOURCES}/{key}.txt": path.read_bytes() for key, path in contents.pages.items()}
     for name, text in contents.queries.items():
         extra[f"{QUERIES}/{name}.rq"] = text.replace(DEFAULT_BASE, base).encode("utf-8")
