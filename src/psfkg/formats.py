@@ -158,6 +158,9 @@ OPENSEARCH = Format(
 SUGGESTIONS = Format(
     "OpenSearch suggestions", "application/x-suggestions+json", "suggestions", ("suggestions",)
 )
+#: What changed between two releases (psfkg.build.changes), and the feed of releases.
+RDF_PATCH = Format("RDF Patch", "application/rdf-patch", "rdfp", ("rdfp", "rdf-patch"))
+ATOM = Format("Atom", "application/atom+xml", "atom", ("atom",))
 #: The release's search index, as ``/dumps/search.sqlite`` gives it.
 SQLITE = Format("SQLite database", "application/vnd.sqlite3", "sqlite", ("sqlite",), charset=None)
 
@@ -182,6 +185,8 @@ TABLE = (
     OPENSEARCH,
     SUGGESTIONS,
     SQLITE,
+    RDF_PATCH,
+    ATOM,
 )
 
 #: Who a file in each format is for, one line each, as the downloads page says.
@@ -190,6 +195,7 @@ USED_BY: dict[Format, str] = {
     N_TRIPLES: "line-by-line tools (grep, sort, split) and the bulk loaders of triple stores",
     N_QUADS: "triple stores that keep named graphs (Oxigraph, Virtuoso, GraphDB, Jena TDB)",
     JSON_LD: "web developers and JSON tools; context.jsonld gives the short keys",
+    RDF_PATCH: "mirrors that follow the releases: apply it to the previous psfkg.nq (RDF Delta)",
     GZIP: "anyone downloading: the same file, smaller; gunzip it, or let curl --compressed",
 }
 

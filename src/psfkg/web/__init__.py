@@ -11,6 +11,8 @@
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
 - ``search``: search by name (``/search``, ``.json``, suggestions, OpenSearch);
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
+- ``changes``: what changed in each release (``/releases/<id>/changes``, its RDF Patch) and
+  the Atom feed of releases, ``/releases.atom``;
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
 
 Around them, :class:`~psfkg.web.hosts.Hosts` decides the URL every link is made under.
@@ -26,6 +28,7 @@ from flask import Flask
 from ..config import Settings
 from . import (
     browse,
+    changes,
     dumps,
     editor,
     meta,
@@ -65,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(traffic.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(changes.bp)
     site.install(app)
     app.wsgi_app = Hosts(app.wsgi_app, settings)  # type: ignore[method-assign]
     return app

@@ -1,0 +1,171 @@
+"""What changed in each release: ``/releases/<id>/changes`` (HTML and ``.json``), the patch
+at ``/releases/<id>/changes.rdfp``, and the Atom feed of releases at ``/releases.atom``.
+
+Each release's change files were written by the build (:mod:`psfkg.build.changes`); this only
+reads them, from the release's own folder, so no release is held in memory. A release is named
+by its folder; any other id is 404.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+
+from .. import formats
+from .. import release as rel
+from ..errors import ReleaseError
+from .dumps import citation
+from .service import releases, served_release
+from .site import curie, href, link_alternates, page, wants
+from .statements import term_labels
+
+bp = Blueprint("changes", __name__)
+#: The changelog's formats.
+OFFERS = (formats.HTML, formats.JSON)
+_OPENED = "psfkg.changes"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def _opened(path: Path) -> rel.Published | None:
+    """A release opened once per process (a release never changes), None when it is bad."""
+    cache: dict[str, rel.Published | None] = current_app.extensions.setdefault(_OPENED, {})
+    if path.name not in cache:
+        try:
+            cache[path.name] = rel.Published.open(path)
+        except ReleaseError:
+            cache[path.name] = None
+    return cache[path.name]
+
+
+def _releases() -> list[rel.Published]:
+    """Every good release on disk, newest first (each once: ``latest`` is one of them)."""
+    served_release()
+    found = {p.name: p for p in rel.candidates(releases().settings.releases_dir)}
+    opened = [_opened(p) for _, p in sorted(found.items(), reverse=True)]
+    return [p for p in opened if p is not None]
+
+
+def _release(release_id: str) -> rel.Published:
+    """The release named ``release_id``; 404 when there is no good release of that name."""
+    for published in _releases():
+        if published.name == release_id:
+            return published
+    abort(404, f"no release {release_id!r}: /releases.atom lists them")
+
+
+def changelog(published: rel.Published) -> dict[str, Any]:
+    """The release's changelog, each property with its label; ``previous`` None for a first
+    release."""
+    data = published.read(rel.CHANGES)
+    found: dict[str, Any] = (
+        json.loads(data)
+        if data is not None
+        else {"previous": None, "quads": {}, "added": [], "removed": [], "changed": []}
+    )
+    labels = term_labels()
+    for change in found["changed"]:
+        for statement in change["statements"]:
+            statement["label"] = labels.get(statement["property"], curie(statement["property"]))
+    return {"release": published.name, "date": published.manifest["date"], **found}
+
+
+def summary(log: dict[str, Any]) -> str:
+    """The changelog in a sentence."""
+    if log["previous"] is None:
+        return "The first release: there is no earlier one to compare it with."
+    counts = ", ".join(f"{len(log[k])} {k}" for k in ("added", "removed", "changed"))
+    quads = log["quads"]
+    return (
+        f"Since release {log['previous']}: records {counts}; "
+        f"{quads['added']} quads added and {quads['removed']} removed."
+    )
+
+
+def _value(nt: str) -> dict[str, str | None]:
+    """An N-Triples term as the page shows it: its text, and a link for an IRI."""
+    term = next(iter(ox.parse(f"<x:s> <x:p> {nt} .".encode(), format=ox.RdfFormat.N_TRIPLES)))
+    obj = term.object
+    if isinstance(obj, ox.NamedNode):
+        return {"text": curie(obj.value), "href": href(obj.value)}
+    language = obj.language if isinstance(obj, ox.Literal) else None
+    return {"text": obj.value, "href": None, "language": language}
+
+
+@bp.route("/releases/<release_id>/changes")
+@bp.route("/releases/<release_id>/changes.json", endpoint="changes_json")
+def changes(release_id: str) -> Response:
+    """What changed in a release since the one before it, as HTML or JSON."""
+    published = _release(release_id)
+    log = changelog(published)
+    json_url = url_for("changes.changes_json", release_id=published.name)
+    patch = rel.PATCH in published.names
+    if request.path.endswith(".json") or wants(OFFERS) is formats.JSON:
+        response = jsonify(log)
+    else:
+        for change in log["changed"]:
+            for statement in change["statements"]:
+                statement["old_shown"] = [_value(v) for v in statement["old"]]
+                statement["new_shown"] = [_value(v) for v in statement["new"]]
+        alternates = [(json_url, formats.JSON.media_type, "JSON")]
+        response = page(
+            "changes.html",
+            title=f"What changed in release {published.name}",
+            log=log,
+            summary=summary(log),
+            json_url=json_url,
+            patch_url=url_for("changes.patch", release_id=published.name) if patch else None,
+            alternates=alternates,
+        )
+        response.headers["Link"] = link_alternates(alternates)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.route("/releases/<release_id>/changes.rdfp")
+def patch(release_id: str) -> Response:
+    """The release's RDF Patch against the one before it; 404 for a first release."""
+    published = _release(release_id)
+    data = published.read(rel.PATCH)
+    if data is None:
+        abort(404, f"release {published.name} is the first: there is no patch to it")
+    response = Response(data, content_type=formats.RDF_PATCH.content_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = f'inline; filename="{published.name}.rdfp"'
+    return response
+
+
+@bp.route("/releases.atom")
+def feed() -> Response:
+    """The Atom feed (RFC 4287) of the releases, newest first, each with its changes."""
+    found = _releases()
+    cite = citation(served_release())
+    base = served_release().base
+    root = ET.Element("feed", xmlns=ATOM_NS)
+    ET.SubElement(root, "id").text = f"{base}releases"
+    ET.SubElement(root, "title").text = f"Releases of {cite['title'] or 'the PSF graph'}"
+    ET.SubElement(root, "updated").text = found[0].manifest["date"] if found else cite["date"]
+    author = ET.SubElement(root, "author")
+    ET.SubElement(author, "name").text = cite["publisher"] or "psfkg"
+    self_url = url_for("changes.feed", _external=True)
+    ET.SubElement(root, "link", rel="self", type=formats.ATOM.media_type, href=self_url)
+    for published in found:
+        log = changelog(published)
+        entry = ET.SubElement(root, "entry")
+        ET.SubElement(entry, "id").text = f"{base}releases/{published.name}/"
+        ET.SubElement(entry, "title").text = f"Release {published.name}"
+        ET.SubElement(entry, "updated").text = published.manifest["date"]
+        ET.SubElement(entry, "summary").text = summary(log)
+        changes_url = url_for("changes.changes", release_id=published.name, _external=True)
+        ET.SubElement(entry, "link", rel="alternate", type="text/html", href=changes_url)
+        if rel.PATCH in published.names:
+            patch_url = url_for("changes.patch", release_id=published.name, _external=True)
+            ET.SubElement(
+                entry, "link", rel="related", type=formats.RDF_PATCH.media_type, href=patch_url
+            )
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return Response(body, content_type=formats.ATOM.content_type)
