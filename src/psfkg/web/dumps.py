@@ -28,6 +28,10 @@ ABOUT = {
     rel.CHECKSUMS: "the SHA-256 of every file of the release, for sha256sum -c",
     rel.MANIFEST: "the release: its version, date, triples per graph, files, sources and queries",
     rel.SEARCH: "the search index behind /search: names and descriptions, SQLite with FTS5",
+    rel.PATCH: "what changed since the previous release: every quad added and removed, RDF Patch",
+    rel.ADDED: "the quads added since the previous release, N-Quads",
+    rel.REMOVED: "the quads removed since the previous release, N-Quads",
+    rel.CHANGES: "the records added, removed and changed since the previous release, JSON",
 }
 #: Who the two files that describe a release are for, as :data:`formats.USED_BY` says of formats.
 USED_BY = {
