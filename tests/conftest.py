@@ -64,6 +64,37 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
+#: The three edits :func:`edited_releases` makes, one release after another.
+NEW_PROJECT = "ngos-in-the-bsr-follow-up"
+REMOVED_PARTNERSHIP = "ngos-in-the-bsr--norden-association-in-sweden"
+RENAMED_PROJECT = "cbss-youth-forum"
+
+
+@pytest.fixture(scope="session")
+def edited_releases(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Three releases in one folder, oldest first: the real data; then a project added; then a
+    partner removed and a project's title changed."""
+    out, data = tmp_path_factory.mktemp("edited-releases"), tmp_path_factory.mktemp("edited")
+    data = data / "data"
+    shutil.copytree(DATA, data)
+    built = [build(data, out)]
+    projects = data / "projects.yaml"
+    text = projects.read_text(encoding="utf-8")
+    first = text[text.index("- key: ngos-in-the-bsr\n") : text.index("- key: cbss-youth-forum")]
+    projects.write_text(text + first.replace("ngos-in-the-bsr", NEW_PROJECT), encoding="utf-8")
+    built.append(build(data, out))
+    rows = (data / "participations.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [r for r in rows if not r.startswith("ngos-in-the-bsr,norden-association-in-sweden,")]
+    assert len(kept) == len(rows) - 1
+    (data / "participations.csv").write_text("".join(kept), encoding="utf-8")
+    text = projects.read_text(encoding="utf-8")
+    assert text.count("  title: CBSS Youth Forum 2013\n") == 1
+    text = text.replace("  title: CBSS Youth Forum 2013\n", "  title: CBSS Youth Forum, 2013\n")
+    projects.write_text(text, encoding="utf-8")
+    built.append(build(data, out))
+    return built
+
+
 @pytest.fixture(scope="session")
 def psf_server(releases: Path) -> Iterator[str]:
     """The real server (gunicorn) serving the PSF release on 127.0.0.1; yields its base URL."""
