@@ -55,7 +55,7 @@ def _release(release_id: str) -> rel.Published:
     for published in _releases():
         if published.name == release_id:
             return published
-    abort(404, f"no release {release_id!r}: /releases.atom lists them")
+    abort(404, f"no release {release_id[:80]!r}: /releases.atom lists them")
 
 
 def changelog(published: rel.Published) -> dict[str, Any]:
