@@ -58,7 +58,7 @@ def file_sha256(path: Path) -> str:
 
 
 def apply_patch(quads: set[str], patch: str) -> set[str]:
-    """Apply an RDF Patch (as :mod:`psfkg.build.changes` writes one: header, ``TX``, ``D`` and
+    r"""Apply an RDF Patch (as :mod:`psfkg.build.changes` writes one: header, ``TX``, ``D`` and
     ``A`` rows of N-Quads, ``TC``) to a set of N-Quads lines, blank node labels as written.
 
     >>> sorted(apply_patch({"<a> <b> <c> ."}, "TX .\nD <a> <b> <c> .\nA <a> <b> <d> .\nTC .\n"))

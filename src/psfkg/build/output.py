@@ -150,8 +150,10 @@ def _fill(
         for path in (staging / name, writers.gzip_file(staging / name)):
             sums[path.name], sizes[path.name] = file_sha256(path), path.stat().st_size
         on_file(name)
+    # A predecessor without N-Quads (built by an older psfkg) has nothing to compare with.
     previous = latest(staging.parent)
-    changed = changes.compare(previous, staging, base) if previous is not None else {}
+    comparable = previous is not None and (previous / "psfkg.nq").is_file()
+    changed = changes.compare(previous, staging, base) if previous and comparable else {}
     for name, data in changed.items():
         _write_file(staging / name, data)
         sums[name], sizes[name] = sha256(data), len(data)
