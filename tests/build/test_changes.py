@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from psfkg.release import ADDED, CHANGES, PATCH, REMOVED, Published, apply_patch
 
-from ..conftest import NEW_PROJECT, REMOVED_PARTNERSHIP, RENAMED_PROJECT
+from ..conftest import DATA, NEW_PROJECT, REMOVED_PARTNERSHIP, RENAMED_PROJECT, build
 
 ID = "https://w3id.org/psfkg/id/"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
@@ -97,3 +97,13 @@ def test_each_changelog_names_exactly_its_edit(edited_releases: list[Path]) -> N
             }
         ],
     }
+
+
+def test_a_build_of_the_same_data_changes_nothing(tmp_path: Path) -> None:
+    first, second = build(DATA, tmp_path), build(DATA, tmp_path)
+    assert _quads(first) == _quads(second)
+    rows = (second / PATCH).read_text().splitlines()
+    assert rows[2:] == ["TX .", "TC ."]
+    assert (second / ADDED).read_bytes() == (second / REMOVED).read_bytes() == b""
+    log = json.loads((second / CHANGES).read_text())
+    assert (log["added"], log["removed"], log["changed"]) == ([], [], [])

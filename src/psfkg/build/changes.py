@@ -1,4 +1,4 @@
-"""Step 6: what changed since the previous release, as an RDF Patch and a changelog.
+"""After the dumps of step 5: what changed since the previous release (a patch, a changelog).
 
 The new release's ``psfkg.nq`` is compared line by line with that of the release ``latest``
 named before this build (its predecessor). The difference is written as:
