@@ -78,10 +78,11 @@ def summary(log: dict[str, Any]) -> str:
     """The changelog in a sentence."""
     if log["previous"] is None:
         return "The first release: there is no earlier one to compare it with."
-    counts = ", ".join(f"{len(log[k])} {k}" for k in ("added", "removed", "changed"))
+    added, removed, changed = (len(log[k]) for k in ("added", "removed", "changed"))
     quads = log["quads"]
     return (
-        f"Since release {log['previous']}: records {counts}; "
+        f"Since release {log['previous']}: {added} records added, {removed} removed and "
+        f"{changed} changed; "
         f"{quads['added']} quads added and {quads['removed']} removed."
     )
 
