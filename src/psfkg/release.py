@@ -29,6 +29,11 @@ SOURCES, QUERIES = "sources", "queries"
 CATALOG, VOID_FILE = "catalog.nt", "void.nt"
 #: The search index, built with the release (SQLite, FTS5: see :mod:`psfkg.index`).
 SEARCH = "search.sqlite"
+#: The per-resource index of the release's quads, which serves its past versions (Memento).
+RESOURCES = "resources.sqlite"
+#: The layout of :data:`RESOURCES`: a quad's subject (an IRI or ``_:b``), predicate, object IRI
+#: (None for a literal or a blank node), and the triple as an N-Triples line.
+SCHEMA = "CREATE TABLE quads (s TEXT NOT NULL, p TEXT NOT NULL, o TEXT, line TEXT NOT NULL);"
 #: The files of a release, before their ``.gz`` twins: name -> what it holds.
 FILES = {
     "psfkg.ttl": "ontology and asserted triples, Turtle",

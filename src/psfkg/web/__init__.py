@@ -9,6 +9,7 @@
 - ``queries``: the named queries and the query page;
 - ``editor``: what the query page's editor completes from (``/query/terms.json``);
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
+- ``memento``: records as past releases held them (RFC 7089), their TimeMaps, 410 Gone;
 - ``search``: search by name (``/search``, ``.json``, suggestions, OpenSearch);
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
 - ``meta``: health and version under the reserved ``/-/`` prefix, and the error pages.
@@ -28,6 +29,7 @@ from . import (
     browse,
     dumps,
     editor,
+    memento,
     meta,
     pages,
     portal,
@@ -65,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(traffic.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(memento.bp)
     site.install(app)
     app.wsgi_app = Hosts(app.wsgi_app, settings)  # type: ignore[method-assign]
     return app
