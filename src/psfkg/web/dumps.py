@@ -28,6 +28,8 @@ ABOUT = {
     rel.CHECKSUMS: "the SHA-256 of every file of the release, for sha256sum -c",
     rel.MANIFEST: "the release: its version, date, triples per graph, files, sources and queries",
     rel.SEARCH: "the search index behind /search: names and descriptions, SQLite with FTS5",
+    rel.RESOURCES: "the quads by subject and object, SQLite: what serves this release's past "
+    "versions of records (Memento)",
 }
 #: Who the two files that describe a release are for, as :data:`formats.USED_BY` says of formats.
 USED_BY = {
