@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -44,6 +45,9 @@ EXTENSION = "psfkg.memento"
 LINK_FORMAT = "application/link-format"
 #: At most this many IRIs in one ``IN (...)`` of SQLite.
 CHUNK = 500
+#: What a path keeps unencoded: RFC 3986's unreserved and sub-delimiters but ``,`` and ``;``,
+#: which separate ``Link`` entries and their parameters, and ``'``.
+SAFE = "/:@!$&()*+=-._~"
 #: The longest resource path a memento or TimeMap is looked up for, in bytes.
 PATH_BYTES = 1000
 
@@ -126,8 +130,9 @@ LABELS = (
 
 
 def absolute(path: str) -> str:
-    """The absolute URL of ``path`` on this site."""
-    return request.host_url.rstrip("/") + url(path)
+    """The absolute URL of ``path`` on this site, percent-encoded so that it fits in a header
+    and no ``<``, ``>`` or quote of the data can end a ``Link`` entry."""
+    return request.host_url.rstrip("/") + url(quote(path, safe=SAFE))
 
 
 def _path(path: str) -> str:
@@ -194,7 +199,7 @@ def timegate() -> ResponseReturnValue | None:
         return None
     chosen = next((v for v in reversed(versions) if v.date <= when), versions[0])
     response = memento_response(stem, chosen, versions, suffix)
-    response.headers["Content-Location"] = url(f"/releases/{chosen.name}/{stem}")
+    response.headers["Content-Location"] = url(quote(f"/releases/{chosen.name}/{stem}", safe=SAFE))
     response.vary.add("Accept-Datetime")
     return response
 
@@ -212,6 +217,8 @@ def original(response: Response) -> Response:
         versions = [v for v in history() if holds(v, service().base + stem)]
         if versions:
             response = gone(stem, service().base + stem, versions)
+    if response.status_code >= 400 and response.status_code != 410:
+        return response  # no TimeMap to name for what is not, and never was, a record
     response.headers["Link"] = ", ".join(
         h for h in (response.headers.get("Link"), timemap_link(stem)) if h
     )
