@@ -21,6 +21,7 @@ from psfkg.release import (
     FILES,
     MANIFEST,
     QUERIES,
+    RESOURCES,
     SEARCH,
     SOURCES,
     VOID_FILE,
@@ -45,6 +46,7 @@ def test_a_release_has_every_file_its_gzip_and_checksums(releases: Path) -> None
         CATALOG,
         VOID_FILE,
         SEARCH,
+        RESOURCES,
         *pages,
         *queries,
     }

@@ -32,6 +32,11 @@ SEARCH = "search.sqlite"
 #: What changed since the previous release (see :mod:`psfkg.build.changes`): the RDF Patch, the
 #: same quads as two N-Quads files, and the changelog. A release with no predecessor has none.
 PATCH, ADDED, REMOVED, CHANGES = "changes.rdfp", "added.nq", "removed.nq", "changes.json"
+#: The per-resource index of the release's quads, which serves its past versions (Memento).
+RESOURCES = "resources.sqlite"
+#: The layout of :data:`RESOURCES`: a quad's subject (an IRI or ``_:b``), predicate, object IRI
+#: (None for a literal or a blank node), and the triple as an N-Triples line.
+SCHEMA = "CREATE TABLE quads (s TEXT NOT NULL, p TEXT NOT NULL, o TEXT, line TEXT NOT NULL);"
 #: The files of a release, before their ``.gz`` twins: name -> what it holds.
 FILES = {
     "psfkg.ttl": "ontology and asserted triples, Turtle",

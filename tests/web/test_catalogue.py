@@ -40,8 +40,9 @@ def test_the_catalogue_page_shows_each_distribution_its_licence_and_checksum(
     assert str(graph.value(catalog, DCTERMS.license)) in page
     manifest = json.loads((release_dir / "manifest.json").read_text())
     distributions = set(graph.subjects(None, DCAT.Distribution))
-    # Not distributions: context.jsonld and validation.ttl (each with its .gz), and search.sqlite.
-    assert len(distributions) == len(manifest["files"]) - 5
+    # Not distributions: context.jsonld and validation.ttl (each with its .gz), search.sqlite and
+    # resources.sqlite.
+    assert len(distributions) == len(manifest["files"]) - 6
     for dist in distributions:
         name = str(graph.value(dist, DCTERMS.title))
         assert f'href="{graph.value(dist, DCAT.downloadURL)}"' in page

@@ -18,7 +18,8 @@ record carries ``metadata_license`` (default CC0 1.0), so that portals may copy 
 Distributions are the data dumps and their ``.gz`` twins: each twin is a file of its own (bytes,
 size, checksum) with the media type and file type of what it holds and ``dcat:compressFormat``
 gzip, as DCAT 3 models compression. ``context.jsonld`` (a JSON-LD context), ``validation.ttl``
-(a report about the data) and ``search.sqlite`` (an index of its names) are not the dataset in
+(a report about the data), ``search.sqlite`` (an index of its names) and ``resources.sqlite``
+(its quads indexed for Memento) are not the dataset in
 any format; the report is linked as a page.
 """
 

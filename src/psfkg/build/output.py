@@ -39,6 +39,7 @@ from ..release import (
     FILES,
     MANIFEST,
     QUERIES,
+    RESOURCES,
     SEARCH,
     SOURCES,
     VOID_FILE,
@@ -47,7 +48,7 @@ from ..release import (
     point_latest,
     sha256,
 )
-from . import catalog, changes, search
+from . import catalog, changes, mementos, search
 from . import dumps as writers
 
 
@@ -162,6 +163,9 @@ def _fill(
         staging / SEARCH, [graphs[g] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH) if g in graphs], base
     )
     sums[SEARCH], sizes[SEARCH] = file_sha256(staging / SEARCH), (staging / SEARCH).stat().st_size
+    mementos.write(staging / "psfkg.nq", staging / RESOURCES)
+    sums[RESOURCES] = file_sha256(staging / RESOURCES)
+    sizes[RESOURCES] = (staging / RESOURCES).stat().st_size
     manifest: dict[str, Any] = {
         "version": __version__,
         "date": now.isoformat().replace("+00:00", "Z"),

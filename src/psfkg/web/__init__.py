@@ -9,6 +9,7 @@
 - ``queries``: the named queries and the query page;
 - ``editor``: what the query page's editor completes from (``/query/terms.json``);
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
+- ``memento``: records as past releases held them (RFC 7089), their TimeMaps, 410 Gone;
 - ``search``: search by name (``/search``, ``.json``, suggestions, OpenSearch);
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
 - ``changes``: what changed in each release (``/releases/<id>/changes``, its RDF Patch) and
@@ -31,6 +32,7 @@ from . import (
     changes,
     dumps,
     editor,
+    memento,
     meta,
     pages,
     portal,
@@ -69,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(traffic.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(changes.bp)
+    app.register_blueprint(memento.bp)
     site.install(app)
     app.wsgi_app = Hosts(app.wsgi_app, settings)  # type: ignore[method-assign]
     return app

@@ -32,6 +32,8 @@ ABOUT = {
     rel.ADDED: "the quads added since the previous release, N-Quads",
     rel.REMOVED: "the quads removed since the previous release, N-Quads",
     rel.CHANGES: "the records added, removed and changed since the previous release, JSON",
+    rel.RESOURCES: "the quads by subject and object, SQLite: what serves this release's past "
+    "versions of records (Memento)",
 }
 #: Who the two files that describe a release are for, as :data:`formats.USED_BY` says of formats.
 USED_BY = {

@@ -1,0 +1,359 @@
+"""Resources as they were: Memento (RFC 7089) over the releases on disk.
+
+Every record IRI (``/id/...``) is an Original Resource that is its own TimeGate (RFC 7089
+pattern 2.2, section 4.2.2): a request with ``Accept-Datetime`` is answered, at the same URL,
+with the version of the newest release built at or before that time (the first release's for a
+time before it, as section 4.5.3 allows), with ``Memento-Datetime``, ``Vary: accept-datetime``,
+``Content-Location`` naming the memento and ``Link`` to the original, the TimeMap and the
+mementos. Without the header the current release answers, from the live store, and names its
+TimeMap.
+
+- ``/releases/<id>/id/<path>``: the memento, the resource in release ``<id>`` (HTML or RDF,
+  negotiated as the current page is; a suffix names one); a slash after the id, so no file of
+  the release (``/releases/<id>/<file>``) is ever mistaken for one;
+- ``/timemap/id/<path>``: its TimeMap (``application/link-format``, section 5), every release
+  holding the resource; ``/timemap/id/<path>.json`` the same as JSON;
+- a record gone from the current release but held by an earlier one answers 410 Gone, with a
+  ``Link`` to its last memento and its TimeMap.
+
+A past version is read from its release's ``resources.sqlite`` (see
+:mod:`psfkg.build.mementos`), a few indexed look-ups; no old release is loaded into memory.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from rdflib import Graph, URIRef
+
+from .. import formats
+from ..errors import ReleaseError
+from ..release import RESOURCES, Published, candidates
+from .resources import choose, split, turtle
+from .service import served_release, service
+from .site import RESOURCE, label, page, tagged, url
+
+bp = Blueprint("memento", __name__)
+EXTENSION = "psfkg.memento"
+LINK_FORMAT = "application/link-format"
+#: At most this many IRIs in one ``IN (...)`` of SQLite.
+CHUNK = 500
+#: What a path keeps unencoded: RFC 3986's unreserved and sub-delimiters but ``,`` and ``;``,
+#: which separate ``Link`` entries and their parameters, and ``'``.
+SAFE = "/:@!$&()*+=-._~"
+#: The longest resource path a memento or TimeMap is looked up for, in bytes.
+PATH_BYTES = 1000
+
+
+@dataclass(frozen=True)
+class Version:
+    """A release as Memento sees it: its id, when it was built, and its resource index."""
+
+    name: str
+    date: datetime
+    index: Path
+
+    @property
+    def http_date(self) -> str:
+        """Its date as an HTTP-date (RFC 7231 IMF-fixdate), as Memento-Datetime carries it."""
+        return format_datetime(self.date, usegmt=True)
+
+
+def _open(path: Path) -> Version | None:
+    try:
+        published = Published.open(path)
+    except ReleaseError:
+        return None
+    index = published.file(RESOURCES)
+    date = datetime.fromisoformat(str(published.manifest["date"]).replace("Z", "+00:00"))
+    return Version(published.name, date, index) if index is not None else None
+
+
+def history() -> list[Version]:
+    """The releases with a resource index, oldest first. Each is opened (and its checksums
+    verified) once per process: a release never changes."""
+    known: dict[str, Version | None] = current_app.extensions.setdefault(EXTENSION, {})
+    found = []
+    for path in candidates(service().settings.releases_dir):
+        if path.name not in known:
+            known[path.name] = _open(path)
+        if (version := known[path.name]) is not None:
+            found.append(version)
+    return sorted(found, key=lambda v: (v.date, v.name))
+
+
+def _query(version: Version, sql: str, args: tuple[str, ...]) -> list[tuple[str, ...]]:
+    con = sqlite3.connect(f"file:{version.index}?mode=ro", uri=True)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def holds(version: Version, iri: str) -> bool:
+    """Whether the release states anything about ``iri`` (as subject)."""
+    return bool(_query(version, "SELECT 1 FROM quads WHERE s = ? LIMIT 1", (iri,)))
+
+
+def triples(version: Version, iri: str) -> bytes:
+    """The resource as the release held it, as N-Triples: its statements, the statements that
+    point at it, and the labels of what is at their other ends."""
+    rows = _query(version, "SELECT s, o, line FROM quads WHERE s = ? OR o = ?", (iri, iri))
+    lines = {line for _, _, line in rows}
+    ends = sorted({o for s, o, _ in rows if s == iri and o} | {s for s, o, _ in rows if o == iri})
+    for start in range(0, len(ends), CHUNK):
+        chunk = tuple(ends[start : start + CHUNK])
+        marks = ", ".join("?" * len(chunk))
+        lines.update(
+            line
+            for (line,) in _query(
+                version,
+                f"SELECT line FROM quads WHERE s IN ({marks}) AND p IN (?, ?, ?)",
+                (*chunk, *LABELS),
+            )
+        )
+    return "".join(sorted(lines)).encode("utf-8")
+
+
+LABELS = (
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://purl.org/dc/terms/title",
+)
+
+
+def absolute(path: str) -> str:
+    """The absolute URL of ``path`` on this site, percent-encoded so that it fits in a header
+    and no ``<``, ``>`` or quote of the data can end a ``Link`` entry."""
+    return request.host_url.rstrip("/") + url(quote(path, safe=SAFE))
+
+
+def _path(path: str) -> str:
+    if len(path.encode("utf-8")) > PATH_BYTES:
+        abort(404, f"no resource has a path of more than {PATH_BYTES} bytes")
+    return f"id/{path}"
+
+
+def links(path: str, versions: list[Version], chosen: Version | None = None) -> str:
+    """The ``Link`` header of a TimeGate or memento answer (RFC 7089 section 2.2): the
+    original, the TimeMap, and the first, last and chosen mementos."""
+    found = [
+        f'<{absolute("/" + path)}>; rel="original timegate"',
+        f'<{absolute("/timemap/" + path)}>; rel="timemap"; type="{LINK_FORMAT}"',
+    ]
+    for i, version in enumerate(versions):
+        rel = ["first"] * (i == 0) + ["last"] * (i == len(versions) - 1)
+        if version == chosen or rel:
+            found.append(
+                f"<{absolute(f'/releases/{version.name}/{path}')}>; "
+                f'rel="{" ".join([*rel, "memento"])}"; datetime="{version.http_date}"'
+            )
+    return ", ".join(found)
+
+
+def timemap_link(path: str) -> str:
+    """The ``Link`` entry naming the TimeMap of the resource at ``path``."""
+    return f'<{absolute("/timemap/" + path)}>; rel="timemap"; type="{LINK_FORMAT}"'
+
+
+def accept_datetime() -> datetime | None:
+    """The request's ``Accept-Datetime`` (RFC 7089 section 2.1.1), if it has one.
+
+    :raises BadRequest: for one that is not an HTTP-date.
+    """
+    value = request.headers.get("Accept-Datetime")
+    if value is None:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        when = None
+    if when is None or when.tzinfo is None:
+        abort(
+            400,
+            f"Accept-Datetime {value[:100]!r} is not an HTTP-date such as "
+            "'Tue, 20 Mar 2001 20:35:00 GMT' (RFC 7089 section 2.1.1)",
+        )
+    return when.astimezone(UTC)
+
+
+@bp.before_app_request
+def timegate() -> ResponseReturnValue | None:
+    """A record asked for with ``Accept-Datetime``: the memento of that time, at its own URL
+    (pattern 2.2); a record never published goes on to its usual 404."""
+    if request.endpoint != "resources.record" or request.view_args is None:
+        return None
+    when = accept_datetime()
+    if when is None:
+        return None
+    stem, suffix = split(_path(str(request.view_args["path"])), RESOURCE)
+    versions = [v for v in history() if holds(v, service().base + stem)]
+    if not versions:
+        return None
+    chosen = next((v for v in reversed(versions) if v.date <= when), versions[0])
+    response = memento_response(stem, chosen, versions, suffix)
+    response.headers["Content-Location"] = url(quote(f"/releases/{chosen.name}/{stem}", safe=SAFE))
+    response.vary.add("Accept-Datetime")
+    return response
+
+
+@bp.after_app_request
+def original(response: Response) -> Response:
+    """Every answer of a record names its TimeMap and varies by ``Accept-Datetime``; a record
+    only earlier releases hold answers 410 Gone instead of 404."""
+    if request.endpoint != "resources.record" or request.view_args is None:
+        return response
+    if "Memento-Datetime" in response.headers:
+        return response
+    stem, _ = split(_path(str(request.view_args["path"])), RESOURCE)
+    if response.status_code == 404:
+        versions = [v for v in history() if holds(v, service().base + stem)]
+        if versions:
+            response = gone(stem, service().base + stem, versions)
+    if response.status_code >= 400 and response.status_code != 410:
+        return response  # no TimeMap to name for what is not, and never was, a record
+    response.headers["Link"] = ", ".join(
+        h for h in (response.headers.get("Link"), timemap_link(stem)) if h
+    )
+    response.vary.add("Accept-Datetime")
+    return response
+
+
+def gone(path: str, iri: str, versions: list[Version]) -> Response:
+    """410 Gone: the record was published, and is no longer; where it was last."""
+    last = versions[-1]
+    where = url(f"/releases/{last.name}/{path}")
+    # Browsers get a page; every other client (``*/*``, an RDF type) the plain text.
+    if request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html":
+        response = page(
+            "gone.html",
+            status=410,
+            title="Gone",
+            iri=iri,
+            last=last,
+            memento=where,
+            timemap=url(f"/timemap/{path}"),
+        )
+    else:
+        response = Response(
+            f"Error 410: {iri} is no longer in the graph; it was last in release {last.name} "
+            f"({last.date.isoformat()}), at {absolute(where)}; all its versions: "
+            f"{absolute('/timemap/' + path)}\n",
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
+    response.headers["Link"] = links(path, versions, last)
+    return response
+
+
+def memento_response(
+    path: str, chosen: Version, versions: list[Version], suffix: str | None
+) -> Response:
+    """The resource at ``path`` as release ``chosen`` held it, negotiated or as ``suffix``."""
+    iri = service().base + path
+    fmt = choose(suffix)
+    data = triples(chosen, iri)
+    if fmt is formats.HTML:
+        graph = Graph().parse(data=data.decode("utf-8"), format="nt")
+        response = past_page(URIRef(iri), graph, chosen, path)
+    elif fmt is formats.TURTLE:
+        response = Response(turtle(data, iri), content_type=fmt.content_type)
+    elif fmt is formats.N_TRIPLES:
+        response = Response(data, content_type=fmt.content_type)
+    else:
+        graph = Graph().parse(data=data.decode("utf-8"), format="nt")
+        body = graph.serialize(format=fmt.rdflib or "nt", encoding="utf-8")
+        response = Response(body, content_type=fmt.content_type)
+    response.headers["Memento-Datetime"] = chosen.http_date
+    response.headers["Link"] = links(path, versions, chosen)
+    response.vary.add("Accept")
+    return tagged(response)
+
+
+def past_page(subject: URIRef, graph: Graph, chosen: Version, path: str) -> Response:
+    """The HTML page of a past version: what it said then, under a notice that it is not the
+    current version."""
+    out = sorted(
+        ((p, o) for p, o in graph.predicate_objects(subject)),
+        key=lambda po: (str(po[0]), str(po[1])),
+    )
+    into = sorted(
+        ((s, p) for s, p in graph.subject_predicates(subject)),
+        key=lambda sp: (str(sp[1]), str(sp[0])),
+    )
+    return page(
+        "memento.html",
+        title=f"{label(graph, subject)} (release {chosen.name})",
+        name=label(graph, subject),
+        iri=str(subject),
+        version=chosen,
+        current=url("/" + path),
+        timemap=url(f"/timemap/{path}"),
+        rows=[(p, o, label(graph, o)) for p, o in out],
+        incoming=[(s, p, label(graph, s)) for s, p in into],
+    )
+
+
+@bp.before_request
+def _require_release() -> None:
+    served_release()
+
+
+@bp.route("/releases/<name>/id/<path:path>")
+def memento(name: str, path: str) -> ResponseReturnValue:
+    """The record at ``/id/<path>`` as release ``name`` held it."""
+    stem, suffix = split(_path(path), RESOURCE)
+    iri = service().base + stem
+    versions = [v for v in history() if holds(v, iri)]
+    chosen = next((v for v in versions if v.name == name), None)
+    if chosen is None:
+        known = any(v.name == name for v in history())
+        abort(404, f"release {name} does not hold {iri}" if known else f"no release {name}")
+    return memento_response(stem, chosen, versions, suffix)
+
+
+@bp.route("/timemap/id/<path:path>")
+def timemap(path: str) -> ResponseReturnValue:
+    """The TimeMap of the record at ``/id/<path>``: every release that holds it."""
+    as_json = path.endswith(".json")
+    stem = _path(path[: -len(".json")] if as_json else path)
+    iri = service().base + stem
+    versions = [v for v in history() if holds(v, iri)]
+    if not versions:
+        abort(404, f"no release holds {iri}")
+    if as_json:
+        response = jsonify(
+            original_uri=absolute("/" + stem),
+            timegate_uri=absolute("/" + stem),
+            timemap_uri=absolute(f"/timemap/{stem}"),
+            mementos=[
+                {
+                    "datetime": v.date.isoformat().replace("+00:00", "Z"),
+                    "release": v.name,
+                    "uri": absolute(f"/releases/{v.name}/{stem}"),
+                }
+                for v in versions
+            ],
+        )
+        return tagged(response)
+    entries = [
+        f'<{absolute("/" + stem)}>; rel="original timegate"',
+        f'<{absolute("/timemap/" + stem)}>; rel="self"; type="{LINK_FORMAT}"; '
+        f'from="{versions[0].http_date}"; until="{versions[-1].http_date}"',
+        f'<{absolute("/timemap/" + stem + ".json")}>; rel="alternate"; type="application/json"',
+    ]
+    for i, v in enumerate(versions):
+        rel = ["first"] * (i == 0) + ["last"] * (i == len(versions) - 1) + ["memento"]
+        entries.append(
+            f'<{absolute(f"/releases/{v.name}/{stem}")}>; rel="{" ".join(rel)}"; '
+            f'datetime="{v.http_date}"'
+        )
+    body = ",\n".join(entries) + "\n"
+    return tagged(Response(body, content_type=f"{LINK_FORMAT}; charset=utf-8"))

@@ -1,0 +1,193 @@
+"""Memento (RFC 7089) through the real server: three releases built from edited data."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+
+from psfkg.release import Published, latest
+
+from ..conftest import DATA, build
+from ..live import live_server
+
+BASE = "https://w3id.org/psfkg/"
+ADDED = "usher"
+CHANGED, OLD_LABEL, NEW_LABEL = "jatoc", "JATOC (as first named)", "JATOC"
+REMOVED = "id/participation/jatoc--national-police-board"
+
+
+def _without_project(data: Path, key: str) -> None:
+    """Drop project ``key`` and its participations from ``data``."""
+    projects = (data / "projects.yaml").read_text(encoding="utf-8")
+    start = projects.index(f"- key: {key}\n")
+    end = projects.find("\n- key: ", start + 1)
+    (data / "projects.yaml").write_text(
+        projects[:start] + (projects[end + 1 :] if end >= 0 else ""), encoding="utf-8"
+    )
+    _drop_rows(data, lambda row: row.startswith(f"{key},"))
+
+
+def _drop_rows(data: Path, gone: Callable[[str], bool]) -> None:
+    path = data / "participations.csv"
+    rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(r for r in rows if not gone(r)), encoding="utf-8")
+
+
+def _relabel(data: Path, key: str, short_name: str) -> None:
+    path = data / "projects.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = f"- key: {key}\n  short_name: {NEW_LABEL}\n"
+    assert old in text
+    path.write_text(text.replace(old, f"- key: {key}\n  short_name: {short_name}\n"), "utf-8")
+
+
+def _next_second() -> None:
+    """Wait for the clock's next second: release dates are to the second."""
+    time.sleep(1.05 - time.time() % 1)
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Published]]:
+    """Release 1: JATOC under an old label, no USHER; 2: USHER added; 3: a partner of JATOC
+    removed and JATOC's label changed."""
+    root = tmp_path_factory.mktemp("memento")
+    data, out = root / "data", root / "releases"
+    shutil.copytree(DATA, data)
+    _without_project(data, ADDED)
+    _relabel(data, CHANGED, OLD_LABEL)
+    made = [build(data, out)]
+    shutil.copy(DATA / "projects.yaml", data / "projects.yaml")
+    shutil.copy(DATA / "participations.csv", data / "participations.csv")
+    _relabel(data, CHANGED, OLD_LABEL)
+    _next_second()
+    made.append(build(data, out))
+    shutil.copy(DATA / "projects.yaml", data / "projects.yaml")
+    _drop_rows(data, lambda row: row.startswith("jatoc,national-police-board,"))
+    _next_second()
+    made.append(build(data, out))
+    assert latest(out) == made[-1]
+    return out, [Published.open(p) for p in made]
+
+
+@pytest.fixture(scope="module")
+def server(three: tuple[Path, list[Published]]) -> Iterator[str]:
+    with live_server(releases=three[0], workers=1) as base:
+        yield base
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], str]:
+    """Status, headers and text of a GET, errors included."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+            return r.status, dict(r.headers), r.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode("utf-8")
+
+
+def date_of(release: Published) -> datetime:
+    return datetime.fromisoformat(release.manifest["date"].replace("Z", "+00:00"))
+
+
+def parse_link_format(text: str) -> list[tuple[str, dict[str, str]]]:
+    """Entries of an ``application/link-format`` document (RFC 6690): (URI, attributes)."""
+    found = []
+    for uri, attrs in re.findall(r"<([^>]*)>((?:\s*;\s*[a-z]+=\"[^\"]*\")*)", text):
+        found.append((uri, dict(re.findall(r'([a-z]+)="([^"]*)"', attrs))))
+    return found
+
+
+def test_accept_datetime_before_release_2_gives_release_1(
+    server: str, three: tuple[Path, list[Published]]
+) -> None:
+    releases = three[1]
+    first, second = date_of(releases[0]), date_of(releases[1])
+    assert first < second
+    asked = format_datetime(first, usegmt=True)
+    status, headers, body = get(
+        f"{server}/id/project/{CHANGED}", **{"Accept-Datetime": asked, "Accept": "text/turtle"}
+    )
+    assert status == 200, body
+    assert OLD_LABEL in body and f'"{NEW_LABEL}"' not in body
+    assert parsedate_to_datetime(headers["Memento-Datetime"]) == first
+    assert "accept-datetime" in headers["Vary"].lower()
+    assert headers["Content-Location"] == f"/releases/{releases[0].name}/id/project/{CHANGED}"
+    links = parse_link_format(headers["Link"])
+    rels = {a["rel"]: u for u, a in links}
+    assert rels["original timegate"] == f"{server}/id/project/{CHANGED}"
+    assert any("memento" in a["rel"].split() and releases[0].name in u for u, a in links)
+    assert "timemap" in rels
+    # Without the header: the current version, naming its TimeMap.
+    status, headers, body = get(f"{server}/id/project/{CHANGED}", Accept="text/turtle")
+    assert status == 200 and f'"{NEW_LABEL}"' in body and "Memento-Datetime" not in headers
+    assert f'<{server}/timemap/id/project/{CHANGED}>; rel="timemap"' in headers["Link"]
+
+
+def test_before_the_first_release_is_the_first(
+    server: str, three: tuple[Path, list[Published]]
+) -> None:
+    status, headers, _ = get(
+        f"{server}/id/project/{CHANGED}.nt",
+        **{"Accept-Datetime": "Tue, 20 Mar 2001 20:35:00 GMT"},
+    )
+    assert status == 200 and parsedate_to_datetime(headers["Memento-Datetime"]) == date_of(
+        three[1][0]
+    )
+    status, _, body = get(f"{server}/id/project/{CHANGED}", **{"Accept-Datetime": "yesterday"})
+    assert status == 400 and "Accept-Datetime" in body
+
+
+def test_timemap_lists_every_release(server: str, three: tuple[Path, list[Published]]) -> None:
+    releases = three[1]
+    status, headers, body = get(f"{server}/timemap/id/project/{CHANGED}")
+    assert status == 200 and headers["Content-Type"].startswith("application/link-format")
+    entries = parse_link_format(body)
+    mementos = [(u, a) for u, a in entries if "memento" in a["rel"].split()]
+    assert [u for u, _ in mementos] == [
+        f"{server}/releases/{r.name}/id/project/{CHANGED}" for r in releases
+    ]
+    assert [parsedate_to_datetime(a["datetime"]) for _, a in mementos] == [
+        date_of(r) for r in releases
+    ]
+    (me,) = [a for _, a in entries if a["rel"] == "self"]
+    assert me["type"] == "application/link-format" and "from" in me and "until" in me
+    status, _, body = get(f"{server}/timemap/id/project/{ADDED}.json")
+    assert status == 200
+    assert [m["release"] for m in json.loads(body)["mementos"]] == [r.name for r in releases[1:]]
+
+
+def test_a_past_page_says_it_is_not_current(
+    server: str, three: tuple[Path, list[Published]]
+) -> None:
+    first = three[1][0]
+    status, headers, body = get(
+        f"{server}/releases/{first.name}/id/project/{CHANGED}", Accept="text/html"
+    )
+    assert status == 200 and "Memento-Datetime" in headers
+    assert "This is not the current version" in body and first.name in body
+    assert f'href="/id/project/{CHANGED}"' in body and OLD_LABEL in body
+
+
+def test_a_removed_partnership_is_gone(server: str, three: tuple[Path, list[Published]]) -> None:
+    second = three[1][1]
+    status, headers, body = get(f"{server}/{REMOVED}", Accept="text/turtle")
+    assert status == 410, body
+    last = f"{server}/releases/{second.name}/{REMOVED}"
+    assert last in body and last in headers["Link"] and 'rel="timemap"' in headers["Link"]
+    status, _, body = get(f"{server}/{REMOVED}", Accept="text/html")
+    assert status == 410 and f'href="/releases/{second.name}/{REMOVED}"' in body
+    status, _, body = get(last, Accept="text/turtle")
+    assert status == 200 and "National Police Board" in body
+    status, _, _ = get(f"{server}/id/project/never-was", Accept="text/turtle")
+    assert status == 404
+    status, _, _ = get(f"{server}/releases/{second.name}/id/project/never-was")
+    assert status == 404
