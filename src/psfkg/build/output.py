@@ -42,6 +42,7 @@ from ..release import (
     SOURCES,
     VOID_FILE,
     file_sha256,
+    next_dataset_version,
     point_latest,
     sha256,
 )
@@ -155,6 +156,7 @@ def _fill(
     sums[SEARCH], sizes[SEARCH] = file_sha256(staging / SEARCH), (staging / SEARCH).stat().st_size
     manifest: dict[str, Any] = {
         "version": __version__,
+        "dataset_version": next_dataset_version(staging.parent, now.date().isoformat()),
         "date": now.isoformat().replace("+00:00", "Z"),
         "base_iri": base,
         "triples": {
