@@ -158,3 +158,37 @@ def test_releases_on_disk_cost_the_server_no_memory(three: Path, tmp_path: Path)
             found[folder] = memory(master_of(base))
     print(f"PSS with one release {found[one] >> 20} MiB, with three {found[three] >> 20} MiB")
     assert found[three] <= 1.2 * found[one], found
+
+
+def test_the_catalogue_gives_the_dataset_its_versions_and_conforms_to_dcat_ap(
+    three: Path,
+) -> None:
+    from rdflib import Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCTERMS
+
+    from ..build.test_catalog import shacl_results
+
+    dcat, adms = Namespace("http://www.w3.org/ns/dcat#"), Namespace("http://www.w3.org/ns/adms#")
+    ids = sorted(p.name for p in three.iterdir() if not p.is_symlink())
+    graph = Graph().parse(three / "latest" / "catalog.nt", format="nt")
+    base = "https://w3id.org/psfkg/"
+    dataset, versions = URIRef(base + "dataset"), [URIRef(f"{base}releases/{i}/") for i in ids]
+    assert set(graph.objects(dataset, dcat.hasVersion)) == set(versions)
+    assert graph.value(dataset, dcat.hasCurrentVersion) == versions[-1]
+    manifests = [json.loads((three / i / "manifest.json").read_text()) for i in ids]
+    assert graph.value(dataset, dcat.version) == Literal(manifests[-1]["dataset_version"])
+    for n, (v, m) in enumerate(zip(versions, manifests, strict=True)):
+        assert graph.value(v, dcat.version) == Literal(m["dataset_version"])
+        assert graph.value(v, dcat.previousVersion) == (versions[n - 1] if n else None)
+        assert m["dataset_version"] in str(graph.value(v, adms.versionNotes))
+        assert graph.value(v, DCTERMS.isVersionOf) == dataset
+        urls = {str(graph.value(d, dcat.downloadURL)) for d in graph.objects(v, dcat.distribution)}
+        assert urls == {f"{base}releases/{ids[n]}/{f}" for f in m["files"] if "psfkg." in f}
+    # The first release's own catalogue knows only itself: a release never changes.
+    first = Graph().parse(three / ids[0] / "catalog.nt", format="nt")
+    assert set(first.objects(dataset, dcat.hasVersion)) == {versions[0]}
+    assert shacl_results(graph, "shapes.ttl") == []
+    recommended = shacl_results(graph, "shapes_recommended.ttl", "deprecateduris.ttl")
+    assert {r[1:] for r in recommended} == {
+        (URIRef("http://xmlns.com/foaf/0.1/Agent"), DCTERMS.type)
+    }

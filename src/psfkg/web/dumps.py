@@ -53,6 +53,7 @@ def listing() -> Response:
             {
                 "release": published.name,
                 "version": published.manifest["version"],
+                "dataset_version": rel.dataset_version(published.manifest, published.name),
                 "date": published.manifest["date"],
                 "files": files,
                 "checksums": own[0],
