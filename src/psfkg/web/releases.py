@@ -45,7 +45,10 @@ def _open(path: Path) -> rel.Published:
 def releases() -> list[rel.Published]:
     """Every good release on disk, oldest first."""
     served_release()  # 404 when the server serves files given on the command line
-    return rel.history(service().settings.releases_dir, opener=_open)
+    found = rel.history(service().settings.releases_dir, opener=_open)
+    for gone in set(_OPENED) - {r.path for r in found}:
+        del _OPENED[gone]  # pruned, or broken since
+    return found
 
 
 def sums(published: rel.Published) -> dict[str, dict[str, Any]]:
