@@ -226,7 +226,7 @@ def dataset_version(manifest: dict[str, Any], name: str) -> str:
 def next_dataset_version(releases_dir: Path, day: str) -> str:
     """The dataset version of a release built on ``day`` (``YYYY-MM-DD``): ``YYYY.MM.DD``, then
     ``YYYY.MM.DD.2``, ``.3``… for the second and later releases built that day among those on
-    disk. Only manifests are read."""
+    disk (one more than the highest there). Only manifests are read."""
     stem = day.replace("-", ".")
     taken = set()
     if releases_dir.is_dir():
@@ -239,12 +239,16 @@ def next_dataset_version(releases_dir: Path, day: str) -> str:
                 continue
             if isinstance(manifest, dict):
                 taken.add(dataset_version(manifest, path.name))
-    if stem not in taken:
-        return stem
-    n = 2
-    while f"{stem}.{n}" in taken:
-        n += 1
-    return f"{stem}.{n}"
+    # After the highest taken that day, so that a version once given (since pruned) never returns.
+    counts = [1 if v == stem else int(v[len(stem) + 1 :]) for v in taken if _of_day(v, stem)]
+    return stem if not counts else f"{stem}.{max(counts) + 1}"
+
+
+def _of_day(version: str, stem: str) -> bool:
+    """Whether ``version`` is ``stem`` or ``stem.N``."""
+    return version == stem or (
+        version.startswith(stem + ".") and version[len(stem) + 1 :].isdigit()
+    )
 
 
 def protected(releases_dir: Path, releases: list[Published]) -> set[str]:
