@@ -52,6 +52,7 @@ PAGES = {
     "catalogue": "/catalog",
     "void": "/.well-known/void",
     "downloads": "/dumps",
+    "releases": "/releases",
     "sparql-describe": "/sparql?query=DESCRIBE%20%3Chttps%3A%2F%2Fw3id.org%2Fpsfkg%2Fid%2Fproject"
     "%2Fjatoc%3E",
     "not-found": "/id/project/no-such-project",
@@ -151,9 +152,9 @@ def test_every_link_resolves(page: Page, psf_server: str) -> None:
 
 def test_every_link_opens_a_page_in_chromium(page: Page, psf_server: str) -> None:
     """Follow every link of the landing page, and of the pages it reaches, with Chromium's own
-    navigation (its Accept header): each opens an HTML page or downloads a file under /dumps/.
-    A link that names another type (an alternate: ``type="text/turtle"``) must answer that type
-    to the same Accept."""
+    navigation (its Accept header): each opens an HTML page or downloads a file under /dumps/ or
+    /releases/. A link that names another type (an alternate: ``type="text/turtle"``) must answer
+    that type to the same Accept."""
     depth = {psf_server + "/": 0}
     queue = [psf_server + "/"]
     named: dict[str, str] = {}
@@ -165,7 +166,7 @@ def test_every_link_opens_a_page_in_chromium(page: Page, psf_server: str) -> Non
             response = page.goto(url, wait_until="domcontentloaded")
         except PlaywrightError as error:
             if "Download is starting" not in str(error) or not urlparse(url).path.startswith(
-                urlparse(psf_server).path + "/dumps/"
+                tuple(urlparse(psf_server).path + p for p in ("/dumps/", "/releases/"))
             ):
                 wrong.append(f"{url}: {str(error).splitlines()[0]}")
             continue
@@ -563,3 +564,22 @@ def test_search_box_suggests_a_misspelt_organisation(page: Page, psf_server: str
         box.press("Enter")
     assert page.url == psf_server + "/id/organisation/university-of-turku"
     assert page.locator("main h1").inner_text() == "University of Turku"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_release_page_renders_and_passes_axe_core(
+    browser: Browser, psf_server: str, width: int
+) -> None:
+    """A release's own page (reached from /releases) fits the width and has no serious or
+    critical accessibility violation."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(psf_server + "/releases")
+    page.locator("table.releases a").first.click()
+    page.wait_for_url("**/releases/*/")
+    assert "Cite this release" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "scrolls sideways"
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("async () => (await axe.run()).violations")
+    context.close()
+    assert [v["id"] for v in found if v["impact"] in ("serious", "critical")] == []

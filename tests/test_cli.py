@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,64 @@ def test_servers_share_no_gunicorn_control_socket() -> None:
     from psfkg.serving import options
 
     assert options(Settings.from_env({}), "/tmp/x.sock")["control_socket_disable"] is True
+
+
+def _five(releases: Path, tmp_path: Path) -> Path:
+    """A folder of five good releases (copies of one under five names), latest the newest."""
+    folder = tmp_path / "five"
+    folder.mkdir()
+    first = (releases / "latest").resolve()
+    for year in range(2020, 2025):
+        shutil.copytree(first, folder / f"{year}0101T000000Z")
+    (folder / "latest").symlink_to("20240101T000000Z")
+    return folder
+
+
+def test_releases_lists_every_release_with_its_size_and_the_latest(
+    releases: Path, tmp_path: Path
+) -> None:
+    folder = _five(releases, tmp_path)
+    run = psfkg("releases", "--out", str(folder))
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == sorted(p.name for p in folder.iterdir())[:5]
+    assert lines[-1].endswith("latest") and not any(x.endswith("latest") for x in lines[:-1])
+    assert all(" MB" in line or " kB" in line for line in lines)
+
+
+def test_prune_keeps_the_newest_the_latest_and_its_rollback(releases: Path, tmp_path: Path) -> None:
+    folder = _five(releases, tmp_path)
+    (folder / "latest").unlink()
+    (folder / "latest").symlink_to("20220101T000000Z")  # rolled back twice
+    (folder / "20190101T000000Z").mkdir()  # a folder that is not a release: never touched
+    dry = psfkg("prune", "--out", str(folder), "--keep", "1", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    # keep the newest (2024), latest (2022) and what it rolls back to (2021): the others go
+    assert [line.split()[2] for line in dry.stdout.splitlines()] == [
+        "20200101T000000Z",
+        "20230101T000000Z",
+    ]
+    assert all(line.startswith("would remove ") for line in dry.stdout.splitlines())
+    assert len(list(folder.iterdir())) == 7
+    run = subprocess.run(
+        [sys.executable, "-m", "psfkg", "prune", "--out", str(folder)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PSFKG_KEEP_RELEASES": "1"},
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert [line.split()[:2] for line in run.stdout.splitlines()] == [
+        ["removed", "20200101T000000Z"],
+        ["removed", "20230101T000000Z"],
+    ]
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == [
+        "20190101T000000Z",
+        "20210101T000000Z",  # what latest rolls back to
+        "20220101T000000Z",  # latest
+        "20240101T000000Z",  # the newest
+        "latest",
+    ]
+    assert "keeping every release" in psfkg("prune", "--out", str(folder)).stderr
+    assert psfkg("prune", "--out", str(folder), "--keep", "-1").returncode == 2

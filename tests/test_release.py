@@ -9,10 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from rdflib import RDF, SH, Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 
 from psfkg.build.pipeline import QUERIES_DIR
+from psfkg.config import PROJECT_ROOT
 from psfkg.errors import ReleaseError, ValidationFailed
 from psfkg.namespaces import DEFAULT_BASE, NAMED_GRAPHS, PSF
 from psfkg.release import (
@@ -26,7 +28,10 @@ from psfkg.release import (
     SOURCES,
     VOID_FILE,
     Published,
+    dataset_version,
+    history,
     latest,
+    next_dataset_version,
 )
 
 from .conftest import DATA, OTHER_BASE, build
@@ -222,3 +227,31 @@ def test_no_file_is_read_through_a_link_out_of_the_release(releases: Path, tmp_p
     resummed(copy)
     published = Published.open(copy)
     assert published.source_text("cbss-psf-past-projects") is None
+
+
+def test_history_lists_good_releases_oldest_first_with_their_dataset_versions(
+    releases: Path, tmp_path: Path
+) -> None:
+    first = (releases / "latest").resolve()
+    for name in ("20200101T000000Z", "20210101T000000Z", "20210101T000000Z-2"):
+        shutil.copytree(first, tmp_path / name)
+    (tmp_path / "20190101T000000Z").mkdir()  # not a release
+    (tmp_path / "latest").symlink_to("20210101T000000Z-2")
+    found = history(tmp_path)
+    assert [r.name for r in found] == ["20200101T000000Z", "20210101T000000Z", "20210101T000000Z-2"]
+    day = first.name[:4] + "-" + first.name[4:6] + "-" + first.name[6:8]
+    assert dataset_version(found[0].manifest, found[0].name) == day.replace("-", ".")
+    assert next_dataset_version(tmp_path, day) == day.replace("-", ".") + ".2"
+    assert next_dataset_version(tmp_path, "1999-01-02") == "1999.01.02"
+    assert dataset_version({"date": "2025-03-04T00:00:00Z"}, "x") == "2025.03.04"
+
+
+def test_citation_cff_and_licence() -> None:
+    cff = yaml.safe_load((PROJECT_ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0"
+    assert {"message", "title", "authors"} <= cff.keys() and cff["license"] == "MIT"
+    assert all("name" in a or "family-names" in a for a in cff["authors"])
+    licence = (PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License") and "Code: MIT." in (
+        PROJECT_ROOT / "README.md"
+    ).read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ Exit codes follow pySHACL: 0 conforms (or done), 1 the data does not conform, 2 
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -221,6 +222,62 @@ def rollback(out_dir: Path | None) -> None:
         click.echo(candidate)
         return
     raise PsfkgError(f"no good release before {current.name} to roll back to")
+
+
+@cli.command("releases")
+@OUT
+def releases_(out_dir: Path | None) -> None:
+    """List the releases, oldest first: id, dataset version, date, size on disk, and which is
+    latest (folders that do not open are named on stderr, not listed)."""
+    folder = out_dir or Settings.from_env().releases_dir
+    current = release.latest(folder)
+    found = release.history(folder)
+    if not found:
+        raise PsfkgError(f"no release in {folder}: run `psfkg build` first")
+    for r in found:
+        mark = "  latest" if current is not None and r.name == current.name else ""
+        click.echo(
+            f"{r.name}  {release.dataset_version(r.manifest, r.name):<14}  {r.manifest['date']}"
+            f"  {_size(disk_bytes(r.path)):>9}{mark}"
+        )
+
+
+@cli.command()
+@OUT
+@click.option(
+    "--keep",
+    type=click.IntRange(min=0),
+    help="Releases to keep, the newest. Default: the keep_releases setting (0: all).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be removed; remove nothing.")
+def prune(out_dir: Path | None, keep: int | None, dry_run: bool) -> None:
+    """Remove the oldest releases beyond the ones to keep; never the latest, nor the one
+    rollback would point latest at. Prints each release removed."""
+    settings = Settings.from_env()
+    folder = out_dir or settings.releases_dir
+    keeping = settings.keep_releases if keep is None else keep
+    if keeping == 0:
+        click.echo("keeping every release (PSFKG_KEEP_RELEASES is 0)", err=True)
+    for r in release.prunable(folder, keeping):
+        size = _size(disk_bytes(r.path))
+        if not dry_run:
+            shutil.rmtree(r.path)
+        click.echo(f"{'would remove' if dry_run else 'removed'} {r.name} ({size})")
+
+
+def disk_bytes(path: Path) -> int:
+    """Bytes of the files under a folder."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _size(n: int) -> str:
+    """Bytes for a person: ``812 B``, ``12.3 MB``."""
+    size, unit = float(n), "B"
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            break
+        size /= 1000
+    return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
 
 
 def _opens(path: Path) -> bool:

@@ -137,6 +137,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder the releases are written to.",
         _path,
     ),
+    Setting(
+        "keep_releases",
+        "0",
+        "Releases psfkg prune keeps, the newest (0: keep all); it never removes the latest nor "
+        "the one psfkg rollback would point latest at.",
+        _count,
+    ),
     Setting("host", "127.0.0.1", "Address the server listens on."),
     Setting(
         "public_url",
@@ -276,6 +283,7 @@ class Settings:
     base_iri: str
     data_dir: Path
     releases_dir: Path
+    keep_releases: int
     host: str
     public_url: str
     allowed_hosts: str

@@ -72,6 +72,7 @@ PREFIXES: dict[str, str] = {
 
 #: Prefixes of the vocabularies of the catalogue and VoID, bound beside :data:`PREFIXES` there.
 METADATA_PREFIXES: dict[str, str] = {
+    "adms": "http://www.w3.org/ns/adms#",
     "dcat": "http://www.w3.org/ns/dcat#",
     "dcatap": "http://data.europa.eu/r5r/",
     "spdx": "http://spdx.org/rdf/terms#",
@@ -87,6 +88,15 @@ def record(kind: str, key: str) -> URIRef:
     'https://w3id.org/psfkg/id/project/jatoc'
     """
     return ID[f"{kind}/{key}"]
+
+
+def release_version(name: str) -> URIRef:
+    """The IRI of release ``name`` as a version of the dataset: its page, ``/releases/<id>/``.
+
+    >>> str(release_version("20250101T000000Z"))
+    'https://w3id.org/psfkg/releases/20250101T000000Z/'
+    """
+    return URIRef(f"{DEFAULT_BASE}releases/{name}/")
 
 
 def distribution(name: str) -> URIRef:

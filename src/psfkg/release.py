@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,3 +225,76 @@ class Published:
                 "it was built by an older psfkg, or changed since; build again"
             )
         return cls(path, manifest, sha256(sums.encode())[:16], frozenset(names))
+
+
+def history(
+    releases_dir: Path, opener: Callable[[Path], Published] | None = None
+) -> list[Published]:
+    """Every valid release in ``releases_dir``, oldest first (by folder name, which is the build
+    time); a folder that does not open (incomplete, corrupt, of an older layout) is left out.
+
+    :param opener: opens one release; :meth:`Published.open` unless given (a server passes one
+        that remembers what it has checked).
+    """
+    found = []
+    for path in sorted(candidates(releases_dir), key=lambda p: p.name):
+        try:
+            found.append((opener or Published.open)(path))
+        except (ReleaseError, OSError):
+            continue
+    return found
+
+
+def dataset_version(manifest: dict[str, Any], name: str) -> str:
+    """The dataset version of a release: its manifest's ``dataset_version``; for a release built
+    before there was one, the ``YYYY.MM.DD`` of its date."""
+    found = manifest.get("dataset_version")
+    return str(found) if found else str(manifest.get("date", name))[:10].replace("-", ".")
+
+
+def next_dataset_version(releases_dir: Path, day: str) -> str:
+    """The dataset version of a release built on ``day`` (``YYYY-MM-DD``): ``YYYY.MM.DD``, then
+    ``YYYY.MM.DD.2``, ``.3``… for the second and later releases built that day among those on
+    disk (one more than the highest there). Only manifests are read."""
+    stem = day.replace("-", ".")
+    taken = set()
+    if releases_dir.is_dir():
+        for path in releases_dir.iterdir():
+            if path.is_symlink() or path.name.startswith(".") or not path.is_dir():
+                continue
+            try:
+                manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(manifest, dict):
+                taken.add(dataset_version(manifest, path.name))
+    # After the highest taken that day, so that a version once given (since pruned) never returns.
+    counts = [1 if v == stem else int(v[len(stem) + 1 :]) for v in taken if _of_day(v, stem)]
+    return stem if not counts else f"{stem}.{max(counts) + 1}"
+
+
+def _of_day(version: str, stem: str) -> bool:
+    """Whether ``version`` is ``stem`` or ``stem.N``."""
+    return version == stem or (
+        version.startswith(stem + ".") and version[len(stem) + 1 :].isdigit()
+    )
+
+
+def protected(releases_dir: Path, releases: list[Published]) -> set[str]:
+    """Names of the releases never pruned: the latest, and the one ``psfkg rollback`` would
+    point ``latest`` at (the newest good release older than it)."""
+    current = latest(releases_dir)
+    if current is None:
+        return set()
+    earlier = [r.name for r in releases if r.name < current.name]
+    return {current.name, *earlier[-1:]}
+
+
+def prunable(releases_dir: Path, keep: int) -> list[Published]:
+    """The releases ``psfkg prune`` removes to keep ``keep`` (0: all): the oldest beyond the
+    ``keep`` newest, never a :func:`protected` one. Folders that do not open are not touched."""
+    if keep <= 0:
+        return []
+    releases = history(releases_dir)
+    safe = protected(releases_dir, releases)
+    return [r for r in releases[: max(0, len(releases) - keep)] if r.name not in safe]

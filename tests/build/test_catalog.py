@@ -130,7 +130,8 @@ def test_coverage_comes_from_the_data(release: Release, dcat: Graph) -> None:
     period = dcat.value(dataset, DCTERMS.temporal)
     assert dcat.value(period, DCAT.startDate) == Literal("2012-05-30", datatype=XSD.date)
     assert dcat.value(period, DCAT.endDate) == Literal("2022-02-24", datatype=XSD.date)
-    assert dcat.value(dataset, DCAT.version) == Literal(release.manifest["version"])
+    # The dataset's own version, not the ontology's.
+    assert dcat.value(dataset, DCAT.version) == Literal(release.manifest["dataset_version"])
     assert set(dcat.objects(dataset, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))) == {
         release.iri("source/cbss-psf-past-projects"),
         release.iri("source/cbss-baltinnosec-kickoff"),

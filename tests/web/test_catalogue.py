@@ -39,7 +39,9 @@ def test_the_catalogue_page_shows_each_distribution_its_licence_and_checksum(
     assert str(graph.value(catalog, DCTERMS.title)) in page
     assert str(graph.value(catalog, DCTERMS.license)) in page
     manifest = json.loads((release_dir / "manifest.json").read_text())
-    distributions = set(graph.subjects(None, DCAT.Distribution))
+    dataset = graph.value(catalog, DCAT.dataset)
+    # The dataset's own, at /dumps; each release (a version) has its own too, at /releases.
+    distributions = set(graph.objects(dataset, DCAT.distribution))
     # Not distributions: context.jsonld and validation.ttl (each with its .gz), search.sqlite and
     # resources.sqlite.
     assert len(distributions) == len(manifest["files"]) - 6

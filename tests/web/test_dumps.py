@@ -130,7 +130,7 @@ def test_the_downloads_page_is_in_the_site_s_style_and_says_all_a_person_needs(
     for fact in (
         str(catalog.value(dataset, DCTERMS.title)),
         release_dir.name,
-        manifest["version"],
+        manifest["dataset_version"],  # the dataset's version, not the ontology's
         manifest["date"][:10],
         str(dataset),
     ):

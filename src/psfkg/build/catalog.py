@@ -164,7 +164,8 @@ def dcat(
     _add(g, dataset, (RDF.type, DCAT.Dataset), *common, *dated, *topics, *spatial)
     for p in (DCTERMS.title, DCTERMS.description):
         _add(g, dataset, *((p, o) for o in union.objects(dataset, p)))
-    _add(g, dataset, (DCAT.version, Literal(manifest["version"])), (DCAT.contactPoint, contact))
+    version = str(manifest.get("dataset_version") or manifest["version"])
+    _add(g, dataset, (DCAT.version, Literal(version)), (DCAT.contactPoint, contact))
     _add(g, dataset, (DCTERMS.accessRights, PUBLIC))
     _add(g, dataset, *((PROV.wasDerivedFrom, s) for s in _sorted(sources)))
     _temporal(g, dataset, union, base)
@@ -242,11 +243,20 @@ def void(manifest: Mapping[str, Any], stats: Statistics, *, site: str) -> Graph:
 
 
 def _distribution(
-    g: Graph, dist: URIRef, name: str, entry: Mapping[str, Any], *, site: str, base: str
+    g: Graph,
+    dist: URIRef,
+    name: str,
+    entry: Mapping[str, Any],
+    *,
+    site: str,
+    base: str,
+    at: str = "dumps/",
 ) -> None:
-    """One file: where to get it, its format, size and checksum."""
-    inner, url = name.removesuffix(".gz"), URIRef(f"{site}dumps/{name}")
-    checksum = BNode(f"checksum-{name}")
+    """One file: where to get it (under ``<site><at>``), its format, size and checksum."""
+    inner, url = name.removesuffix(".gz"), URIRef(f"{site}{at}{name}")
+    checksum = BNode(
+        f"checksum-{name}" if at == "dumps/" else f"checksum-{at[:-1].replace('/', '-')}-{name}"
+    )
     fmt = formats.from_suffix(inner.rpartition(".")[2], formats.for_form("CONSTRUCT"))
     assert fmt is not None, inner
     text = FILES[inner] + (", gzipped" if name != inner else "")

@@ -44,11 +44,13 @@ from ..release import (
     SOURCES,
     VOID_FILE,
     file_sha256,
+    history,
     latest,
+    next_dataset_version,
     point_latest,
     sha256,
 )
-from . import catalog, changes, mementos, search
+from . import catalog, changes, mementos, search, versions
 from . import dumps as writers
 
 
@@ -117,11 +119,11 @@ def write(
     except OSError as exc:
         raise ReleaseError(f"cannot create a release in {releases_dir}: {exc.strerror}") from exc
     try:
-        sums = _fill(staging, contents, base, now, on_file or (lambda _: None))
+        final = _free_name(releases_dir, now.strftime("%Y%m%dT%H%M%SZ"))
+        sums = _fill(staging, contents, base, now, on_file or (lambda _: None), final.name)
         _write_file(
             staging / CHECKSUMS, "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)).encode()
         )
-        final = _free_name(releases_dir, now.strftime("%Y%m%dT%H%M%SZ"))
         staging.chmod(0o755)
         os.rename(staging, final)
     except OSError as exc:
@@ -137,9 +139,16 @@ def write(
 
 
 def _fill(
-    staging: Path, contents: Contents, base: str, now: datetime, on_file: Callable[[str], None]
+    staging: Path,
+    contents: Contents,
+    base: str,
+    now: datetime,
+    on_file: Callable[[str], None],
+    release_id: str,
 ) -> dict[str, str]:
-    """Write every file of a release but ``SHA256SUMS`` into ``staging``; their checksums."""
+    """Write every file of a release but ``SHA256SUMS`` into ``staging``; their checksums.
+    ``release_id`` is the release's id: its catalogue lists it and the good releases before it
+    on disk as the dataset's versions (a release never changes: later ones are in theirs)."""
     public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
     stats = writers.write_dumps(staging, contents.graphs, public, base)
     _write_file(staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode())
@@ -168,6 +177,7 @@ def _fill(
     sizes[RESOURCES] = (staging / RESOURCES).stat().st_size
     manifest: dict[str, Any] = {
         "version": __version__,
+        "dataset_version": next_dataset_version(staging.parent, now.date().isoformat()),
         "date": now.isoformat().replace("+00:00", "Z"),
         "base_iri": base,
         "triples": {
@@ -189,7 +199,13 @@ def _fill(
         extra[f"{QUERIES}/{name}.rq"] = text.replace(DEFAULT_BASE, base).encode("utf-8")
     manifest["default_graph_triples"] = stats.triples
     described = {**manifest, "base_iri": DEFAULT_BASE}
+    earlier = [
+        versions.version_of(r.name, r.manifest, Graph().parse(r.path / CATALOG, format="nt"))
+        for r in history(staging.parent)
+        if r.name < release_id
+    ]
     dcat = catalog.dcat(described, contents.graphs, site=DEFAULT_BASE)
+    versions.add(dcat, described, release_id, earlier, site=DEFAULT_BASE)
     extra[CATALOG] = ntriples(rebased(dcat, base))
     extra[VOID_FILE] = ntriples(catalog.void(manifest, stats, site=base))
     extra[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()

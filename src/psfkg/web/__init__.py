@@ -2,6 +2,7 @@
 
 - ``sparql``: the SPARQL 1.1 Protocol endpoint and its service description, at ``/sparql``;
 - ``dumps``: the files of the current release, at ``/dumps``;
+- ``releases``: every release on disk and its files, immutable, at ``/releases``;
 - ``resources``: every IRI the graph mints, as HTML or RDF (``/id/``, ``/def``, ``/graph/``...);
 - ``pages``: the landing page, charts, the validation report;
 - ``browse``: the lists of projects and organisations (what they hold: ``listing``) with facets,
@@ -37,6 +38,7 @@ from . import (
     pages,
     portal,
     queries,
+    releases,
     resources,
     search,
     site,
@@ -61,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = Releases(settings, config.get("FILES", ()))
     app.register_blueprint(sparql.bp)
     app.register_blueprint(dumps.bp)
+    app.register_blueprint(releases.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)

@@ -8,15 +8,17 @@ served, so no path can leave the release folder.
 
 from __future__ import annotations
 
+from base64 import b64encode
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request, send_file, url_for
 from rdflib import RDF, RDFS, Graph
-from rdflib.namespace import DCAT, DCTERMS, FOAF
+from rdflib.namespace import DCAT, DCTERMS
 
 from .. import formats
 from .. import release as rel
+from .citing import citation
 from .service import served_release, service
 from .site import link_alternates, page, url, wants
 
@@ -57,6 +59,7 @@ def listing() -> Response:
             {
                 "release": published.name,
                 "version": published.manifest["version"],
+                "dataset_version": rel.dataset_version(published.manifest, published.name),
                 "date": published.manifest["date"],
                 "files": files,
                 "checksums": own[0],
@@ -140,29 +143,6 @@ def rights() -> list[str]:
     )
 
 
-def citation(published: rel.Published) -> dict[str, str]:
-    """How to cite the release, from the catalogue's dataset and the manifest: title, publisher,
-    version, release name and date, and the dataset's IRI. Nothing invented: no DOI."""
-    graph = _catalogue()
-    dataset = next(graph.subjects(RDF.type, DCAT.Dataset), None)
-    publisher = graph.value(dataset, DCTERMS.publisher) if dataset is not None else None
-    date = published.manifest["date"][:10]
-    found = {
-        "title": str(graph.value(dataset, DCTERMS.title) or "") if dataset is not None else "",
-        "publisher": str(graph.value(publisher, FOAF.name) or "") if publisher is not None else "",
-        "version": str(published.manifest["version"]),
-        "release": published.name,
-        "date": date,
-        "year": date[:4],
-        "url": str(dataset or published.base + "dataset"),
-    }
-    found["text"] = (
-        f"{found['publisher']} ({found['year']}). {found['title']}, version {found['version']} "
-        f"(release {found['release']}, {found['date']}) [data set]. {found['url']}"
-    )
-    return found
-
-
 @bp.route("/dumps/<name>")
 def dump(name: str) -> Response:
     """One file of the release."""
@@ -170,26 +150,48 @@ def dump(name: str) -> Response:
     files = published.manifest["files"]
     if name not in files and name not in (rel.MANIFEST, rel.CHECKSUMS):
         abort(404, f"no file {name!r} in release {published.name}")
+    response = send(published, name, files, max_age=3600)
+    if response is None:
+        abort(404, f"no file {name!r} in release {published.name}")
+    return response
+
+
+def send(
+    published: rel.Published,
+    name: str,
+    sums: dict[str, Any],
+    *,
+    max_age: int,
+    immutable: bool = False,
+) -> Response | None:
+    """Answer with the file ``name`` of a release, read from disk (``X-Sendfile`` through the
+    front), its ``.gz`` twin to a client that accepts gzip; None when the release has no such
+    file. ``sums`` gives each file's ``sha256``: its strong ETag and its ``Repr-Digest``."""
     served, encoding = name, None
-    if f"{name}.gz" in files and request.accept_encodings.quality("gzip") > 0:
+    if f"{name}.gz" in sums and request.accept_encodings.quality("gzip") > 0:
         served, encoding = f"{name}.gz", "gzip"
     # SHA256SUMS is what the release was checked against; every other file is one it lists.
     path = published.path / served if served == rel.CHECKSUMS else published.file(served)
     if path is None:
-        abort(404, f"no file {name!r} in release {published.name}")
+        return None
     fmt = formats.TEXT if name == rel.CHECKSUMS else formats.from_suffix(name.rpartition(".")[2])
     modified = datetime.fromisoformat(published.manifest["date"].replace("Z", "+00:00"))
+    digest = sums.get(served, {}).get("sha256")
     response = send_file(
         path,
         mimetype=fmt.media_type if fmt else "application/octet-stream",
         as_attachment=True,
-        download_name=name,
+        download_name=name.rpartition("/")[2],
         conditional=True,
-        etag=files.get(served, {}).get("sha256", published.etag),
+        etag=digest or published.etag,
         last_modified=modified,
-        max_age=3600,
+        max_age=max_age,
     )
     if encoding:
         response.headers["Content-Encoding"] = encoding
+    if digest:
+        response.headers["Repr-Digest"] = f"sha-256=:{b64encode(bytes.fromhex(digest)).decode()}:"
+    if immutable:
+        response.headers["Cache-Control"] = f"public, max-age={max_age}, immutable"
     response.headers["Vary"] = "Accept-Encoding"
     return response

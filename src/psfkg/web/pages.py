@@ -13,6 +13,8 @@ from .. import formats
 from ..release import VOID_FILE
 from . import charts
 from .asking import Solution, select
+from .citing import citation, schema_org
+from .dumps import licences
 from .listing import unplaced
 from .queries import named_queries
 from .service import served_release, service
@@ -34,6 +36,7 @@ def landing() -> ResponseReturnValue:
     counts = class_counts()
     manifest = published.manifest
     base = svc.base
+    cited = citation(published)
     json_ld = {
         "@context": "https://schema.org",
         "@type": "Dataset",
@@ -43,8 +46,8 @@ def landing() -> ResponseReturnValue:
         "Baltic Sea States (2013-2018) and BALTinnoSEC: partners, countries, priority areas, "
         "funding periods.",
         "url": request.url_root,
-        "version": manifest["version"],
         "dateModified": manifest["date"],
+        **schema_org(cited, licences()),
         "isBasedOn": sorted(
             str(s)
             for s in service()
@@ -73,6 +76,7 @@ def landing() -> ResponseReturnValue:
         unplaced=unplaced(),
         sources=select(SOURCES, own=True, cache="sources")[1],
         json_ld=json_ld,
+        citation=cited,
     )
 
 
