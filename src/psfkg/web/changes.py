@@ -1,5 +1,7 @@
-"""What changed in each release: ``/releases/<id>/changes`` (HTML and ``.json``), the patch
-at ``/releases/<id>/changes.rdfp``, and the Atom feed of releases at ``/releases.atom``.
+"""What changed in each release: ``/releases/<id>/changes`` (HTML, or JSON by ``Accept``),
+and the Atom feed of releases at ``/releases.atom``. The change files themselves (the patch
+``changes.rdfp``, ``changes.json``, ``added.nq``, ``removed.nq``) are served, immutable, with the
+release's other files (:mod:`~psfkg.web.releases`).
 
 Each release's change files were written by the build (:mod:`psfkg.build.changes`); this only
 reads them, from the release's own folder, so no release is held in memory. A release is named
@@ -14,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, url_for
 
 from .. import formats
 from .. import release as rel
 from ..errors import ReleaseError
-from .dumps import citation
+from .citing import citation
 from .service import releases, served_release
 from .site import curie, href, link_alternates, page, wants
 from .statements import term_labels
@@ -98,14 +100,15 @@ def _value(nt: str) -> dict[str, str | None]:
 
 
 @bp.route("/releases/<release_id>/changes")
-@bp.route("/releases/<release_id>/changes.json", endpoint="changes_json")
 def changes(release_id: str) -> Response:
-    """What changed in a release since the one before it, as HTML or JSON."""
+    """What changed in a release since the one before it, as HTML or (by ``Accept``) JSON with
+    each property's label. The release's own files, ``changes.json`` and the patch, are served
+    where its other files are (:mod:`~psfkg.web.releases`), immutable."""
     published = _release(release_id)
     log = changelog(published)
-    json_url = url_for("changes.changes_json", release_id=published.name)
+    json_url = _file(published, rel.CHANGES)
     patch = rel.PATCH in published.names
-    if request.path.endswith(".json") or wants(OFFERS) is formats.JSON:
+    if wants(OFFERS) is formats.JSON:
         response = jsonify(log)
     else:
         for change in log["changed"]:
@@ -119,7 +122,7 @@ def changes(release_id: str) -> Response:
             log=log,
             summary=summary(log),
             json_url=json_url,
-            patch_url=url_for("changes.patch", release_id=published.name) if patch else None,
+            patch_url=_file(published, rel.PATCH) if patch else None,
             alternates=alternates,
         )
         response.headers["Link"] = link_alternates(alternates)
@@ -127,17 +130,9 @@ def changes(release_id: str) -> Response:
     return response
 
 
-@bp.route("/releases/<release_id>/changes.rdfp")
-def patch(release_id: str) -> Response:
-    """The release's RDF Patch against the one before it; 404 for a first release."""
-    published = _release(release_id)
-    data = published.read(rel.PATCH)
-    if data is None:
-        abort(404, f"release {published.name} is the first: there is no patch to it")
-    response = Response(data, content_type=formats.RDF_PATCH.content_type)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["Content-Disposition"] = f'inline; filename="{published.name}.rdfp"'
-    return response
+def _file(published: rel.Published, name: str, *, external: bool = False) -> str:
+    """The stable URL of one of a release's files."""
+    return url_for("releases.file", rid=published.name, name=name, _external=external)
 
 
 @bp.route("/releases.atom")
@@ -164,7 +159,7 @@ def feed() -> Response:
         changes_url = url_for("changes.changes", release_id=published.name, _external=True)
         ET.SubElement(entry, "link", rel="alternate", type="text/html", href=changes_url)
         if rel.PATCH in published.names:
-            patch_url = url_for("changes.patch", release_id=published.name, _external=True)
+            patch_url = _file(published, rel.PATCH, external=True)
             ET.SubElement(
                 entry, "link", rel="related", type=formats.RDF_PATCH.media_type, href=patch_url
             )
