@@ -12,44 +12,29 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, jsonify, url_for
+from flask import Blueprint, Response, abort, jsonify, url_for
 
 from .. import formats
 from .. import release as rel
-from ..errors import ReleaseError
 from .citing import citation
-from .service import releases, served_release
+from .releases import releases as on_disk
+from .service import served_release
 from .site import curie, href, link_alternates, page, wants
 from .statements import term_labels
 
 bp = Blueprint("changes", __name__)
 #: The changelog's formats.
 OFFERS = (formats.HTML, formats.JSON)
-_OPENED = "psfkg.changes"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
-def _opened(path: Path) -> rel.Published | None:
-    """A release opened once per process (a release never changes), None when it is bad."""
-    cache: dict[str, rel.Published | None] = current_app.extensions.setdefault(_OPENED, {})
-    if path.name not in cache:
-        try:
-            cache[path.name] = rel.Published.open(path)
-        except ReleaseError:
-            cache[path.name] = None
-    return cache[path.name]
-
-
 def _releases() -> list[rel.Published]:
-    """Every good release on disk, newest first (each once: ``latest`` is one of them)."""
-    served_release()
-    found = {p.name: p for p in rel.candidates(releases().settings.releases_dir)}
-    opened = [_opened(p) for _, p in sorted(found.items(), reverse=True)]
-    return [p for p in opened if p is not None]
+    """Every good release on disk, newest first, each opened once per worker
+    (:func:`psfkg.web.releases.releases`)."""
+    return on_disk()[::-1]
 
 
 def _release(release_id: str) -> rel.Published:

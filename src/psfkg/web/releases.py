@@ -136,7 +136,7 @@ def release_page(rid: str) -> Response:
     """One release: its files with bytes and SHA-256, and how to cite it, as HTML or JSON."""
     published, found = _find(rid)
     if published is None:
-        return _unknown(f"no release {rid!r}", [r.name for r in found])
+        return _unknown(f"no release {rid[:80]!r}", [r.name for r in found])
     current = served_release().name
     info = summary(published, current)
     files = [
@@ -190,8 +190,8 @@ def release_file(rid: str, name: str) -> Response:
     """One file of a release, from disk, immutable."""
     published, found = _find(rid)
     if published is None:
-        return _unknown(f"no release {rid!r}", [r.name for r in found])
+        return _unknown(f"no release {rid[:80]!r}", [r.name for r in found])
     response = send(published, name, sums(published), max_age=FOREVER, immutable=True)
     if response is None:
-        return _unknown(f"no file {name!r} in release {rid}", [r.name for r in found])
+        return _unknown(f"no file {name[:200]!r} in release {rid}", [r.name for r in found])
     return response
