@@ -101,19 +101,25 @@ def test_page_renders(browser: Browser, psf_server: str, name: str, width: int) 
     assert response.status == (404 if name == "not-found" else 200)
     assert page.locator("main h1").count() == 1
     assert page.title().endswith("CBSS PSF knowledge graph")
+    grave = checked(page, f"{name}-{width}", width)
+    context.close()
+    assert grave == []
+    assert errors == [], errors
+
+
+def checked(page: Page, shot: str, width: int) -> list[str]:
+    """Check the page open in ``page``: it must not scroll sideways at ``width``; save its
+    screenshot as ``shot``; and return axe-core's serious and critical violations."""
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "scrolls sideways"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
     page.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated as the DevTools do: no CSP applies
     found = page.evaluate("async () => (await axe.run()).violations")
-    grave = [
+    return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in found
         if v["impact"] in ("serious", "critical")
     ]
-    context.close()
-    assert grave == []
-    assert errors == [], errors
 
 
 def same_site_links(page: Page, url: str, site: str) -> list[tuple[str, str]]:
@@ -567,19 +573,24 @@ def test_search_box_suggests_a_misspelt_organisation(page: Page, psf_server: str
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_release_page_renders_and_passes_axe_core(
+def test_release_pages_render_and_pass_axe_core(
     browser: Browser, psf_server: str, width: int
 ) -> None:
-    """A release's own page (reached from /releases) fits the width and has no serious or
-    critical accessibility violation."""
+    """A release's own page (reached from /releases), its changes and a record as it holds it
+    (a memento) fit the width and have no serious or critical accessibility violation."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto(psf_server + "/releases")
     page.locator("table.releases a").first.click()
     page.wait_for_url("**/releases/*/")
+    home = page.url
     assert "Cite this release" in page.inner_text("main")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "scrolls sideways"
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("async () => (await axe.run()).violations")
+    grave = checked(page, f"release-{width}", width)
+    page.goto(home + "changes")
+    assert page.locator("main h1").count() == 1
+    grave += checked(page, f"release-changes-{width}", width)
+    page.goto(home + "id/project/jatoc")
+    assert "JATOC" in page.inner_text("main h1")
+    grave += checked(page, f"memento-{width}", width)
     context.close()
-    assert [v["id"] for v in found if v["impact"] in ("serious", "critical")] == []
+    assert grave == []

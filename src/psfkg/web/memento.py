@@ -39,6 +39,7 @@ from ..release import RESOURCES, Published, candidates
 from .resources import choose, split, turtle
 from .service import served_release, service
 from .site import RESOURCE, label, page, tagged, url
+from .statements import incoming, outgoing
 
 bp = Blueprint("memento", __name__)
 EXTENSION = "psfkg.memento"
@@ -278,26 +279,20 @@ def memento_response(
 
 
 def past_page(subject: URIRef, graph: Graph, chosen: Version, path: str) -> Response:
-    """The HTML page of a past version: what it said then, under a notice that it is not the
-    current version."""
-    out = sorted(
-        ((p, o) for p, o in graph.predicate_objects(subject)),
-        key=lambda po: (str(po[0]), str(po[1])),
-    )
-    into = sorted(
-        ((s, p) for s, p in graph.subject_predicates(subject)),
-        key=lambda sp: (str(sp[1]), str(sp[0])),
-    )
+    """The HTML page of a past version: what it said then, each property once with its values
+    and named by its label (as the current page names them), under a notice that it is not the
+    current version. Which of its statements were inferred, the past index does not say."""
+    name = label(graph, subject)
     return page(
         "memento.html",
-        title=f"{label(graph, subject)} (release {chosen.name})",
-        name=label(graph, subject),
+        title=f"{name} (release {chosen.name})",
+        name=name,
         iri=str(subject),
         version=chosen,
         current=url("/" + path),
         timemap=url(f"/timemap/{path}"),
-        rows=[(p, o, label(graph, o)) for p, o in out],
-        incoming=[(s, p, label(graph, s)) for s, p in into],
+        rows=outgoing(graph, subject),
+        incoming=incoming(graph, subject, {}),
     )
 
 
