@@ -181,7 +181,7 @@ def test_the_catalogue_gives_the_dataset_its_versions_and_conforms_to_dcat_ap(
         assert graph.value(v, dcat.version) == Literal(m["dataset_version"])
         assert graph.value(v, dcat.previousVersion) == (versions[n - 1] if n else None)
         assert m["dataset_version"] in str(graph.value(v, adms.versionNotes))
-        assert graph.value(v, DCTERMS.isVersionOf) == dataset
+        assert graph.value(v, dcat.isVersionOf) == dataset
         urls = {str(graph.value(d, dcat.downloadURL)) for d in graph.objects(v, dcat.distribution)}
         assert urls == {f"{base}releases/{ids[n]}/{f}" for f in m["files"] if "psfkg." in f}
     # The first release's own catalogue knows only itself: a release never changes.

@@ -4,10 +4,11 @@ The dataset (``<base>dataset``) has each release as a version (``dcat:hasVersion
 release being built as its current one (``dcat:hasCurrentVersion``); its own ``dcat:version`` is
 the dataset version (see :func:`psfkg.release.next_dataset_version`), not the ontology's. Each
 release, ``<base>releases/<id>/`` (its page), is a ``dcat:Dataset`` with its ``dcat:version``,
-``adms:versionNotes``, ``dcat:previousVersion`` (the release before it) and its own
-distributions, downloaded from ``<site>releases/<id>/<file>``. What describes every version
-alike (publisher, contact point, themes, keywords, access rights) is the dataset's; its coverage
-(countries, first and last date) is what that release's own catalogue said.
+``adms:versionNotes``, ``dcat:isVersionOf`` the dataset, ``dcat:previousVersion`` (the release
+before it) and its own distributions, downloaded from ``<site>releases/<id>/<file>``. What
+describes every version alike (publisher, contact point, themes, keywords, access rights) is the
+dataset's; its coverage (countries, first and last date) is what that release's own catalogue
+said.
 
 The build knows only the releases on disk when it runs: a release's catalogue lists itself and
 those before it, and never changes; the latest's, which ``/catalog`` serves, lists them all.
@@ -88,7 +89,7 @@ def add(
         _add(g, it, (DCAT.version, Literal(number)), (ADMS.versionNotes, _en(notes)))
         _add(g, it, (DCTERMS.issued, when), (DCTERMS.modified, when))
         page = URIRef(f"{site}releases/{v.name}/")
-        _add(g, it, (DCTERMS.isVersionOf, dataset), (FOAF.page, page))
+        _add(g, it, (DCAT.isVersionOf, dataset), (FOAF.page, page))  # DCAT-AP 3: not dct:
         _add(g, it, *((DCTERMS.spatial, c) for c in v.spatial))
         if v.period is not None:
             _add(g, it, (DCTERMS.temporal, period := BNode(f"period-{v.name}")))

