@@ -191,3 +191,9 @@ def test_a_removed_partnership_is_gone(server: str, three: tuple[Path, list[Publ
     assert status == 404
     status, _, _ = get(f"{server}/releases/{second.name}/id/project/never-was")
     assert status == 404
+
+
+def test_a_record_path_too_long_for_a_release_is_404_never_500(server: str) -> None:
+    long = "/id/project/" + "a" * 1100  # past what a release's index is asked for
+    assert get(server + long)[0] == 404
+    assert get(server + long, **{"Accept-Datetime": "Tue, 20 Mar 2001 20:35:00 GMT"})[0] == 404

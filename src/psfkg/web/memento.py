@@ -35,10 +35,12 @@ from rdflib import Graph, URIRef
 
 from .. import formats
 from ..errors import ReleaseError
-from ..release import RESOURCES, Published, candidates
+from ..release import RESOURCES, candidates
+from .releases import opened
 from .resources import choose, split, turtle
 from .service import served_release, service
 from .site import RESOURCE, label, page, tagged, url
+from .statements import graph as statements_graph
 from .statements import incoming, outgoing
 
 bp = Blueprint("memento", __name__)
@@ -69,8 +71,8 @@ class Version:
 
 def _open(path: Path) -> Version | None:
     try:
-        published = Published.open(path)
-    except ReleaseError:
+        published = opened(path)  # checked once per worker, with the releases' own listing
+    except (ReleaseError, OSError):
         return None
     index = published.file(RESOURCES)
     date = datetime.fromisoformat(str(published.manifest["date"]).replace("Z", "+00:00"))
@@ -136,8 +138,12 @@ def absolute(path: str) -> str:
     return request.host_url.rstrip("/") + url(quote(path, safe=SAFE))
 
 
+def _too_long(path: str) -> bool:
+    return len(path.encode("utf-8")) > PATH_BYTES
+
+
 def _path(path: str) -> str:
-    if len(path.encode("utf-8")) > PATH_BYTES:
+    if _too_long(path):
         abort(404, f"no resource has a path of more than {PATH_BYTES} bytes")
     return f"id/{path}"
 
@@ -191,6 +197,8 @@ def timegate() -> ResponseReturnValue | None:
     (pattern 2.2); a record never published goes on to its usual 404."""
     if request.endpoint != "resources.record" or request.view_args is None:
         return None
+    if _too_long(str(request.view_args["path"])):
+        return None  # no release holds it: the record route answers 404
     when = accept_datetime()
     if when is None:
         return None
@@ -211,8 +219,8 @@ def original(response: Response) -> Response:
     only earlier releases hold answers 410 Gone instead of 404."""
     if request.endpoint != "resources.record" or request.view_args is None:
         return response
-    if "Memento-Datetime" in response.headers:
-        return response
+    if "Memento-Datetime" in response.headers or _too_long(str(request.view_args["path"])):
+        return response  # an abort() here would be a 500: a hook's errors are not handled
     stem, _ = split(_path(str(request.view_args["path"])), RESOURCE)
     if response.status_code == 404:
         versions = [v for v in history() if holds(v, service().base + stem)]
@@ -262,14 +270,14 @@ def memento_response(
     fmt = choose(suffix)
     data = triples(chosen, iri)
     if fmt is formats.HTML:
-        graph = Graph().parse(data=data.decode("utf-8"), format="nt")
+        graph = statements_graph(data)
         response = past_page(URIRef(iri), graph, chosen, path)
     elif fmt is formats.TURTLE:
         response = Response(turtle(data, iri), content_type=fmt.content_type)
     elif fmt is formats.N_TRIPLES:
         response = Response(data, content_type=fmt.content_type)
     else:
-        graph = Graph().parse(data=data.decode("utf-8"), format="nt")
+        graph = statements_graph(data)
         body = graph.serialize(format=fmt.rdflib or "nt", encoding="utf-8")
         response = Response(body, content_type=fmt.content_type)
     response.headers["Memento-Datetime"] = chosen.http_date

@@ -33,7 +33,7 @@ FOREVER = 31536000
 _OPENED: dict[Path, tuple[int, rel.Published]] = {}
 
 
-def _open(path: Path) -> rel.Published:
+def opened(path: Path) -> rel.Published:
     """A release, opened (and its files checked) once per worker while it is unchanged."""
     stamp = (path / rel.CHECKSUMS).stat().st_mtime_ns
     found = _OPENED.get(path)
@@ -45,7 +45,7 @@ def _open(path: Path) -> rel.Published:
 def releases() -> list[rel.Published]:
     """Every good release on disk, oldest first."""
     served_release()  # 404 when the server serves files given on the command line
-    found = rel.history(service().settings.releases_dir, opener=_open)
+    found = rel.history(service().settings.releases_dir, opener=opened)
     for gone in set(_OPENED) - {r.path for r in found}:
         del _OPENED[gone]  # pruned, or broken since
     return found
