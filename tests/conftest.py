@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,6 +83,7 @@ def edited_releases(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     text = projects.read_text(encoding="utf-8")
     first = text[text.index("- key: ngos-in-the-bsr\n") : text.index("- key: cbss-youth-forum")]
     projects.write_text(text + first.replace("ngos-in-the-bsr", NEW_PROJECT), encoding="utf-8")
+    next_second()
     built.append(build(data, out))
     rows = (data / "participations.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [r for r in rows if not r.startswith("ngos-in-the-bsr,norden-association-in-sweden,")]
@@ -91,8 +93,15 @@ def edited_releases(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     assert text.count("  title: CBSS Youth Forum 2013\n") == 1
     text = text.replace("  title: CBSS Youth Forum 2013\n", "  title: CBSS Youth Forum, 2013\n")
     projects.write_text(text, encoding="utf-8")
+    next_second()
     built.append(build(data, out))
     return built
+
+
+def next_second() -> None:
+    """Wait for the clock's next second: a release's date is to the second, and Memento tells
+    releases apart by their dates."""
+    time.sleep(1.05 - time.time() % 1)
 
 
 @pytest.fixture(scope="session")

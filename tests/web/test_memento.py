@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -17,66 +15,25 @@ import pytest
 
 from psfkg.release import Published, latest
 
-from ..conftest import DATA, build
+from ..conftest import NEW_PROJECT
 from ..live import live_server
 
-BASE = "https://w3id.org/psfkg/"
-ADDED = "usher"
-CHANGED, OLD_LABEL, NEW_LABEL = "jatoc", "JATOC (as first named)", "JATOC"
-REMOVED = "id/participation/jatoc--national-police-board"
-
-
-def _without_project(data: Path, key: str) -> None:
-    """Drop project ``key`` and its participations from ``data``."""
-    projects = (data / "projects.yaml").read_text(encoding="utf-8")
-    start = projects.index(f"- key: {key}\n")
-    end = projects.find("\n- key: ", start + 1)
-    (data / "projects.yaml").write_text(
-        projects[:start] + (projects[end + 1 :] if end >= 0 else ""), encoding="utf-8"
-    )
-    _drop_rows(data, lambda row: row.startswith(f"{key},"))
-
-
-def _drop_rows(data: Path, gone: Callable[[str], bool]) -> None:
-    path = data / "participations.csv"
-    rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(r for r in rows if not gone(r)), encoding="utf-8")
-
-
-def _relabel(data: Path, key: str, short_name: str) -> None:
-    path = data / "projects.yaml"
-    text = path.read_text(encoding="utf-8")
-    old = f"- key: {key}\n  short_name: {NEW_LABEL}\n"
-    assert old in text
-    path.write_text(text.replace(old, f"- key: {key}\n  short_name: {short_name}\n"), "utf-8")
-
-
-def _next_second() -> None:
-    """Wait for the clock's next second: release dates are to the second."""
-    time.sleep(1.05 - time.time() % 1)
+ADDED = NEW_PROJECT
+CHANGED, OLD_LABEL, NEW_LABEL = (
+    "cbss-youth-forum",
+    "CBSS Youth Forum 2013",
+    "CBSS Youth Forum, 2013",
+)
+REMOVED = "id/participation/ngos-in-the-bsr--norden-association-in-sweden"
 
 
 @pytest.fixture(scope="module")
-def three(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Published]]:
-    """Release 1: JATOC under an old label, no USHER; 2: USHER added; 3: a partner of JATOC
-    removed and JATOC's label changed."""
-    root = tmp_path_factory.mktemp("memento")
-    data, out = root / "data", root / "releases"
-    shutil.copytree(DATA, data)
-    _without_project(data, ADDED)
-    _relabel(data, CHANGED, OLD_LABEL)
-    made = [build(data, out)]
-    shutil.copy(DATA / "projects.yaml", data / "projects.yaml")
-    shutil.copy(DATA / "participations.csv", data / "participations.csv")
-    _relabel(data, CHANGED, OLD_LABEL)
-    _next_second()
-    made.append(build(data, out))
-    shutil.copy(DATA / "projects.yaml", data / "projects.yaml")
-    _drop_rows(data, lambda row: row.startswith("jatoc,national-police-board,"))
-    _next_second()
-    made.append(build(data, out))
-    assert latest(out) == made[-1]
-    return out, [Published.open(p) for p in made]
+def three(edited_releases: list[Path]) -> tuple[Path, list[Published]]:
+    """Release 1: the data; 2: a project added; 3: a partner removed and a project's title
+    changed (see ``edited_releases``)."""
+    out = edited_releases[0].parent
+    assert latest(out) == edited_releases[-1]
+    return out, [Published.open(p) for p in edited_releases]
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +143,7 @@ def test_a_removed_partnership_is_gone(server: str, three: tuple[Path, list[Publ
     status, _, body = get(f"{server}/{REMOVED}", Accept="text/html")
     assert status == 410 and f'href="/releases/{second.name}/{REMOVED}"' in body
     status, _, body = get(last, Accept="text/turtle")
-    assert status == 200 and "National Police Board" in body
+    assert status == 200 and "Norden Association in Sweden" in body
     status, _, _ = get(f"{server}/id/project/never-was", Accept="text/turtle")
     assert status == 404
     status, _, _ = get(f"{server}/releases/{second.name}/id/project/never-was")
@@ -197,3 +154,45 @@ def test_a_record_path_too_long_for_a_release_is_404_never_500(server: str) -> N
     long = "/id/project/" + "a" * 1100  # past what a release's index is asked for
     assert get(server + long)[0] == 404
     assert get(server + long, **{"Accept-Datetime": "Tue, 20 Mar 2001 20:35:00 GMT"})[0] == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["def", "dataset", "graph/ontology", "source/cbss-psf-past-projects"]
+)
+def test_every_kind_of_resource_is_its_own_timegate(
+    server: str, three: tuple[Path, list[Published]], path: str
+) -> None:
+    """Not records only: the ontology, the dataset, a named graph and a source page too."""
+    first = three[1][0]
+    status, headers, body = get(
+        f"{server}/{path}",
+        **{
+            "Accept-Datetime": format_datetime(date_of(first), usegmt=True),
+            "Accept": "application/n-triples",
+        },
+    )
+    assert status == 200, body
+    assert parsedate_to_datetime(headers["Memento-Datetime"]) == date_of(first)
+    assert headers["Content-Location"] == f"/releases/{first.name}/{path}"
+    assert f"<https://w3id.org/psfkg/{path}>" in body
+    status, headers, body = get(f"{server}/timemap/{path}")
+    assert status == 200 and body.count('rel="') >= 3 + 3, body
+    status, headers, body = get(f"{server}/releases/{first.name}/{path}", Accept="text/html")
+    assert status == 200 and "This is not the current version" in body
+    status, headers, _ = get(f"{server}/{path}", Accept="text/turtle")
+    assert status == 200 and f'<{server}/timemap/{path}>; rel="timemap"' in headers["Link"]
+
+
+def test_a_source_pages_text_has_no_mementos(server: str) -> None:
+    """The text of a source page is the copy on disk: asked with a time, it is still the text."""
+    status, headers, _body = get(
+        f"{server}/source/cbss-psf-past-projects.txt",
+        **{"Accept-Datetime": "Tue, 20 Mar 2001 20:35:00 GMT"},
+    )
+    assert status == 200 and "Memento-Datetime" not in headers
+    assert headers["Content-Type"].startswith("text/plain")
+
+
+def test_paths_that_are_no_resource_have_no_timemap(server: str) -> None:
+    for path in ("timemap/", "timemap/nothing", "timemap/id", "timemap/defs", "timemap/sparql"):
+        assert get(f"{server}/{path}")[0] == 404, path

@@ -13,32 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
-from psfkg.config import PROJECT_ROOT
-
-from ..conftest import build, client_for
+from ..conftest import client_for
 from ..live import live_server
 from ..test_serving import master_of, memory
 
 
 @pytest.fixture(scope="module")
-def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A releases folder with three releases: the data, then a project's title changed, then a
-    partnership removed."""
-    root = tmp_path_factory.mktemp("three")
-    data, out = root / "data", root / "releases"
-    shutil.copytree(PROJECT_ROOT / "data", data)
-    build(data, out)
-    projects = data / "projects.yaml"
-    records = yaml.safe_load(projects.read_text(encoding="utf-8"))
-    records[0]["title"] = records[0]["title"] + " (revised)"
-    projects.write_text(yaml.safe_dump(records, allow_unicode=True), encoding="utf-8")
-    build(data, out)
-    rows = (data / "participations.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    (data / "participations.csv").write_text("".join([rows[0], *rows[2:]]), encoding="utf-8")
-    build(data, out)
-    return out
+def three(edited_releases: list[Path]) -> Path:
+    """A releases folder with three releases built from edited data (see ``edited_releases``)."""
+    return edited_releases[0].parent
 
 
 @pytest.fixture(scope="module")

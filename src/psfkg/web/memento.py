@@ -1,20 +1,24 @@
 """Resources as they were: Memento (RFC 7089) over the releases on disk.
 
-Every record IRI (``/id/...``) is an Original Resource that is its own TimeGate (RFC 7089
-pattern 2.2, section 4.2.2): a request with ``Accept-Datetime`` is answered, at the same URL,
-with the version of the newest release built at or before that time (the first release's for a
-time before it, as section 4.5.3 allows), with ``Memento-Datetime``, ``Vary: accept-datetime``,
-``Content-Location`` naming the memento and ``Link`` to the original, the TimeMap and the
-mementos. Without the header the current release answers, from the live store, and names its
-TimeMap.
+Every resource IRI the graph mints (a record ``/id/...``, the ontology ``/def``, a named graph
+``/graph/...``, the dataset ``/dataset``, a source page ``/source/...``) is an Original
+Resource that is its own TimeGate (RFC 7089 pattern 2.2, section 4.2.2): a request with
+``Accept-Datetime`` is answered, at the same URL, with the version of the newest release built
+at or before that time (the first release's for a time before it, as section 4.5.3 allows),
+with ``Memento-Datetime``, ``Vary: accept-datetime``, ``Content-Location`` naming the memento
+and ``Link`` to the original, the TimeMap and the mementos. Without the header the current
+release answers, from the live store, and names its TimeMap.
 
-- ``/releases/<id>/id/<path>``: the memento, the resource in release ``<id>`` (HTML or RDF,
-  negotiated as the current page is; a suffix names one); a slash after the id, so no file of
-  the release (``/releases/<id>/<file>``) is ever mistaken for one;
-- ``/timemap/id/<path>``: its TimeMap (``application/link-format``, section 5), every release
-  holding the resource; ``/timemap/id/<path>.json`` the same as JSON;
-- a record gone from the current release but held by an earlier one answers 410 Gone, with a
+- ``/releases/<id>/<path>`` (``/releases/<id>/id/...``, ``.../def``, ``.../graph/...``...): the
+  memento, the resource in release ``<id>`` (HTML or RDF, negotiated as the current page is; a
+  suffix names one); no file of a release has those names, so none is mistaken for one;
+- ``/timemap/<path>``: its TimeMap (``application/link-format``, section 5), every release
+  holding the resource; ``/timemap/<path>.json`` the same as JSON;
+- a resource gone from the current release but held by an earlier one answers 410 Gone, with a
   ``Link`` to its last memento and its TimeMap.
+
+The text of a source page (``/source/<name>.txt``) is the copy on disk, not a statement of a
+release: it has no mementos.
 
 A past version is read from its release's ``resources.sqlite`` (see
 :mod:`psfkg.build.mementos`), a few indexed look-ups; no old release is loaded into memory.
@@ -23,21 +27,25 @@ A past version is read from its release's ``resources.sqlite`` (see
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from rdflib import Graph, URIRef
+from werkzeug.exceptions import NotAcceptable
 
 from .. import formats
 from ..errors import ReleaseError
+from ..formats import Format
 from ..release import RESOURCES, candidates
 from .releases import opened
-from .resources import choose, split, turtle
+from .resources import SOURCE, choose, split, turtle
 from .service import served_release, service
 from .site import RESOURCE, label, page, tagged, url
 from .statements import graph as statements_graph
@@ -142,10 +150,49 @@ def _too_long(path: str) -> bool:
     return len(path.encode("utf-8")) > PATH_BYTES
 
 
-def _path(path: str) -> str:
+def _checked(path: str) -> str:
     if _too_long(path):
         abort(404, f"no resource has a path of more than {PATH_BYTES} bytes")
-    return f"id/{path}"
+    return path
+
+
+#: The first segment of the paths of resources that have mementos, and the whole of the
+#: paths of those with a single IRI.
+KINDS = ("id", "graph", "source")
+SINGLES = ("def", "dataset")
+
+
+def resource_path(path: str) -> tuple[str, str | None, tuple[Format, ...]] | None:
+    """``id/project/jatoc.ttl`` -> the resource's path, the suffix, and what it is offered in;
+    None for a path that is no resource IRI of the graph."""
+    kind, slash, rest = path.partition("/")
+    offers = SOURCE if kind == "source" else RESOURCE
+    stem, suffix = split(path, offers)
+    if (kind in KINDS and slash and rest) or stem in SINGLES:
+        return stem, suffix, offers
+    return None
+
+
+def _ontology(args: dict[str, object]) -> str:
+    # /def/1.0 is the ontology's version IRI, the same resource as /def
+    suffix = args.get("suffix") or split(str(args.get("version") or ""))[1]
+    return f"def.{suffix}" if suffix else "def"
+
+
+#: The resource routes, and the path of the resource each asks for, from its arguments.
+ROUTES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "resources.record": lambda a: f"id/{a['path']}",
+    "resources.named_graph": lambda a: f"graph/{a['name']}",
+    "resources.source": lambda a: f"source/{a['name']}",
+    "resources.dataset": lambda a: f"dataset.{a['suffix']}" if a.get("suffix") else "dataset",
+    "resources.ontology": _ontology,
+}
+
+
+def _requested() -> str | None:
+    """The path of the resource a request to a resource route asks for (suffix and all)."""
+    route = ROUTES.get(request.endpoint or "")
+    return None if route is None or request.view_args is None else route(request.view_args)
 
 
 def links(path: str, versions: list[Version], chosen: Version | None = None) -> str:
@@ -191,23 +238,32 @@ def accept_datetime() -> datetime | None:
     return when.astimezone(UTC)
 
 
+def _versions(stem: str) -> list[Version]:
+    iri = service().base + stem
+    return [v for v in history() if holds(v, iri)]
+
+
 @bp.before_app_request
 def timegate() -> ResponseReturnValue | None:
-    """A record asked for with ``Accept-Datetime``: the memento of that time, at its own URL
-    (pattern 2.2); a record never published goes on to its usual 404."""
-    if request.endpoint != "resources.record" or request.view_args is None:
-        return None
-    if _too_long(str(request.view_args["path"])):
-        return None  # no release holds it: the record route answers 404
+    """A resource asked for with ``Accept-Datetime``: the memento of that time, at its own URL
+    (pattern 2.2); one never published goes on to its usual 404."""
+    path = _requested()
+    if path is None or _too_long(path):
+        return None  # no release holds it: the resource route answers 404
     when = accept_datetime()
-    if when is None:
+    found = resource_path(path)
+    if when is None or found is None:
         return None
-    stem, suffix = split(_path(str(request.view_args["path"])), RESOURCE)
-    versions = [v for v in history() if holds(v, service().base + stem)]
-    if not versions:
+    stem, suffix, offers = found
+    try:
+        fmt = choose(suffix, offers)
+    except NotAcceptable:
+        return None  # the resource route says what it offers
+    versions = _versions(stem)
+    if not versions or fmt is formats.TEXT:
         return None
     chosen = next((v for v in reversed(versions) if v.date <= when), versions[0])
-    response = memento_response(stem, chosen, versions, suffix)
+    response = memento_response(stem, chosen, versions, fmt)
     response.headers["Content-Location"] = url(quote(f"/releases/{chosen.name}/{stem}", safe=SAFE))
     response.vary.add("Accept-Datetime")
     return response
@@ -215,19 +271,19 @@ def timegate() -> ResponseReturnValue | None:
 
 @bp.after_app_request
 def original(response: Response) -> Response:
-    """Every answer of a record names its TimeMap and varies by ``Accept-Datetime``; a record
-    only earlier releases hold answers 410 Gone instead of 404."""
-    if request.endpoint != "resources.record" or request.view_args is None:
-        return response
-    if "Memento-Datetime" in response.headers or _too_long(str(request.view_args["path"])):
+    """Every answer of a resource names its TimeMap and varies by ``Accept-Datetime``; one only
+    earlier releases hold answers 410 Gone instead of 404."""
+    path = _requested()
+    if path is None or "Memento-Datetime" in response.headers or _too_long(path):
         return response  # an abort() here would be a 500: a hook's errors are not handled
-    stem, _ = split(_path(str(request.view_args["path"])), RESOURCE)
-    if response.status_code == 404:
-        versions = [v for v in history() if holds(v, service().base + stem)]
-        if versions:
-            response = gone(stem, service().base + stem, versions)
+    found = resource_path(path)
+    if found is None:
+        return response
+    stem = found[0]
+    if response.status_code == 404 and (versions := _versions(stem)):
+        response = gone(stem, service().base + stem, versions)
     if response.status_code >= 400 and response.status_code != 410:
-        return response  # no TimeMap to name for what is not, and never was, a record
+        return response  # no TimeMap to name for what is not, and never was, a resource
     response.headers["Link"] = ", ".join(
         h for h in (response.headers.get("Link"), timemap_link(stem)) if h
     )
@@ -262,12 +318,9 @@ def gone(path: str, iri: str, versions: list[Version]) -> Response:
     return response
 
 
-def memento_response(
-    path: str, chosen: Version, versions: list[Version], suffix: str | None
-) -> Response:
-    """The resource at ``path`` as release ``chosen`` held it, negotiated or as ``suffix``."""
+def memento_response(path: str, chosen: Version, versions: list[Version], fmt: Format) -> Response:
+    """The resource at ``path`` as release ``chosen`` held it, in ``fmt``."""
     iri = service().base + path
-    fmt = choose(suffix)
     data = triples(chosen, iri)
     if fmt is formats.HTML:
         graph = statements_graph(data)
@@ -309,26 +362,39 @@ def _require_release() -> None:
     served_release()
 
 
-@bp.route("/releases/<name>/id/<path:path>")
-def memento(name: str, path: str) -> ResponseReturnValue:
-    """The record at ``/id/<path>`` as release ``name`` held it."""
-    stem, suffix = split(_path(path), RESOURCE)
-    iri = service().base + stem
-    versions = [v for v in history() if holds(v, iri)]
+def _resource(path: str) -> tuple[str, str | None, tuple[Format, ...]]:
+    found = resource_path(_checked(path))
+    if found is None:
+        abort(404, f"/{path[:200]} is no resource IRI of the graph")
+    return found
+
+
+@bp.route("/releases/<name>/<any(id, graph, source):kind>/<path:path>")
+@bp.route("/releases/<name>/<any(def, dataset):kind>", defaults={"path": None})
+@bp.route("/releases/<name>/<any(def, dataset):kind>.<suffix>", defaults={"path": None})
+def memento(
+    name: str, kind: str, path: str | None, suffix: str | None = None
+) -> ResponseReturnValue:
+    """The resource at ``/<kind>/<path>`` as release ``name`` held it."""
+    whole = f"{kind}/{path}" if path is not None else kind + (f".{suffix}" if suffix else "")
+    stem, suffix, offers = _resource(whole)
+    fmt = choose(suffix, tuple(f for f in offers if f is not formats.TEXT))
+    versions = _versions(stem)
     chosen = next((v for v in versions if v.name == name), None)
     if chosen is None:
         known = any(v.name == name for v in history())
+        iri = service().base + stem
         abort(404, f"release {name} does not hold {iri}" if known else f"no release {name}")
-    return memento_response(stem, chosen, versions, suffix)
+    return memento_response(stem, chosen, versions, fmt)
 
 
-@bp.route("/timemap/id/<path:path>")
+@bp.route("/timemap/<path:path>")
 def timemap(path: str) -> ResponseReturnValue:
-    """The TimeMap of the record at ``/id/<path>``: every release that holds it."""
+    """The TimeMap of the resource at ``/<path>``: every release that holds it."""
     as_json = path.endswith(".json")
-    stem = _path(path[: -len(".json")] if as_json else path)
+    stem = _resource(path[: -len(".json")] if as_json else path)[0]
     iri = service().base + stem
-    versions = [v for v in history() if holds(v, iri)]
+    versions = _versions(stem)
     if not versions:
         abort(404, f"no release holds {iri}")
     if as_json:
