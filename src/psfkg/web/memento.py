@@ -281,8 +281,10 @@ def original(response: Response) -> Response:
         return response
     stem = found[0]
     if response.status_code == 404 and (versions := _versions(stem)):
-        response = gone(stem, service().base + stem, versions)
-    if response.status_code >= 400 and response.status_code != 410:
+        response = gone(stem, service().base + stem, versions)  # its Link names the TimeMap
+        response.vary.add("Accept-Datetime")
+        return response
+    if response.status_code >= 400:
         return response  # no TimeMap to name for what is not, and never was, a resource
     response.headers["Link"] = ", ".join(
         h for h in (response.headers.get("Link"), timemap_link(stem)) if h
