@@ -280,7 +280,7 @@ class Reconciler:
         types = tuple(t for t in (self.space.term(t) for t in query.types) if t in TYPES)
         if query.types and not types:
             return []  # a type this service does not have
-        wanted = words(query.text)[:MOST_WORDS]
+        wanted = words(query.text)
         conditions = [
             (prop, set().union(*(self.resolve(v, prop.range) for v in c.values)))
             for c in query.conditions
@@ -318,7 +318,7 @@ class Reconciler:
         elif wanted:
             for entity, names in self._found(text, types).values():
                 exact = any(words(n) == wanted for n in names)
-                best = max(similarity(wanted, words(n)[:MOST_WORDS]) for n in names)
+                best = max(similarity(wanted[:MOST_WORDS], words(n)[:MOST_WORDS]) for n in names)
                 yield entity, 1.0 if exact else best, exact
         else:
             yield from ((e, 0.0, False) for e in self.facts.entities.values() if e.type in types)
@@ -337,7 +337,7 @@ class Reconciler:
                 prop = BY_ID.get(self.space.term(pid))
                 values = entity.values.get(prop.id, set()) if entity and prop else set()
                 if prop is not None and prop.range is not None:
-                    cells = [
+                    cells: list[dict[str, object]] = [
                         {"id": self.space.entity_id(v), "name": self.facts.label(v)} for v in values
                     ]
                     row[pid] = sorted(

@@ -26,6 +26,8 @@ FIELDS = ("query", "type", "limit", "properties", "type_strict")
 STRICTNESS = ("any", "should", "all")
 #: Candidates a query gets when it does not say.
 DEFAULT_LIMIT = 10
+#: Property values one query may give, in all (each is looked up).
+MOST_VALUES = 20
 
 
 def document(text: str, name: str) -> Any:
@@ -38,11 +40,17 @@ def document(text: str, name: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
 
     try:
-        return json.loads(text, parse_constant=refuse)
+        found = json.loads(text, parse_constant=refuse)
+        json.dumps(found, ensure_ascii=False).encode()  # what is read must be writable back
+    except UnicodeEncodeError:
+        raise QueryRejected(
+            f"{name} holds a lone surrogate (an escape from \\ud800 to \\udfff), not text"
+        ) from None
     except ValueError as exc:
         raise QueryRejected(f"{name} is not JSON: {exc}") from None
     except RecursionError:
         raise QueryRejected(f"{name} nests too deep to read") from None
+    return found
 
 
 def _is_number(value: Any) -> bool:
@@ -76,7 +84,7 @@ def _conditions(given: Any, where: str) -> tuple[Condition, ...]:
             raise QueryRejected(f"queries: {at} must be an object with a pid string and a v")
         values = item["v"] if isinstance(item["v"], list) else [item["v"]]
         found.append(Condition(item["pid"], tuple(_value(v, f"{at}.v") for v in values)))
-    return tuple(found)
+    return tuple(dict.fromkeys(found))  # the same condition twice counts once
 
 
 def _query(key: str, given: Any, most_limit: int) -> Query:
@@ -102,6 +110,8 @@ def _query(key: str, given: Any, most_limit: int) -> Query:
     if given.get("type_strict", "any") not in STRICTNESS:
         raise QueryRejected(f"queries: {key}.type_strict must be one of {', '.join(STRICTNESS)}")
     conditions = _conditions(given.get("properties", []), f"{key}.properties")
+    if sum(len(c.values) for c in conditions) > MOST_VALUES:
+        raise QueryRejected(f"queries: {key}.properties give more than {MOST_VALUES} values")
     if "query" not in given and not conditions:
         raise QueryRejected(f"queries: {key} needs a query or at least one property condition")
     return Query(text, tuple(types), int(limit), conditions)
