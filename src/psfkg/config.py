@@ -238,6 +238,20 @@ SETTINGS: tuple[Setting, ...] = (
         POSITIVE_INT,
     ),
     Setting(
+        "reconcile_batch",
+        "50",
+        "Most queries in one reconciliation batch (the manifest's batchSize), and most entities "
+        "or properties in one data extension request; more get 413.",
+        POSITIVE_INT,
+    ),
+    Setting(
+        "reconcile_limit",
+        "100",
+        "Most candidates one reconciliation query (its limit) or one suggest request may ask "
+        "for; more get 400.",
+        POSITIVE_INT,
+    ),
+    Setting(
         "rate_limit",
         "600",
         "Requests a minute one client (address) may send to the server; 0 for no limit.",
@@ -300,6 +314,8 @@ class Settings:
     answer_cache_bytes: int
     result_row_cap: int
     max_nesting: int
+    reconcile_batch: int
+    reconcile_limit: int
     rate_limit: int
     client_share: int
     rate_limit_loopback: bool

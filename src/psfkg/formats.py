@@ -149,6 +149,8 @@ TRIG = Format("TriG", "application/trig", "trig", ("trig",), (), GRAPHS, w3c="Tr
 HTML = Format("HTML", "text/html", "html", ("html",))
 TEXT = Format("plain text", "text/plain", "txt", ("txt", "text"))
 JSON = Format("JSON", "application/json", "json", ("json",))
+#: JSON wrapped in a call, for the old clients of the reconciliation service (``callback=``).
+JSONP = Format("JSONP", "application/javascript", "js", ("jsonp",))
 SVG = Format("SVG", "image/svg+xml", "svg", ("svg",))
 GZIP = Format("gzip", "application/gzip", "gz", ("gz", "gzip"), charset=None)
 #: Search: what a browser's search box reads (the OpenSearch 1.1 description and suggestions).
@@ -180,6 +182,7 @@ TABLE = (
     HTML,
     TEXT,
     JSON,
+    JSONP,
     SVG,
     GZIP,
     OPENSEARCH,

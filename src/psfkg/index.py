@@ -181,6 +181,8 @@ class Hit:
     snippet: Snippet
     #: Higher is better; comparable within one answer only.
     score: float
+    #: Its other names (short names, names as written, codes), as the build gave them.
+    names: tuple[str, ...] = ()
 
     @property
     def snippet_text(self) -> str:
@@ -303,8 +305,9 @@ class Index:
             )
             .fetchone()
         )
+        others = tuple(n for n in names.split(NAMES_SEPARATOR) if n)
         snippet = _snippet(description, names, query)
-        return Hit(iri, label, type_iri, type_label, description, snippet, round(score, 3))
+        return Hit(iri, label, type_iri, type_label, description, snippet, round(score, 3), others)
 
     def _read(self, q: str, *, prefix: bool) -> _Query:
         found = [w[:MAX_LETTERS] for w in words(q[: MAX_WORDS * (MAX_LETTERS + 1)])][:MAX_WORDS]

@@ -12,6 +12,8 @@
 - ``portal``: the DCAT-AP catalogue, VoID, ``sitemap.xml`` and ``robots.txt``;
 - ``memento``: records as past releases held them (RFC 7089), their TimeMaps, 410 Gone;
 - ``search``: search by name (``/search``, ``.json``, suggestions, OpenSearch);
+- ``reconcile``: the reconciliation service (W3C Reconciliation Service API 0.2), at
+  ``/reconcile``, for OpenRefine and other clients that match their tables to psfkg's IRIs;
 - ``traffic``: a JSON log line per request, ``/-/stats``, and the rate limit per client;
 - ``changes``: what changed in each release (``/releases/<id>/changes``, its RDF Patch) and
   the Atom feed of releases, ``/releases.atom``;
@@ -38,6 +40,7 @@ from . import (
     pages,
     portal,
     queries,
+    reconcile,
     releases,
     resources,
     search,
@@ -73,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(traffic.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(reconcile.bp)
     app.register_blueprint(changes.bp)
     app.register_blueprint(memento.bp)
     site.install(app)

@@ -184,6 +184,8 @@ def common_headers(response: Response) -> Response:
     headers, failed = response.headers, response.status_code >= 400
     for name, value in SECURITY.items():
         headers.setdefault(name, value)  # a page may set its own policy (the query page does)
+    if "frame-ancestors *" in headers["Content-Security-Policy"]:
+        headers.remove("X-Frame-Options")  # a page made to be framed (reconciliation previews)
     headers["Access-Control-Allow-Origin"] = "*"
     headers["Access-Control-Expose-Headers"] = EXPOSED
     if request.method == "OPTIONS":
