@@ -327,8 +327,11 @@ def test_the_base_without_its_slash_reaches_the_landing_page(w3id: W3id) -> None
         ("id/../../../etc/passwd", 404),
         ("source/%2e%2e/%2e%2e/etc/passwd", 404),
         ("id/project/jatoc%3Fformat=ttl", 403),  # Apache refuses a %3F it would unescape
+        ("id/%0d%0aSet-Cookie:%20x=1", 404),  # escaped again in Location: no header made
+        ("id/x?a=%0d%0aSet-Cookie:%20x=1", 404),
     ],
 )
 def test_odd_paths_get_a_clear_refusal(w3id: W3id, path: str, status: int) -> None:
     answer = get(w3id.base + path, "text/turtle")
     assert answer.status_code == status, answer.text[:300]
+    assert not any("Set-Cookie" in r.headers for r in (*answer.history, answer))
