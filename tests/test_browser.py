@@ -57,6 +57,7 @@ PAGES = {
     "%2Fjatoc%3E",
     "not-found": "/id/project/no-such-project",
     "search": "/search?q=univrsity+of+turku",
+    "about-iris": "/about/iris",
 }
 
 if CHROMIUM is None:

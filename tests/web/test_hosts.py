@@ -84,6 +84,7 @@ def test_under_a_path_prefix_every_link_carries_it(releases: Path) -> None:
         "/queries/projects-with-partner-from-country",
         "/validation",
         "/source/cbss-psf-past-projects",
+        "/about/iris",
     ]
     followed = set()
     for path in pages:

@@ -61,7 +61,7 @@ NEGOTIATED = [p for p in BEFORE if p != "/dumps"]
 
 
 @pytest.mark.parametrize("browser", BROWSERS)
-@pytest.mark.parametrize("path", [*BEFORE, "/", "/query", "/queries", "/validation"])
+@pytest.mark.parametrize("path", [*BEFORE, "/", "/query", "/queries", "/validation", "/about/iris"])
 def test_a_browser_gets_a_page(client: FlaskClient, path: str, browser: str) -> None:
     response = client.get(path, headers={"Accept": BROWSERS[browser]})
     assert response.status_code == 200, response.data[:300]

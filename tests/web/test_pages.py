@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from flask.testing import FlaskClient
 from rdflib import Graph
 
+from psfkg.namespaces import DEFAULT_BASE
 from psfkg.release import CATALOG
 from psfkg.web import portal
 from psfkg.web.service import service
@@ -131,3 +132,28 @@ def test_the_data_service_answers_every_alternate_it_links(client: FlaskClient) 
 def test_a_large_answer_is_shown_in_part_and_downloaded_whole(client: FlaskClient) -> None:
     html = client.get("/query?query=SELECT%20*%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D").data.decode()
     assert html.count("<tr>") == 1001 and "the first 1000 shown here" in html
+
+
+def test_the_iris_page_says_what_stays_and_what_a_removed_record_answers(
+    client: FlaskClient, base: str
+) -> None:
+    response = client.get("/about/iris")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.data.decode()
+    for text in (
+        f"<code>{base}id/&lt;kind&gt;/&lt;key&gt;</code>",
+        f"<code>{base}def/1.0</code>",
+        "never renamed nor given to another record",
+        "<strong>410 Gone</strong>",
+        "its last version",
+        "Accept-Datetime",
+    ):
+        assert text in html
+    assert ("303 See Other" in html) == (base == DEFAULT_BASE)
+    links = {h.split("#")[0] for h in re.findall(r'href="(/[^"]*)"', html) if "/static/" not in h}
+    assert {"/def", "/def/1.0", "/dataset", "/graph/inferred", "/releases"} <= links
+    for link in sorted(links):
+        with client.get(link, headers={"Accept": "text/html"}) as followed:
+            assert followed.status_code == 200, link
+    landing = client.get("/").data.decode()
+    assert landing.count('href="/about/iris"') == 2  # the landing page and the footer

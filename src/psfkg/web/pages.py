@@ -1,5 +1,5 @@
-"""Pages for people: the landing page, the charts, the validation report (the browse lists are
-:mod:`psfkg.web.browse`)."""
+"""Pages for people: the landing page, the charts, the validation report, what stays stable of
+the IRIs (the browse lists are :mod:`psfkg.web.browse`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rdflib.namespace import DCTERMS, SH, VOID
 from rdflib.term import Node
 
 from .. import formats
+from ..namespaces import DEFAULT_BASE, NAMED_GRAPHS, ONTOLOGY_VERSION_IRI
 from ..release import VOID_FILE
 from . import charts
 from .asking import Solution, select
@@ -157,6 +158,22 @@ def validation() -> ResponseReturnValue:
         conforms=conforms,
         release=published.name,
         alternates=[(url("/validation.ttl"), turtle.media_type, turtle.label)],
+    )
+
+
+@bp.route("/about/iris")
+def about_iris() -> ResponseReturnValue:
+    """What stays stable of psfkg's IRIs, what a removed record answers, and how the base
+    (by default w3id.org's) reaches this site."""
+    served_release()
+    base = service().base
+    return page(
+        "about_iris.html",
+        title="Persistent IRIs",
+        base=base,
+        version=ONTOLOGY_VERSION_IRI.rsplit("/", 1)[-1],
+        graphs=[graph.rsplit("/", 1)[-1] for graph in NAMED_GRAPHS],
+        redirected=base == DEFAULT_BASE,
     )
 
 

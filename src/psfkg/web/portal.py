@@ -120,6 +120,7 @@ def sitemap() -> Response:
     served_release()
     root = request.url_root.rstrip("/")
     paths = ["/", "/def", "/dataset", "/validation", "/queries", "/dumps", "/id/priority-areas"]
+    paths.append("/about/iris")
     paths += [f"/browse/{kind}" for kind in FACETS]
     paths += [f"/queries/{name}" for name in named_queries()]
     base = svc.base
