@@ -27,12 +27,10 @@ A past version is read from its release's ``resources.sqlite`` (see
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -45,9 +43,9 @@ from ..errors import ReleaseError
 from ..formats import Format
 from ..release import RESOURCES, candidates
 from .releases import opened
-from .resources import SOURCE, choose, split, turtle
+from .resources import choose, requested, resource_path, turtle
 from .service import served_release, service
-from .site import RESOURCE, label, page, tagged, url
+from .site import label, page, tagged, url
 from .statements import graph as statements_graph
 from .statements import incoming, outgoing
 
@@ -156,45 +154,6 @@ def _checked(path: str) -> str:
     return path
 
 
-#: The first segment of the paths of resources that have mementos, and the whole of the
-#: paths of those with a single IRI.
-KINDS = ("id", "graph", "source")
-SINGLES = ("def", "dataset")
-
-
-def resource_path(path: str) -> tuple[str, str | None, tuple[Format, ...]] | None:
-    """``id/project/jatoc.ttl`` -> the resource's path, the suffix, and what it is offered in;
-    None for a path that is no resource IRI of the graph."""
-    kind, slash, rest = path.partition("/")
-    offers = SOURCE if kind == "source" else RESOURCE
-    stem, suffix = split(path, offers)
-    if (kind in KINDS and slash and rest) or stem in SINGLES:
-        return stem, suffix, offers
-    return None
-
-
-def _ontology(args: dict[str, object]) -> str:
-    # /def/1.0 is the ontology's version IRI, the same resource as /def
-    suffix = args.get("suffix") or split(str(args.get("version") or ""))[1]
-    return f"def.{suffix}" if suffix else "def"
-
-
-#: The resource routes, and the path of the resource each asks for, from its arguments.
-ROUTES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "resources.record": lambda a: f"id/{a['path']}",
-    "resources.named_graph": lambda a: f"graph/{a['name']}",
-    "resources.source": lambda a: f"source/{a['name']}",
-    "resources.dataset": lambda a: f"dataset.{a['suffix']}" if a.get("suffix") else "dataset",
-    "resources.ontology": _ontology,
-}
-
-
-def _requested() -> str | None:
-    """The path of the resource a request to a resource route asks for (suffix and all)."""
-    route = ROUTES.get(request.endpoint or "")
-    return None if route is None or request.view_args is None else route(request.view_args)
-
-
 def links(path: str, versions: list[Version], chosen: Version | None = None) -> str:
     """The ``Link`` header of a TimeGate or memento answer (RFC 7089 section 2.2): the
     original, the TimeMap, and the first, last and chosen mementos."""
@@ -247,7 +206,7 @@ def _versions(stem: str) -> list[Version]:
 def timegate() -> ResponseReturnValue | None:
     """A resource asked for with ``Accept-Datetime``: the memento of that time, at its own URL
     (pattern 2.2); one never published goes on to its usual 404."""
-    path = _requested()
+    path = requested()
     if path is None or _too_long(path):
         return None  # no release holds it: the resource route answers 404
     when = accept_datetime()
@@ -273,7 +232,7 @@ def timegate() -> ResponseReturnValue | None:
 def original(response: Response) -> Response:
     """Every answer of a resource names its TimeMap and varies by ``Accept-Datetime``; one only
     earlier releases hold answers 410 Gone instead of 404."""
-    path = _requested()
+    path = requested()
     if path is None or "Memento-Datetime" in response.headers or _too_long(path):
         return response  # an abort() here would be a 500: a hook's errors are not handled
     found = resource_path(path)

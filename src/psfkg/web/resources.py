@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 from rdflib import URIRef
 
@@ -202,3 +203,42 @@ def source(name: str) -> ResponseReturnValue:
     return respond(
         f"source/{stem}", suffix, html=views.source, text=lambda: views.source_text(stem)
     )
+
+
+#: The first segment of the paths of resources that have mementos, and the whole of the
+#: paths of those with a single IRI.
+KINDS = ("id", "graph", "source")
+SINGLES = ("def", "dataset")
+
+
+def resource_path(path: str) -> tuple[str, str | None, tuple[Format, ...]] | None:
+    """``id/project/jatoc.ttl`` -> the resource's path, the suffix, and what it is offered in;
+    None for a path that is no resource IRI of the graph."""
+    kind, slash, rest = path.partition("/")
+    offers = SOURCE if kind == "source" else RESOURCE
+    stem, suffix = split(path, offers)
+    if (kind in KINDS and slash and rest) or stem in SINGLES:
+        return stem, suffix, offers
+    return None
+
+
+def _ontology(args: dict[str, object]) -> str:
+    # /def/1.0 is the ontology's version IRI, the same resource as /def
+    suffix = args.get("suffix") or split(str(args.get("version") or ""))[1]
+    return f"def.{suffix}" if suffix else "def"
+
+
+#: The resource routes, and the path of the resource each asks for, from its arguments.
+ROUTES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "resources.record": lambda a: f"id/{a['path']}",
+    "resources.named_graph": lambda a: f"graph/{a['name']}",
+    "resources.source": lambda a: f"source/{a['name']}",
+    "resources.dataset": lambda a: f"dataset.{a['suffix']}" if a.get("suffix") else "dataset",
+    "resources.ontology": _ontology,
+}
+
+
+def requested() -> str | None:
+    """The path of the resource a request to a resource route asks for (suffix and all)."""
+    route = ROUTES.get(request.endpoint or "")
+    return None if route is None or request.view_args is None else route(request.view_args)
