@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS
 
 from ..conftest import client_for
 from ..live import live_server
@@ -29,6 +32,9 @@ def three(edited_releases: list[Path]) -> Path:
 def server(three: Path) -> Iterator[str]:
     with live_server(releases=three) as base:
         yield base
+
+
+BASE = "https://w3id.org/psfkg/"
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -115,6 +121,57 @@ def test_each_release_page_cites_its_version_and_date(server: str) -> None:
     assert csl["type"] == "dataset" and csl["version"] == release["dataset_version"]
 
 
+#: What a release's home answers in RDF: its suffix, its media type, and rdflib's name for it.
+RDF_FORMS = [
+    ("ttl", "text/turtle", "turtle"),
+    ("nt", "application/n-triples", "nt"),
+    ("jsonld", "application/ld+json", "json-ld"),
+    ("rdf", "application/rdf+xml", "xml"),
+]
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+def test_a_release_home_is_rdf_too_what_its_own_catalogue_says(server: str, three: Path) -> None:
+    """``/releases/<id>/``, the release's IRI, answers RDF clients with the release as its own
+    catalogue describes it (a version of the dataset, its distributions, with labels), in each
+    RDF format by Accept and by suffix, with ETags, HEAD, and the page for a browser."""
+    ids = sorted(p.name for p in three.iterdir() if not p.is_symlink())
+    dcat, dataset = Namespace("http://www.w3.org/ns/dcat#"), URIRef(f"{BASE}dataset")
+    for n, rid in enumerate(ids):
+        home, iri = f"{server}/releases/{rid}/", URIRef(f"{BASE}releases/{rid}/")
+        manifest = json.loads((three / rid / "manifest.json").read_text())
+        status, headers, body = fetch(home, {"Accept": "text/turtle"})
+        assert status == 200 and headers["Content-Type"] == "text/turtle; charset=utf-8"
+        assert headers["Content-Location"] == f"/releases/{rid}/index.ttl"
+        assert f'<{iri}>; rel="canonical"' in headers["Link"] and "Accept" in headers["Vary"]
+        graph = Graph().parse(data=body, format="turtle")
+        assert (iri, RDF.type, dcat.Dataset) in graph
+        assert graph.value(iri, dcat.version) == Literal(manifest["dataset_version"])
+        assert graph.value(iri, dcat.isVersionOf) == dataset and graph.value(dataset, DCTERMS.title)
+        earlier = URIRef(f"{BASE}releases/{ids[n - 1]}/") if n else None
+        assert graph.value(iri, dcat.previousVersion) == earlier
+        distributions = set(graph.objects(iri, dcat.distribution))
+        urls = {str(graph.value(d, dcat.downloadURL)) for d in distributions}
+        assert urls == {f"{home}{f}" for f in manifest["files"] if "psfkg." in f}
+        assert all(graph.value(d, DCTERMS.title) for d in distributions)
+        for suffix, media_type, parser in RDF_FORMS:
+            for url, accept in ((f"{home}index.{suffix}", BROWSER), (home, media_type)):
+                status, headers, data = fetch(url, {"Accept": accept})
+                assert status == 200 and headers["Content-Type"].startswith(media_type), url
+                assert isomorphic(Graph().parse(data=data, format=parser), graph), url
+        etag = fetch(home, {"Accept": "text/turtle"})[1]["ETag"]
+        again = fetch(home, {"Accept": "text/turtle", "If-None-Match": etag})
+        assert again[0] == 304 and again[2] == b""
+        head = urllib.request.Request(home, method="HEAD", headers={"Accept": "text/turtle"})
+        with urllib.request.urlopen(head, timeout=30) as response:
+            assert response.status == 200 and response.read() == b""
+            assert response.headers["ETag"] == etag
+        status, headers, page = fetch(home, {"Accept": BROWSER})
+        assert status == 200 and headers["Content-Type"].startswith("text/html")
+        assert b"Cite this release" in page and fetch(f"{home}index.html")[2] == page
+        assert fetch(f"{home}index.xyz")[0] == 404
+
+
 def test_the_landing_page_and_dumps_cite_the_latest(three: Path) -> None:
     client = client_for(three)
     latest = client.get("/releases.json").get_json()["releases"][-1]
@@ -147,15 +204,12 @@ def test_releases_on_disk_cost_the_server_no_memory(three: Path, tmp_path: Path)
 def test_the_catalogue_gives_the_dataset_its_versions_and_conforms_to_dcat_ap(
     three: Path,
 ) -> None:
-    from rdflib import Graph, Literal, Namespace, URIRef
-    from rdflib.namespace import DCTERMS
-
     from ..build.test_catalog import shacl_results
 
     dcat, adms = Namespace("http://www.w3.org/ns/dcat#"), Namespace("http://www.w3.org/ns/adms#")
     ids = sorted(p.name for p in three.iterdir() if not p.is_symlink())
     graph = Graph().parse(three / "latest" / "catalog.nt", format="nt")
-    base = "https://w3id.org/psfkg/"
+    base = BASE
     dataset, versions = URIRef(base + "dataset"), [URIRef(f"{base}releases/{i}/") for i in ids]
     assert set(graph.objects(dataset, dcat.hasVersion)) == set(versions)
     assert graph.value(dataset, dcat.hasCurrentVersion) == versions[-1]

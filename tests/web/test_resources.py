@@ -150,16 +150,17 @@ def test_conditional_get(client: FlaskClient) -> None:
     )
 
 
-def test_a_machine_can_follow_every_iri_with_accept_headers(client: FlaskClient, base: str) -> None:
-    """Start at the catalogue and follow every IRI under the base as an RDF client would."""
+def test_a_machine_can_follow_every_iri_with_accept_headers(
+    client: FlaskClient, base: str, release_dir: Path
+) -> None:
+    """Start at the catalogue and follow every IRI under the base as an RDF client would: a
+    release's IRI too (its home), whose files' URLs are the site's, not IRIs under the base."""
     queue, seen, failed = ["catalog", "dataset", "id/priority-areas"], set(), []
     while queue:
         path = queue.pop()
         if path in seen:
             continue
         seen.add(path)
-        if path.startswith("releases/"):
-            continue  # a release's home and its files: pages and downloads, not descriptions
         with client.get("/" + path, headers={"Accept": "text/turtle"}) as response:
             if response.status_code != 200 or response.mimetype != "text/turtle":
                 failed.append(f"{response.status_code} /{path}")
@@ -171,6 +172,7 @@ def test_a_machine_can_follow_every_iri_with_accept_headers(client: FlaskClient,
                 queue.append(iri[len(base) :])
     assert failed == []
     assert {"def", "graph/inferred", "sparql-service", "dataset/distribution/psfkg.nq.gz"} <= seen
+    assert f"releases/{release_dir.name}/" in seen
     assert len([p for p in seen if p.startswith("id/participation/")]) == 180
 
 

@@ -42,23 +42,25 @@ def _site_graph(name: str) -> Graph:
     if site == svc.base:
         return graph
     graphs: OrderedDict[str, Graph] = svc.cache.setdefault(f"{name}@sites", OrderedDict())
-    moved = graphs.get(site)
-    if moved is None:
-        moved = graphs[site] = _moved(graph, svc.base, site)
+    found = graphs.get(site)
+    if found is None:
+        found = graphs[site] = moved(graph, svc.base, site)
         while len(graphs) > SITES_KEPT:
             graphs.popitem(last=False)
     else:
         graphs.move_to_end(site)
-    return moved
+    return found
 
 
-def _moved(graph: Graph, base: str, site: str) -> Graph:
-    """``graph`` with the site's own URLs (home page, ``sparql``, ``dumps/``) under ``site``."""
+def moved(graph: Graph, base: str, site: str) -> Graph:
+    """``graph`` with the site's own URLs (home page, ``sparql``, the files of ``dumps/`` and of
+    ``releases/<id>/``) under ``site``; IRIs (a release's ``releases/<id>/``, its distributions
+    ``releases/<id>/#<file>``) stay as they are."""
     own = (base, base + "sparql")
 
     def move(term: Node) -> Node:
         text = str(term)
-        if isinstance(term, URIRef) and (text in own or text.startswith(base + "dumps/")):
+        if isinstance(term, URIRef) and (text in own or _download(text, base)):
             return URIRef(site + text[len(base) :])
         return term
 
@@ -66,6 +68,15 @@ def _moved(graph: Graph, base: str, site: str) -> Graph:
     for s, p, o in graph:
         out.add((move(s), p, move(o)))
     return out
+
+
+def _download(iri: str, base: str) -> bool:
+    """Whether ``iri`` is the URL of a file under ``base``: ``dumps/<file>`` or
+    ``releases/<id>/<file>``."""
+    if not iri.startswith(base) or "#" in iri:
+        return False
+    top, _, rest = iri[len(base) :].partition("/")
+    return (top == "dumps" and bool(rest)) or (top == "releases" and "/" in rest.rstrip("/"))
 
 
 def _graph_response(key: str, suffix: str | None, html: catalogue.GraphPage) -> ResponseReturnValue:
