@@ -113,12 +113,9 @@ def test_prune_keeps_the_newest_the_latest_and_its_rollback(releases: Path, tmp_
     (folder / "20190101T000000Z").mkdir()  # a folder that is not a release: never touched
     dry = psfkg("prune", "--out", str(folder), "--keep", "1", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    # keep the newest (2024), latest (2022) and what it rolls back to (2021): the others go
-    assert [line.split()[2] for line in dry.stdout.splitlines()] == [
-        "20200101T000000Z",
-        "20230101T000000Z",
-    ]
-    assert all(line.startswith("would remove ") for line in dry.stdout.splitlines())
+    # keep latest (2022), what it rolls back to (2021) and the newer (2023, 2024): 2020 goes
+    assert len(dry.stdout.splitlines()) == 1
+    assert dry.stdout.startswith("would remove 20200101T000000Z ")
     assert len(list(folder.iterdir())) == 7
     run = subprocess.run(
         [sys.executable, "-m", "psfkg", "prune", "--out", str(folder)],
@@ -129,16 +126,36 @@ def test_prune_keeps_the_newest_the_latest_and_its_rollback(releases: Path, tmp_
     )
     assert run.returncode == 0, run.stderr
     assert [line.split()[:2] for line in run.stdout.splitlines()] == [
-        ["removed", "20200101T000000Z"],
-        ["removed", "20230101T000000Z"],
+        ["removed", "20200101T000000Z"]
     ]
     left = sorted(p.name for p in folder.iterdir())
     assert left == [
         "20190101T000000Z",
         "20210101T000000Z",  # what latest rolls back to
         "20220101T000000Z",  # latest
+        "20230101T000000Z",  # newer than latest: rolled back from
         "20240101T000000Z",  # the newest
         "latest",
     ]
     assert "keeping every release" in psfkg("prune", "--out", str(folder)).stderr
     assert psfkg("prune", "--out", str(folder), "--keep", "-1").returncode == 2
+
+
+def test_prune_after_rollback_removes_nothing_newer_than_latest(
+    releases: Path, tmp_path: Path
+) -> None:
+    """``psfkg rollback`` (twice, then once more after pruning), and ``psfkg prune --keep 1``
+    after each: the releases rolled back from stay, and so does what latest rolls back to."""
+    folder = _five(releases, tmp_path)
+    for _ in range(2):
+        assert psfkg("rollback", "--out", str(folder)).returncode == 0
+    assert (folder / "latest").resolve().name == "20220101T000000Z"
+    run = psfkg("prune", "--out", str(folder), "--keep", "1")
+    assert run.returncode == 0, run.stderr
+    assert [line.split()[1] for line in run.stdout.splitlines()] == ["20200101T000000Z"]
+    assert psfkg("rollback", "--out", str(folder)).returncode == 0  # to 2021, still there
+    assert (folder / "latest").resolve().name == "20210101T000000Z"
+    run = psfkg("prune", "--out", str(folder), "--keep", "1")
+    assert run.returncode == 0 and run.stdout == ""  # nothing older than 2021 to roll back to
+    kept = ["20210101T000000Z", "20220101T000000Z", "20230101T000000Z", "20240101T000000Z"]
+    assert sorted(p.name for p in folder.iterdir() if not p.is_symlink()) == kept

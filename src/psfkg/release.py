@@ -281,18 +281,21 @@ def _of_day(version: str, stem: str) -> bool:
 
 
 def protected(releases_dir: Path, releases: list[Published]) -> set[str]:
-    """Names of the releases never pruned: the latest, and the one ``psfkg rollback`` would
-    point ``latest`` at (the newest good release older than it)."""
+    """Names of the releases never pruned: the latest, the one ``psfkg rollback`` would point
+    ``latest`` at (the newest good release older than it), and every release newer than the
+    latest (after a rollback ``latest`` names an older one; the newer are what was rolled back
+    from, there to point ``latest`` at again)."""
     current = latest(releases_dir)
     if current is None:
         return set()
     earlier = [r.name for r in releases if r.name < current.name]
-    return {current.name, *earlier[-1:]}
+    return {current.name, *earlier[-1:], *(r.name for r in releases if r.name > current.name)}
 
 
 def prunable(releases_dir: Path, keep: int) -> list[Published]:
     """The releases ``psfkg prune`` removes to keep ``keep`` (0: all): the oldest beyond the
-    ``keep`` newest, never a :func:`protected` one. Folders that do not open are not touched."""
+    ``keep`` newest, never a :func:`protected` one (so none newer than the latest). Folders
+    that do not open are not touched."""
     if keep <= 0:
         return []
     releases = history(releases_dir)
