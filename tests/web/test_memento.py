@@ -7,7 +7,7 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
@@ -196,3 +196,62 @@ def test_a_source_pages_text_has_no_mementos(server: str) -> None:
 def test_paths_that_are_no_resource_have_no_timemap(server: str) -> None:
     for path in ("timemap/", "timemap/nothing", "timemap/id", "timemap/defs", "timemap/sparql"):
         assert get(f"{server}/{path}")[0] == 404, path
+
+
+def test_accept_datetime_in_each_form_of_an_http_date_and_in_other_zones(
+    server: str, three: tuple[Path, list[Published]]
+) -> None:
+    """IMF-fixdate, RFC 850's form and asctime's (RFC 9110 section 5.6.7: a recipient must
+    read all three) name the same time, as does a date with another zone; far past gives the
+    first release, far future the last."""
+    _, (first, second, third) = three
+    when = date_of(second)
+    forms = [
+        format_datetime(when, usegmt=True),
+        when.strftime("%A, %d-%b-%y %H:%M:%S GMT"),
+        when.strftime("%a %b ") + f"{when.day:>2}" + when.strftime(" %H:%M:%S %Y"),
+        format_datetime(when.astimezone(timezone(timedelta(hours=5)))),
+    ]
+    for value, expected in [
+        *((form, second) for form in forms),
+        ("Mon, 01 Jan 0001 00:00:00 GMT", first),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", first),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", third),
+    ]:
+        status, headers, body = get(f"{server}/id/project/{CHANGED}", **{"Accept-Datetime": value})
+        assert status == 200, (value, body)
+        assert headers["Content-Location"] == f"/releases/{expected.name}/id/project/{CHANGED}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "yesterday",
+        "2001-03-20T20:35:00Z",
+        "Tue, 20 Mar 2001 20:35:00",  # no zone, and not asctime's form
+        "Tue, 32 Mar 2001 20:35:00 GMT",
+        "Tue, 20 Mar 2001 25:35:00 GMT",
+        "Sat, 01 Jan 10000 00:00:00 GMT",
+        "Tue, 20 Mar 2001 20:35:00 -9999",
+        "Tue, 20 Mar 2001 20:35:00 GMT" + "x" * 4000,
+        "\u00e9t\u00e9",
+    ],
+)
+def test_a_malformed_accept_datetime_is_a_clear_400(server: str, value: str) -> None:
+    for path in (f"/id/project/{CHANGED}", "/def", "/graph/asserted", "/dataset.ttl"):
+        request = urllib.request.Request(server + path)
+        request.add_header("Accept-Datetime", value.encode("utf-8").decode("latin-1"))
+        try:
+            urllib.request.urlopen(request)
+            raise AssertionError(f"{value!r} accepted at {path}")
+        except urllib.error.HTTPError as error:
+            body = error.read().decode("utf-8")
+            assert error.code == 400, (value, path, body)
+            assert "Accept-Datetime" in body and "is not an HTTP-date" in body
+            assert len(body) < 400  # the value is quoted, cut short
+
+
+def test_a_huge_accept_datetime_is_refused_by_the_server_never_a_500(server: str) -> None:
+    status = get(f"{server}/id/project/{CHANGED}", **{"Accept-Datetime": "x" * 20000})[0]
+    assert 400 <= status < 500

@@ -4,8 +4,10 @@ real server, with three releases built from edited copies of the data."""
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import shutil
+import threading
 import urllib.error
 import urllib.request
 from base64 import b64encode
@@ -230,3 +232,113 @@ def test_the_catalogue_gives_the_dataset_its_versions_and_conforms_to_dcat_ap(
     assert {r[1:] for r in recommended} == {
         (URIRef("http://xmlns.com/foaf/0.1/Agent"), DCTERMS.type)
     }
+
+
+def raw(server: str, path: str, headers: dict[str, str], method: str = "GET") -> tuple[int, bytes]:
+    """A request sent as it is written (no client tidies its path): status and body."""
+    connection = http.client.HTTPConnection(server.split("//", 1)[1], timeout=60)
+    try:
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+BAD_IDS = [
+    "..",
+    "%2e%2e",
+    "%2E%2E",
+    ".latest",
+    "latest",
+    "%00",
+    "a%00b",
+    "x" * 3000,
+    "%C3%A9t%C3%A9",
+]
+BAD_IDS += ["%F0%9F%98%80", "%ff%fe", "..%2f..%2f..%2fetc", "%2e%2e%2f%2e%2e%2fetc"]
+
+
+@pytest.mark.parametrize("rid", BAD_IDS)
+def test_a_release_id_that_is_no_release_is_a_clear_404(server: str, rid: str) -> None:
+    """Ids with dot segments, NUL, unicode, bytes that are no UTF-8 or thousands of bytes, in
+    every route under /releases/<id>/ and in any format: 404 (or 400), never a file from
+    elsewhere, never a 500."""
+    paths = ["/", "/index.ttl", "/psfkg.ttl", "/manifest.json", "/changes", "/id/project/jatoc"]
+    paths += [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/sources/..%2f..%2fSHA256SUMS",
+    ]
+    for path in paths:
+        for accept in ("text/turtle", "application/json", "text/html", "*/*"):
+            for method in ("GET", "HEAD"):
+                status, body = raw(server, f"/releases/{rid}{path}", {"Accept": accept}, method)
+                assert status in (400, 404), (rid, path, accept, method, status)
+                assert b"root:" not in body and b'"base_iri"' not in body
+
+
+def test_a_file_path_that_leaves_the_release_is_404(server: str, three: Path) -> None:
+    rid = sorted(p.name for p in three.iterdir() if not p.is_symlink())[0]
+    for path in (
+        "../latest/psfkg.nt",
+        "%2e%2e/latest/psfkg.nt",
+        "sources/%2e%2e/manifest.json",
+        "sources/..%2fmanifest.json",
+        "%2fetc%2fpasswd",
+        "manifest.json%00",
+        "index.%00",
+        "index." + "t" * 3000,
+        "index.",
+        "id/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    ):
+        for accept in ("text/turtle", "*/*"):
+            status, body = raw(server, f"/releases/{rid}/{path}", {"Accept": accept})
+            # ``%2f`` is a slash: ``//etc`` is redirected to ``/etc`` in the release, a 404
+            assert status in (400, 404) or (status == 308 and "%2f" in path), (path, status)
+            assert b"root:" not in body and b'"base_iri"' not in body
+
+
+def test_if_none_match_storms_and_head_from_many_clients_get_only_200_and_304(
+    server: str, three: Path
+) -> None:
+    """Sixteen clients at once, on the two workers, each asking the release routes with every
+    kind of If-None-Match (the ETag, ``*``, another, a long list, a weak one, nonsense) by GET
+    and HEAD: every answer is 200 or 304, and the ETag gets 304 from either worker."""
+    rid = sorted(p.name for p in three.iterdir() if not p.is_symlink())[0]
+    targets = [
+        (f"/releases/{rid}/", "text/turtle"),
+        (f"/releases/{rid}/", "text/html"),
+        (f"/releases/{rid}/index.json", "*/*"),
+        (f"/releases/{rid}/psfkg.ttl", "*/*"),
+        (f"/releases/{rid}/changes", "text/html"),
+        ("/releases", "*/*"),
+        ("/releases.atom", "*/*"),
+        (f"/releases/{rid}/id/project/jatoc", "text/turtle"),
+    ]
+    etags = {t: fetch(server + t[0], {"Accept": t[1]})[1]["ETag"] for t in targets}
+    found: list[tuple[str, str, int]] = []
+
+    def client(n: int) -> None:
+        for i in range(24):
+            path, accept = target = targets[(n + i) % len(targets)]
+            etag = etags[target]
+            match = [etag, "*", '"other"', ", ".join(['"a"'] * 50 + [etag]), "W/" + etag, ",,x"]
+            value = match[i % len(match)]
+            status = raw(
+                server,
+                path,
+                {"Accept": accept, "If-None-Match": value},
+                "HEAD" if i % 3 == 0 else "GET",
+            )[0]
+            found.append((path, value, status))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 16 * 24
+    assert {s for _, _, s in found} == {200, 304}
+    assert all(s == 304 for p, v, s in found if v in (etags[t] for t in targets if t[0] == p))
+    assert all(s == 200 for _, v, s in found if v in ('"other"', ",,x"))

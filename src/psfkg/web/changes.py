@@ -22,7 +22,7 @@ from .. import release as rel
 from .citing import citation
 from .releases import releases as on_disk
 from .service import served_release
-from .site import curie, href, link_alternates, page, wants
+from .site import curie, href, link_alternates, page, tagged, wants
 from .statements import term_labels
 
 bp = Blueprint("changes", __name__)
@@ -112,7 +112,7 @@ def changes(release_id: str) -> Response:
         )
         response.headers["Link"] = link_alternates(alternates)
     response.headers["Vary"] = "Accept"
-    return response
+    return tagged(response)
 
 
 def _file(published: rel.Published, name: str, *, external: bool = False) -> str:
@@ -149,4 +149,4 @@ def feed() -> Response:
                 entry, "link", rel="related", type=formats.RDF_PATCH.media_type, href=patch_url
             )
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return Response(body, content_type=formats.ATOM.content_type)
+    return tagged(Response(body, content_type=formats.ATOM.content_type))

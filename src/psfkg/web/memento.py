@@ -26,6 +26,7 @@ A past version is read from its release's ``resources.sqlite`` (see
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +60,8 @@ CHUNK = 500
 SAFE = "/:@!$&()*+=-._~"
 #: The longest resource path a memento or TimeMap is looked up for, in bytes.
 PATH_BYTES = 1000
+#: asctime's date (``Sun Nov  6 08:49:37 1994``), the third form of an HTTP-date.
+ASCTIME = re.compile(r"[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}")
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,9 @@ def timemap_link(path: str) -> str:
 
 
 def accept_datetime() -> datetime | None:
-    """The request's ``Accept-Datetime`` (RFC 7089 section 2.1.1), if it has one.
+    """The request's ``Accept-Datetime`` (RFC 7089 section 2.1.1), if it has one: an HTTP-date
+    in any of its three forms (RFC 9110 section 5.6.7: IMF-fixdate, RFC 850's, and asctime's,
+    which is GMT without saying so); a date with another zone is read in that zone.
 
     :raises BadRequest: for one that is not an HTTP-date.
     """
@@ -188,6 +193,8 @@ def accept_datetime() -> datetime | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         when = None
+    if when is not None and when.tzinfo is None and ASCTIME.fullmatch(value.strip()):
+        when = when.replace(tzinfo=UTC)
     if when is None or when.tzinfo is None:
         abort(
             400,

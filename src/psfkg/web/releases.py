@@ -143,7 +143,7 @@ def listing() -> Response:
         )
         response.headers["Link"] = link_alternates([(json_url, formats.JSON.media_type, "JSON")])
     response.headers["Vary"] = "Accept"
-    return response
+    return tagged(response)
 
 
 def _find(rid: str) -> tuple[rel.Published | None, list[rel.Published]]:
