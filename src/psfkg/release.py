@@ -36,8 +36,11 @@ PATCH, ADDED, REMOVED, CHANGES = "changes.rdfp", "added.nq", "removed.nq", "chan
 #: The per-resource index of the release's quads, which serves its past versions (Memento).
 RESOURCES = "resources.sqlite"
 #: The layout of :data:`RESOURCES`: a quad's subject (an IRI or ``_:b``), predicate, object IRI
-#: (None for a literal or a blank node), and the triple as an N-Triples line.
-SCHEMA = "CREATE TABLE quads (s TEXT NOT NULL, p TEXT NOT NULL, o TEXT, line TEXT NOT NULL);"
+#: (None for a literal or a blank node), the triple as an N-Triples line, and its graph's IRI
+#: (None for the default graph; the column is missing from releases built before it was added).
+SCHEMA = (
+    "CREATE TABLE quads (s TEXT NOT NULL, p TEXT NOT NULL, o TEXT, line TEXT NOT NULL, g TEXT);"
+)
 #: The files of a release, before their ``.gz`` twins: name -> what it holds.
 FILES = {
     "psfkg.ttl": "ontology and asserted triples, Turtle",

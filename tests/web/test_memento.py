@@ -255,3 +255,25 @@ def test_a_malformed_accept_datetime_is_a_clear_400(server: str, value: str) -> 
 def test_a_huge_accept_datetime_is_refused_by_the_server_never_a_500(server: str) -> None:
     status = get(f"{server}/id/project/{CHANGED}", **{"Accept-Datetime": "x" * 20000})[0]
     assert 400 <= status < 500
+
+
+def test_a_past_version_of_a_project_is_drawn_as_its_current_page(
+    server: str, three: tuple[Path, list[Published]]
+) -> None:
+    """The partners table and the inferred marks, as the current page has them, under the
+    notice; the partner since removed is in release 2's table and not in the current one."""
+    second = three[1][1]
+    _, _, now = get(f"{server}/id/project/ngos-in-the-bsr", Accept="text/html")
+    status, _, then = get(
+        f"{server}/releases/{second.name}/id/project/ngos-in-the-bsr", Accept="text/html"
+    )
+    assert status == 200 and "This is not the current version" in then
+    assert "This is not the current version" not in now
+    for drawn in ('<h2 id="partners-h">Partners</h2>', 'class="inferred'):
+        assert drawn in now and drawn in then, drawn
+    partner = "/id/organisation/norden-association-in-sweden"
+    partners = [page.split('id="partners-h"')[1].split("</table>")[0] for page in (now, then)]
+    assert partner not in partners[0] and partner in partners[1]
+    assert partners[1].count("<tr><td>") == partners[0].count("<tr><td>") + 1
+    assert f'href="/releases/{second.name}/id/project/ngos-in-the-bsr.ttl"' in then
+    assert "Query this" in now and "Query this" not in then  # it would ask the current graph

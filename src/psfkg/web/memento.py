@@ -20,14 +20,13 @@ release answers, from the live store, and names its TimeMap.
 The text of a source page (``/source/<name>.txt``) is the copy on disk, not a statement of a
 release: it has no mementos.
 
-A past version is read from its release's ``resources.sqlite`` (see
+A past version is read from its release's ``resources.sqlite`` (:mod:`psfkg.web.past`; see
 :mod:`psfkg.build.mementos`), a few indexed look-ups; no old release is loaded into memory.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -42,19 +41,19 @@ from werkzeug.exceptions import NotAcceptable
 from .. import formats
 from ..errors import ReleaseError
 from ..formats import Format
+from ..namespaces import INFERRED_GRAPH, rebase
 from ..release import RESOURCES, candidates
+from . import past, views
 from .releases import opened
 from .resources import choose, requested, resource_path, turtle
 from .service import served_release, service
 from .site import label, page, tagged, url
+from .statements import Context, incoming, outgoing
 from .statements import graph as statements_graph
-from .statements import incoming, outgoing
 
 bp = Blueprint("memento", __name__)
 EXTENSION = "psfkg.memento"
 LINK_FORMAT = "application/link-format"
-#: At most this many IRIs in one ``IN (...)`` of SQLite.
-CHUNK = 500
 #: What a path keeps unencoded: RFC 3986's unreserved and sub-delimiters but ``,`` and ``;``,
 #: which separate ``Link`` entries and their parameters, and ``'``.
 SAFE = "/:@!$&()*+=-._~"
@@ -99,46 +98,6 @@ def history() -> list[Version]:
         if (version := known[path.name]) is not None:
             found.append(version)
     return sorted(found, key=lambda v: (v.date, v.name))
-
-
-def _query(version: Version, sql: str, args: tuple[str, ...]) -> list[tuple[str, ...]]:
-    con = sqlite3.connect(f"file:{version.index}?mode=ro", uri=True)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
-
-
-def holds(version: Version, iri: str) -> bool:
-    """Whether the release states anything about ``iri`` (as subject)."""
-    return bool(_query(version, "SELECT 1 FROM quads WHERE s = ? LIMIT 1", (iri,)))
-
-
-def triples(version: Version, iri: str) -> bytes:
-    """The resource as the release held it, as N-Triples: its statements, the statements that
-    point at it, and the labels of what is at their other ends."""
-    rows = _query(version, "SELECT s, o, line FROM quads WHERE s = ? OR o = ?", (iri, iri))
-    lines = {line for _, _, line in rows}
-    ends = sorted({o for s, o, _ in rows if s == iri and o} | {s for s, o, _ in rows if o == iri})
-    for start in range(0, len(ends), CHUNK):
-        chunk = tuple(ends[start : start + CHUNK])
-        marks = ", ".join("?" * len(chunk))
-        lines.update(
-            line
-            for (line,) in _query(
-                version,
-                f"SELECT line FROM quads WHERE s IN ({marks}) AND p IN (?, ?, ?)",
-                (*chunk, *LABELS),
-            )
-        )
-    return "".join(sorted(lines)).encode("utf-8")
-
-
-LABELS = (
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://purl.org/dc/terms/title",
-)
 
 
 def absolute(path: str) -> str:
@@ -206,7 +165,7 @@ def accept_datetime() -> datetime | None:
 
 def _versions(stem: str) -> list[Version]:
     iri = service().base + stem
-    return [v for v in history() if holds(v, iri)]
+    return [v for v in history() if past.holds(v.index, iri)]
 
 
 @bp.before_app_request
@@ -288,11 +247,13 @@ def gone(path: str, iri: str, versions: list[Version]) -> Response:
 
 def memento_response(path: str, chosen: Version, versions: list[Version], fmt: Format) -> Response:
     """The resource at ``path`` as release ``chosen`` held it, in ``fmt``."""
-    iri = service().base + path
-    data = triples(chosen, iri)
+    svc = service()
+    iri = svc.base + path
+    inferred = rebase(str(INFERRED_GRAPH), svc.base)
+    data, context = past.described(chosen.index, iri, psf=str(svc.psf), inferred=inferred)
     if fmt is formats.HTML:
         graph = statements_graph(data)
-        response = past_page(URIRef(iri), graph, chosen, path)
+        response = past_page(URIRef(iri), graph, chosen, path, context)
     elif fmt is formats.TURTLE:
         response = Response(turtle(data, iri), content_type=fmt.content_type)
     elif fmt is formats.N_TRIPLES:
@@ -307,21 +268,29 @@ def memento_response(path: str, chosen: Version, versions: list[Version], fmt: F
     return tagged(response)
 
 
-def past_page(subject: URIRef, graph: Graph, chosen: Version, path: str) -> Response:
-    """The HTML page of a past version: what it said then, each property once with its values
-    and named by its label (as the current page names them), under a notice that it is not the
-    current version. Which of its statements were inferred, the past index does not say."""
+def past_page(
+    subject: URIRef, graph: Graph, chosen: Version, path: str, context: Context
+) -> Response:
+    """The HTML page of a past version, under a notice that it is not the current version: a
+    record's drawn as its current page is (partners, inferred marks and all), anything else as
+    what it said then, each property once with its values and named by its label."""
+    notice = {
+        "version": chosen,
+        "current": url("/" + path),
+        "timemap": url(f"/timemap/{path}"),
+        "here": f"/releases/{chosen.name}/{path}",
+    }
+    if path.startswith("id/"):
+        return views.resource(subject, graph, context, memento=notice)
     name = label(graph, subject)
     return page(
         "memento.html",
         title=f"{name} (release {chosen.name})",
         name=name,
         iri=str(subject),
-        version=chosen,
-        current=url("/" + path),
-        timemap=url(f"/timemap/{path}"),
+        memento=notice,
         rows=outgoing(graph, subject),
-        incoming=incoming(graph, subject, {}),
+        incoming=incoming(graph, subject, context.kinds),
     )
 
 

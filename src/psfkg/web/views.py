@@ -139,15 +139,29 @@ def query_panel(iri: str) -> dict[str, str]:
     }
 
 
-def resource(subject: URIRef, graph: Graph) -> Response:
+def resource(
+    subject: URIRef,
+    graph: Graph,
+    found: statements.Context | None = None,
+    *,
+    memento: dict[str, Any] | None = None,
+) -> Response:
     """The page of a record: each fact once. Its participations are one table; what the table,
     the title, the description and the sources show is not listed again among the statements;
-    inferred statements are marked (and hidden by ``?inferred=0``)."""
+    inferred statements are marked (and hidden by ``?inferred=0``).
+
+    :param found: which statements were inferred, and what links here; the live store's
+        unless given.
+    :param memento: for a past version (see :func:`psfkg.web.memento.past_page`), its release
+        and links: the page says it is not current, links its own formats, and offers no query
+        (which would ask the current graph).
+    """
     types = set(graph.objects(subject, RDF.type))
-    path = local_path(str(subject)) or ""
+    path = memento["here"] if memento else local_path(str(subject)) or ""
     psf = service().psf
     show_inferred = statements.shows_inferred()
-    found = statements.context(subject)
+    if found is None:
+        found = statements.context(subject)
     title = label(graph, subject)
     description = graph.value(subject, psf.description)
     full_title = graph.value(subject, psf.title)
@@ -209,8 +223,9 @@ def resource(subject: URIRef, graph: Graph) -> Response:
         projects=projects,
         sources=sources(graph, subject),
         alternates=alternates(path),
-        query=query_panel(str(subject)),
+        query=None if memento else query_panel(str(subject)),
         json_ld=schema_org(graph, subject, types),
+        memento=memento,
     )
 
 
