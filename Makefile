@@ -39,9 +39,15 @@ clean:
 # Virtuoso, against Virtuoso's endpoint) and throughput, on the PSF release and on synthetic data
 # at 10x and 100x (benchmarks/benchmark.py); BENCH_ARGS="--sizes 1,10" limits it, "--with-1000x" adds
 # a 1000x build. Builds are cached in releases/bench/; the report is bench.json and bench.md there.
-.PHONY: bench
+# It ends with the memory of the server with 20 releases on disk at 10x against one
+# (benchmarks/releases_memory.py); `make bench-memory` runs that alone, BENCH_MEMORY_ARGS=--quick
+# at 1x with 5 releases.
+.PHONY: bench bench-memory
 bench: $(STAMP)
 	$(BIN)/python benchmarks/benchmark.py $(BENCH_ARGS)
+
+bench-memory: $(STAMP)
+	$(BIN)/python benchmarks/releases_memory.py $(BENCH_MEMORY_ARGS)
 
 # Load, runaway queries and a memory soak against `psfkg serve` on 127.0.0.1 (benchmarks/loadtest.py):
 # bounded, stops by itself, prints a table. LOADTEST_ARGS="--duration 30 --soak 60" for a short run;

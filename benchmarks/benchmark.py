@@ -9,7 +9,10 @@ store and serialisation, minus HTTP: the floor), and with rdflib's evaluator (a 
 times the mix through psfkg's server (``PSFKG_STORE``) and on Virtuoso's own endpoint. Last, it
 compares requests per second for a cheap query with a hello-world Flask app served the same way,
 in rounds that take turns, so that the machine's drift touches both alike.
-After that it times search (``search_latency.py``) at 1x, the biggest size and 1000x when built.
+After that it times search (``search_latency.py``) at 1x, the biggest size and 1000x when built,
+and compares the memory of the server with 20 releases on disk at 10x (the smallest size when 10x
+is not measured; 5 releases with ``--quick-memory``) with the server with one
+(``releases_memory.py``, which runs alone too, ``--quick`` at 1x).
 It prints a Markdown table per section, and writes them (``bench.md``) and everything as JSON.
 
 Built releases are cached under ``releases/bench/<size>x/``, keyed by the code, ontology, shapes
@@ -54,7 +57,7 @@ from psfkg.query.remote import graphs_of, publish
 from psfkg.serving import options, serve
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package: virtuoso.py imports .live
-from benchmarks import search_latency
+from benchmarks import releases_memory, search_latency
 from tests.live import free_port, live_server, stop
 from tests.virtuoso import BINARY as VIRTUOSO_BINARY
 from tests.virtuoso import virtuoso
@@ -991,6 +994,7 @@ def tables(report: dict[str, Any], cap: float) -> str:
             *metadata_table(report["metadata"]),
             *endpoint_targets(report),
             *search_latency.table(report["search"]),
+            *releases_memory.table(report["releases_memory"]),
         ]
     )
 
@@ -1017,6 +1021,12 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=5, help="Throughput rounds.")
     parser.add_argument("--rebuild", action="store_true", help="Ignore the cached releases.")
+    parser.add_argument(
+        "--quick-memory",
+        action="store_true",
+        help=f"Memory with {releases_memory.QUICK} releases on disk, not "
+        f"{releases_memory.RELEASES}.",
+    )
     parser.add_argument("--serve-hello", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--serve-nothing", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=WORKERS, help=argparse.SUPPRESS)
@@ -1061,6 +1071,12 @@ def main() -> None:
             for d in builds
             if d.size in (1, max(sizes), HUGE)
         },
+        "releases_memory": releases_memory.measure(
+            10 if 10 in sizes else min(sizes),
+            psf_projects,
+            base=BASE_IRI,
+            count=releases_memory.QUICK if args.quick_memory else releases_memory.RELEASES,
+        ),
     }
     markdown = args.out.with_suffix(".md")
     args.out.parent.mkdir(parents=True, exist_ok=True)
