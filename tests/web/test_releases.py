@@ -7,6 +7,7 @@ import hashlib
 import http.client
 import json
 import shutil
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -342,3 +343,40 @@ def test_if_none_match_storms_and_head_from_many_clients_get_only_200_and_304(
     assert {s for _, _, s in found} == {200, 304}
     assert all(s == 304 for p, v, s in found if v in (etags[t] for t in targets if t[0] == p))
     assert all(s == 200 for _, v, s in found if v in ('"other"', ",,x"))
+
+
+#: Paths opened by this process while :data:`OPENS` is being recorded (an audit hook, added once).
+OPENS: list[str] = []
+RECORDING: list[bool] = []
+
+
+def _record(event: str, args: tuple[object, ...]) -> None:
+    if RECORDING and event in ("open", "sqlite3.connect") and args:
+        OPENS.append(str(args[0]))
+
+
+def test_serving_an_old_release_opens_only_the_files_it_needs(three: Path) -> None:
+    """Once a worker has checked an old release, its home, a memento, a TimeMap and a file open
+    that release's SHA256SUMS, its resource index and the file asked for: never its dumps."""
+    sys.addaudithook(_record)
+    client = client_for(three)
+    first = sorted(p.name for p in three.iterdir() if not p.is_symlink())[0]
+    asked = [
+        (f"/releases/{first}/", "text/turtle"),
+        (f"/releases/{first}/", "text/html"),
+        (f"/releases/{first}/id/project/jatoc", "text/html"),
+        ("/timemap/id/project/jatoc", "*/*"),
+        (f"/releases/{first}/validation.ttl", "*/*"),
+    ]
+    for recording in (False, True):  # the first time, the release is checked: every file read
+        if recording:
+            RECORDING.append(True)
+        try:
+            for path, accept in asked:
+                with client.get(path, headers={"Accept": accept}) as response:
+                    assert response.status_code == 200, path
+        finally:
+            RECORDING.clear()
+    opened = {Path(p.split("?")[0]).name for p in OPENS if f"/{first}/" in p}
+    assert opened <= {"SHA256SUMS", "resources.sqlite", "validation.ttl"}, opened
+    assert "validation.ttl" in opened and not any(name.startswith("psfkg.") for name in opened)
