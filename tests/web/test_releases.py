@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import shutil
 import sys
 import threading
 import urllib.error
@@ -22,7 +21,6 @@ from rdflib.namespace import DCTERMS
 
 from ..conftest import client_for
 from ..live import live_server
-from ..test_serving import master_of, memory
 
 
 @pytest.fixture(scope="module")
@@ -182,26 +180,6 @@ def test_the_landing_page_and_dumps_cite_the_latest(three: Path) -> None:
         page = client.get(path).get_data(as_text=True)
         assert "Cite this release" in page and f"version {latest['dataset_version']}" in page
         assert 'href="/releases"' in page  # the nav, and the link from the latest's files
-
-
-@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux")
-def test_releases_on_disk_cost_the_server_no_memory(three: Path, tmp_path: Path) -> None:
-    """A server with three releases holds no more than one with only the latest (1.2x), after
-    every old file was listed and downloaded: an old release is never loaded."""
-    one = tmp_path / "one"
-    one.mkdir()
-    newest = (three / "latest").resolve()
-    shutil.copytree(newest, one / newest.name)
-    (one / "latest").symlink_to(newest.name)
-    found = {}
-    for folder in (one, three):
-        with live_server(releases=folder) as base:
-            for release in json.loads(fetch(f"{base}/releases.json")[2])["releases"]:
-                for f in json.loads(fetch(f"{release['url']}index.json")[2])["files"]:
-                    fetch(f["url"])
-            found[folder] = memory(master_of(base))
-    print(f"PSS with one release {found[one] >> 20} MiB, with three {found[three] >> 20} MiB")
-    assert found[three] <= 1.2 * found[one], found
 
 
 def test_the_catalogue_gives_the_dataset_its_versions_and_conforms_to_dcat_ap(
