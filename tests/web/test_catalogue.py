@@ -76,6 +76,7 @@ def test_the_void_page_shows_the_graphs_classes_and_linksets(
         ("/dataset", "CBSS Project Support Facility knowledge graph"),
         ("/dataset/distribution/psfkg.ttl", "Distribution: psfkg.ttl"),
         ("/dataset/linkset/wikidata", "Linkset"),
+        ("/publisher", "Agent: psfkg"),
     ],
 )
 def test_a_described_resource_has_a_readable_page(
