@@ -77,10 +77,12 @@ def shacl_results(graph: Graph, *shapes: str) -> list[tuple[Node, Node, Node]]:
         shacl.parse(SHAPES / name, format="turtle")
     _, report, _ = validate(graph, shacl_graph=shacl, inference="none")
     assert isinstance(report, Graph)
+    # A focus node's class is its first by IRI: a release is a dcat:Dataset and, being its own
+    # landing page, a foaf:Document too.
     return sorted(
         (
             report.value(r, SH.resultSeverity),
-            graph.value(report.value(r, SH.focusNode), RDF.type),
+            min(graph.objects(report.value(r, SH.focusNode), RDF.type), default=None),
             report.value(r, SH.resultPath),
         )
         for r in report.objects(None, SH.result)
