@@ -177,26 +177,44 @@ def synth(projects: int, out_dir: Path, seed: int) -> None:
 @OUT
 @click.option("--gsp", help="The store's Graph Store Protocol URL. Default: the store_gsp setting.")
 @click.option("--user", help="User name for the store. Default: the store_user setting.")
-def publish(out_dir: Path | None, gsp: str | None, user: str | None) -> None:
-    """Load the latest release into a triple store, graph by graph (Graph Store Protocol PUT).
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Load with Virtuoso's bulk loader over isql-vt (the store_isql and store_load_dir "
+    "settings), replacing the release's graphs, then check each graph's count.",
+)
+def publish(out_dir: Path | None, gsp: str | None, user: str | None, bulk: bool) -> None:
+    """Load the latest release into a triple store, graph by graph (Graph Store Protocol PUT),
+    or with --bulk through Virtuoso's bulk loader.
 
     The password is read from PSFKG_STORE_PASSWORD, never from the command line.
     """
+    from .query.bulk import bulk_publish
     from .query.remote import publish as put_graphs
 
     settings = Settings.from_env()
     current = release.latest(out_dir or settings.releases_dir)
     if current is None:
         raise PsfkgError("no release to publish: run psfkg build first")
-    target = gsp or settings.store_gsp
-    if not target:
-        raise PsfkgError("no Graph Store Protocol URL: give --gsp or set PSFKG_STORE_GSP")
-    sent = put_graphs(
-        release.Published.open(current).dataset_file,
-        target,
-        user=user or settings.store_user or None,
-        password=settings.store_password or None,
-    )
+    if bulk:
+        sent = bulk_publish(
+            release.Published.open(current),
+            isql=settings.store_isql,
+            load_dir=settings.store_load_dir,
+            user=user or settings.store_user or "dba",
+            password=settings.store_password,
+            progress=Progress(),
+        )
+    else:
+        target = gsp or settings.store_gsp
+        if not target:
+            raise PsfkgError("no Graph Store Protocol URL: give --gsp or set PSFKG_STORE_GSP")
+        sent = put_graphs(
+            release.Published.open(current).dataset_file,
+            target,
+            user=user or settings.store_user or None,
+            password=settings.store_password or None,
+        )
     for graph, count in sent.items():
         click.echo(f"{count:>9} triples -> <{graph}>", err=True)
     click.echo(current)

@@ -287,6 +287,17 @@ SETTINGS: tuple[Setting, ...] = (
         "store_user", "", "User name for the store's Graph Store Protocol, if it asks for one."
     ),
     Setting("store_password", "", "Password for the store's Graph Store Protocol."),
+    Setting(
+        "store_isql",
+        "127.0.0.1:1111",
+        "Virtuoso's SQL address (host:port), where psfkg publish --bulk runs its bulk loader.",
+    ),
+    Setting(
+        "store_load_dir",
+        "",
+        "A folder Virtuoso may read (in its DirsAllowed), where psfkg publish --bulk places the "
+        "dump it loads.",
+    ),
 )
 
 
@@ -324,6 +335,8 @@ class Settings:
     store_gsp: str
     store_user: str
     store_password: str
+    store_isql: str
+    store_load_dir: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
