@@ -85,7 +85,7 @@ JSON_RESULTS, TURTLE = "application/sparql-results+json", "text/turtle"
 N_TRIPLES, FORM = "application/n-triples", "application/x-www-form-urlencoded"
 #: The steps of ``psfkg build``; each prints its name and duration as STEP reads them.
 STEPS = ("records", "mapping", "reasoning", "validation", "release")
-STEP = re.compile(r"^ +(?P<step>[a-z]+) +(?P<seconds>[0-9.]+) s$", re.MULTILINE)
+STEP = re.compile(r"^ +(?P<step>[a-z]+) +(?P<seconds>[0-9.]+) s(?:  .*)?$", re.MULTILINE)
 #: HTTP / in-process at most; psfkg / hello world at least; psfkg on Virtuoso / Virtuoso at most.
 LATENCY_TARGET, THROUGHPUT_TARGET, VIRTUOSO_TARGET = 1.5, 0.8, 2.0
 #: The public endpoint's cost targets: ``ASK {}`` / hello world at most; HTTP minus in-process at

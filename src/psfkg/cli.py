@@ -17,10 +17,13 @@ from .build import pipeline
 from .build.records import load
 from .config import Settings
 from .errors import PsfkgError
-from .progress import Progress
+from .progress import Progress, read_costs, save_costs
 from .sources.cbss import parse_file
 from .sources.importer import compare
 
+#: Where ``psfkg build`` keeps its last run's seconds per record, in the releases folder (hidden:
+#: not a release); ``--reference`` builds keep their own.
+COSTS = ".build-costs{}.json"
 DATA = click.option(
     "--data",
     "data_dir",
@@ -56,14 +59,18 @@ def build(data_dir: Path | None, out_dir: Path | None, reference: bool) -> None:
     Prints the new release's directory as the last line of output.
     """
     settings = Settings.from_env()
-    progress = Progress()
+    releases_dir = out_dir or settings.releases_dir
+    # The last build's seconds per record, kept beside the releases, estimate this one.
+    costs = releases_dir / COSTS.format("-reference" if reference else "")
+    progress = Progress(costs=read_costs(costs))
     built = pipeline.build(
         data_dir or settings.data_dir,
-        out_dir or settings.releases_dir,
+        releases_dir,
         base=settings.base_iri,
         progress=progress,
         reference=reference,
     )
+    save_costs(costs, progress)
     click.echo(built.report.text(), err=True)
     click.echo(built.path)
 
