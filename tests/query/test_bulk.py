@@ -120,10 +120,12 @@ def test_a_folder_the_server_may_not_read_is_named(store: Virtuoso, release: Pub
 
 def test_a_server_that_is_down_is_named(release: Published, tmp_path: Path) -> None:
     installed()
+    down = Virtuoso("", "", f"127.0.0.1:{free_port()}", tmp_path)
     with pytest.raises(PsfkgError, match=r"not answering at 127\.0\.0\.1:\d+"):
-        load(
-            Virtuoso("", "", f"127.0.0.1:{free_port()}", tmp_path), release, load_dir=str(tmp_path)
-        )
+        load(down, release)
+    with pytest.raises(PsfkgError, match="line break"):
+        load(down, release, password="dba\nselect 1")
+    assert not list(tmp_path.iterdir())  # nothing staged is left behind
 
 
 def psfkg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
