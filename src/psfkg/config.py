@@ -49,6 +49,13 @@ def _url(raw: str, var: str) -> str:
     return raw
 
 
+def _address(raw: str, var: str) -> str:
+    """A ``host:port`` address."""
+    if not re.fullmatch(r"(?!-)[A-Za-z0-9.\[\]:-]*[A-Za-z0-9\]]:[0-9]{1,5}", raw):
+        raise PsfkgError(f"{var} must be host:port, not {raw!r}")
+    return raw
+
+
 def _networks(raw: str, var: str) -> str:
     """Comma-separated IP addresses or CIDR blocks."""
     for part in filter(None, (p.strip() for p in raw.split(","))):
@@ -291,6 +298,7 @@ SETTINGS: tuple[Setting, ...] = (
         "store_isql",
         "127.0.0.1:1111",
         "Virtuoso's SQL address (host:port), where psfkg publish --bulk runs its bulk loader.",
+        _address,
     ),
     Setting(
         "store_load_dir",

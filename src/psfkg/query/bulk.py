@@ -151,6 +151,8 @@ class Isql:
             raise PsfkgError(
                 "psfkg publish --bulk needs the store's password in PSFKG_STORE_PASSWORD"
             )
+        if user.startswith("-") or not user:
+            raise PsfkgError(f"PSFKG_STORE_USER is not a user name: {user!r}")
         if "\n" in password or "\r" in password:
             raise PsfkgError("PSFKG_STORE_PASSWORD holds a line break: isql-vt reads one line")
         self.binary, self.address, self.password = binary, address, password
