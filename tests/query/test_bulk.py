@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -17,11 +18,12 @@ import pytest
 from psfkg.errors import PsfkgError
 from psfkg.progress import Progress
 from psfkg.query.bulk import bulk_publish
-from psfkg.release import Published, latest
+from psfkg.release import MANIFEST, Published, latest
 
 from ..conftest import client_for
 from ..live import free_port
 from ..sparql_http import fetch
+from ..test_release import resummed
 from ..virtuoso import BINARY, ISQL, Virtuoso, virtuoso
 
 #: Typed nodes per class: every graph's triples take part, the inferred types too.
@@ -103,6 +105,36 @@ def test_publishing_twice_replaces_the_graphs(store: Virtuoso, release: Publishe
     before = on_virtuoso(store, release, BY_TYPE)
     assert load(store, release) == first
     assert on_virtuoso(store, release, BY_TYPE) == before
+
+
+def tampered(release: Published, folder: Path, name: str, data: bytes) -> Published:
+    """A copy of the release with one file changed, and SHA256SUMS changed to match."""
+    copy = folder / release.name
+    shutil.copytree(release.path, copy)
+    (copy / name).write_bytes(data)
+    resummed(copy)
+    return Published.open(copy)
+
+
+def test_a_dump_the_loader_refuses_is_named_with_its_line(
+    store: Virtuoso, release: Published, tmp_path: Path
+) -> None:
+    broken = gzip.compress(b'<urn:a> <urn:b> "unterminated <urn:g> .\n')
+    with pytest.raises(PsfkgError, match=r"bulk loader failed on psfkg\.nq\.gz: .*line \d"):
+        load(store, tampered(release, tmp_path, "psfkg.nq.gz", broken))
+
+
+def test_a_count_that_differs_from_the_manifest_names_the_graph_and_both_counts(
+    store: Virtuoso, release: Published, tmp_path: Path
+) -> None:
+    manifest = dict(release.manifest)
+    graph = "https://w3id.org/psfkg/graph/asserted"
+    manifest["triples"] = manifest["triples"] | {graph: manifest["triples"][graph] + 1}
+    wrong = tampered(release, tmp_path, MANIFEST, json.dumps(manifest).encode())
+    actual = release.manifest["triples"][graph]
+    expected = rf"<{graph}> holds {actual} triples .* manifest counts {actual + 1}"
+    with pytest.raises(PsfkgError, match=expected):
+        load(store, wrong)
 
 
 def test_a_folder_the_server_may_not_read_is_named(store: Virtuoso, release: Published) -> None:
