@@ -5,10 +5,11 @@ only, with ``--with-1000x``), it times each build and its steps and measures its
 fits how both grow with the size. Then it times the researcher query mix in ``queries/``:
 over HTTP against the real server (gunicorn, 4 workers), in-process with pyoxigraph (the same
 store and serialisation, minus HTTP: the floor), and with rdflib's evaluator (a few runs, one at
-100x, each capped, in a forked child). Next, on a real Virtuoso loaded with the release, it
-times the mix through psfkg's server (``PSFKG_STORE``) and on Virtuoso's own endpoint. Last, it
-compares requests per second for a cheap query with a hello-world Flask app served the same way,
-in rounds that take turns, so that the machine's drift touches both alike.
+100x, each capped, in a forked child). Next, on a real Virtuoso loaded with the release by its
+bulk loader (``psfkg publish --bulk``), it times the mix through psfkg's server
+(``PSFKG_STORE``) and on Virtuoso's own endpoint. Last, it compares requests per second for a
+cheap query with a hello-world Flask app served the same way, in rounds that take turns, so that
+the machine's drift touches both alike.
 After that it times search (``search_latency.py``) at 1x, the biggest size and 1000x when built,
 and compares the memory of the server with 20 releases on disk at 10x (the smallest size when 10x
 is not measured; 5 releases with ``--quick-memory``) with the server with one
@@ -53,7 +54,10 @@ from flask import Flask
 
 from psfkg.build import records
 from psfkg.config import PROJECT_ROOT, Settings
-from psfkg.query.remote import graphs_of, publish
+from psfkg.progress import Progress
+from psfkg.query.bulk import bulk_publish
+from psfkg.query.remote import graphs_of
+from psfkg.release import Published
 from psfkg.serving import options, serve
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ as a package: virtuoso.py imports .live
@@ -84,7 +88,7 @@ JSON_RESULTS, TURTLE = "application/sparql-results+json", "text/turtle"
 N_TRIPLES, FORM = "application/n-triples", "application/x-www-form-urlencoded"
 #: The steps of ``psfkg build``; each prints its name and duration as STEP reads them.
 STEPS = ("records", "mapping", "reasoning", "validation", "release")
-STEP = re.compile(r"^ +(?P<step>[a-z]+) +(?P<seconds>[0-9.]+) s$", re.MULTILINE)
+STEP = re.compile(r"^ +(?P<step>[a-z]+) +(?P<seconds>[0-9.]+) s(?:  .*)?$", re.MULTILINE)
 #: HTTP / in-process at most; psfkg / hello world at least; psfkg on Virtuoso / Virtuoso at most.
 LATENCY_TARGET, THROUGHPUT_TARGET, VIRTUOSO_TARGET = 1.5, 0.8, 2.0
 #: The public endpoint's cost targets: ``ASK {}`` / hello world at most; HTTP minus in-process at
@@ -560,7 +564,14 @@ def measure_virtuoso(
     ):
         print(f"{dataset.name}: loading Virtuoso", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        publish(dataset.nquads, store.gsp, user=store.user, password=store.password)
+        bulk_publish(
+            Published.open(dataset.nquads.parent.resolve()),
+            isql=store.isql,
+            load_dir=str(store.load_dir),
+            user=store.user,
+            password=store.password,
+            progress=Progress(None),
+        )
         load_seconds = time.perf_counter() - started
         client, path = Client(store.sparql), urllib.parse.urlsplit(store.sparql).path
         for name, text in queries.items():
@@ -847,7 +858,7 @@ def virtuoso_tables(report: dict[str, Any]) -> list[str]:
             "(a) psfkg on its embedded store over HTTP, as above; (b) psfkg's server on a real "
             "Virtuoso (`PSFKG_STORE`); (c) Virtuoso's own `/sparql`, a form POST with the "
             "release's graphs as `default-graph-uri` and `named-graph-uri` and the formats psfkg "
-            f"asks for (SPARQL JSON; N-Triples for DESCRIBE). Loaded by Graph Store Protocol in "
+            f"asks for (SPARQL JSON; N-Triples for DESCRIBE). Loaded by `psfkg publish --bulk` in "
             f"{mine[0]['load_s']:.1f} s.",
             "",
             "| query | rows | (a) p50 | (a) p99 | (b) p50 | (b) p99 | (c) p50 | (c) p99 "

@@ -57,3 +57,10 @@ def test_long_slots_leave_half_the_workers_to_short_queries() -> None:
     assert Settings.from_env({"PSFKG_LONG_QUERIES": "0"}).long_slots == 0
     with pytest.raises(PsfkgError, match="PSFKG_LONG_QUERIES"):
         Settings.from_env({"PSFKG_LONG_QUERIES": "-1"})
+
+
+@pytest.mark.parametrize("bad", ["-K", "127.0.0.1", "a b:1111", "-h:1111", "host:port"])
+def test_a_bad_isql_address_is_refused(bad: str) -> None:
+    with pytest.raises(PsfkgError, match="PSFKG_STORE_ISQL must be host:port"):
+        Settings.from_env({"PSFKG_STORE_ISQL": bad})
+    assert Settings.from_env({"PSFKG_STORE_ISQL": "[::1]:1111"}).store_isql == "[::1]:1111"

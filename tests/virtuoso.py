@@ -2,6 +2,7 @@
 
 The fixture writes a virtuoso.ini into a temporary folder (database, log and ports of its own),
 starts ``virtuoso-t`` in the foreground, waits for its SPARQL endpoint, and stops it afterwards.
+Its ``load/`` folder is in ``DirsAllowed``, for ``psfkg publish --bulk``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from .live import free_port, stop
 
 BINARY = shutil.which("virtuoso-t")
+ISQL = shutil.which("isql-vt")
 INI = """[Database]
 DatabaseFile = {dir}/virtuoso.db
 ErrorLogFile = {dir}/virtuoso.log
@@ -41,7 +43,7 @@ CheckpointInterval = 60
 NumberOfBuffers = 20000
 MaxDirtyBuffers = 15000
 MaxQueryMem = 500M
-DirsAllowed = ., {dir}
+DirsAllowed = ., {dir}, {dir}/load
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http}
@@ -59,12 +61,24 @@ MaxQueryExecutionTime = 120
 
 @dataclass(frozen=True)
 class Virtuoso:
-    """A running Virtuoso: its SPARQL endpoint and Graph Store Protocol URL (dba/dba)."""
+    """A running Virtuoso: its SPARQL endpoint, Graph Store Protocol URL, SQL address (isql) and
+    the folder its bulk loader may read (dba/dba)."""
 
     sparql: str
     gsp: str
+    isql: str
+    load_dir: Path
     user: str = "dba"
     password: str = "dba"
+
+    def env(self) -> dict[str, str]:
+        """The ``PSFKG_*`` variables that point ``psfkg publish --bulk`` at it."""
+        return {
+            "PSFKG_STORE_ISQL": self.isql,
+            "PSFKG_STORE_LOAD_DIR": str(self.load_dir),
+            "PSFKG_STORE_USER": self.user,
+            "PSFKG_STORE_PASSWORD": self.password,
+        }
 
 
 @contextmanager
@@ -74,6 +88,7 @@ def virtuoso(
     """Run Virtuoso in ``folder`` until the block ends; ``ports`` (HTTP, isql) reuse a database."""
     assert BINARY is not None
     http, isql = ports or (free_port(), free_port())
+    (folder / "load").mkdir(exist_ok=True)
     (folder / "virtuoso.ini").write_text(INI.format(dir=folder, http=http, isql=isql))
     process = subprocess.Popen(
         [BINARY, "-f", "-c", str(folder / "virtuoso.ini")],
@@ -94,6 +109,7 @@ def virtuoso(
                     log = (folder / "virtuoso.log").read_text(errors="replace")[-2000:]
                     raise RuntimeError(f"Virtuoso did not start:\n{log}") from None
                 time.sleep(0.2)
-        yield Virtuoso(sparql, f"http://127.0.0.1:{http}/sparql-graph-crud-auth")
+        gsp = f"http://127.0.0.1:{http}/sparql-graph-crud-auth"
+        yield Virtuoso(sparql, gsp, f"127.0.0.1:{isql}", folder / "load")
     finally:
         stop(process)

@@ -17,10 +17,13 @@ from .build import pipeline
 from .build.records import load
 from .config import Settings
 from .errors import PsfkgError
-from .progress import Progress
+from .progress import Progress, read_costs, save_costs
 from .sources.cbss import parse_file
 from .sources.importer import compare
 
+#: Where ``psfkg build`` keeps its last run's seconds per record, in the releases folder (hidden:
+#: not a release); ``--reference`` builds keep their own.
+COSTS = ".build-costs{}.json"
 DATA = click.option(
     "--data",
     "data_dir",
@@ -56,14 +59,18 @@ def build(data_dir: Path | None, out_dir: Path | None, reference: bool) -> None:
     Prints the new release's directory as the last line of output.
     """
     settings = Settings.from_env()
-    progress = Progress()
+    releases_dir = out_dir or settings.releases_dir
+    # The last build's seconds per record, kept beside the releases, estimate this one.
+    costs = releases_dir / COSTS.format("-reference" if reference else "")
+    progress = Progress(costs=read_costs(costs))
     built = pipeline.build(
         data_dir or settings.data_dir,
-        out_dir or settings.releases_dir,
+        releases_dir,
         base=settings.base_iri,
         progress=progress,
         reference=reference,
     )
+    save_costs(costs, progress)
     click.echo(built.report.text(), err=True)
     click.echo(built.path)
 
@@ -177,26 +184,44 @@ def synth(projects: int, out_dir: Path, seed: int) -> None:
 @OUT
 @click.option("--gsp", help="The store's Graph Store Protocol URL. Default: the store_gsp setting.")
 @click.option("--user", help="User name for the store. Default: the store_user setting.")
-def publish(out_dir: Path | None, gsp: str | None, user: str | None) -> None:
-    """Load the latest release into a triple store, graph by graph (Graph Store Protocol PUT).
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Load with Virtuoso's bulk loader over isql-vt (the store_isql and store_load_dir "
+    "settings), replacing the release's graphs, then check each graph's count.",
+)
+def publish(out_dir: Path | None, gsp: str | None, user: str | None, bulk: bool) -> None:
+    """Load the latest release into a triple store, graph by graph (Graph Store Protocol PUT),
+    or with --bulk through Virtuoso's bulk loader.
 
     The password is read from PSFKG_STORE_PASSWORD, never from the command line.
     """
+    from .query.bulk import bulk_publish
     from .query.remote import publish as put_graphs
 
     settings = Settings.from_env()
     current = release.latest(out_dir or settings.releases_dir)
     if current is None:
         raise PsfkgError("no release to publish: run psfkg build first")
-    target = gsp or settings.store_gsp
-    if not target:
-        raise PsfkgError("no Graph Store Protocol URL: give --gsp or set PSFKG_STORE_GSP")
-    sent = put_graphs(
-        release.Published.open(current).dataset_file,
-        target,
-        user=user or settings.store_user or None,
-        password=settings.store_password or None,
-    )
+    if bulk:
+        sent = bulk_publish(
+            release.Published.open(current),
+            isql=settings.store_isql,
+            load_dir=settings.store_load_dir,
+            user=user or settings.store_user or "dba",
+            password=settings.store_password,
+            progress=Progress(),
+        )
+    else:
+        target = gsp or settings.store_gsp
+        if not target:
+            raise PsfkgError("no Graph Store Protocol URL: give --gsp or set PSFKG_STORE_GSP")
+        sent = put_graphs(
+            release.Published.open(current).dataset_file,
+            target,
+            user=user or settings.store_user or None,
+            password=settings.store_password or None,
+        )
     for graph, count in sent.items():
         click.echo(f"{count:>9} triples -> <{graph}>", err=True)
     click.echo(current)

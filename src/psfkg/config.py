@@ -49,6 +49,13 @@ def _url(raw: str, var: str) -> str:
     return raw
 
 
+def _address(raw: str, var: str) -> str:
+    """A ``host:port`` address."""
+    if not re.fullmatch(r"(?!-)[A-Za-z0-9.\[\]:-]*[A-Za-z0-9\]]:[0-9]{1,5}", raw):
+        raise PsfkgError(f"{var} must be host:port, not {raw!r}")
+    return raw
+
+
 def _networks(raw: str, var: str) -> str:
     """Comma-separated IP addresses or CIDR blocks."""
     for part in filter(None, (p.strip() for p in raw.split(","))):
@@ -287,6 +294,18 @@ SETTINGS: tuple[Setting, ...] = (
         "store_user", "", "User name for the store's Graph Store Protocol, if it asks for one."
     ),
     Setting("store_password", "", "Password for the store's Graph Store Protocol."),
+    Setting(
+        "store_isql",
+        "127.0.0.1:1111",
+        "Virtuoso's SQL address (host:port), where psfkg publish --bulk runs its bulk loader.",
+        _address,
+    ),
+    Setting(
+        "store_load_dir",
+        "",
+        "A folder Virtuoso may read (in its DirsAllowed), where psfkg publish --bulk places the "
+        "dump it loads.",
+    ),
 )
 
 
@@ -324,6 +343,8 @@ class Settings:
     store_gsp: str
     store_user: str
     store_password: str
+    store_isql: str
+    store_load_dir: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

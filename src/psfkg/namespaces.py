@@ -36,6 +36,8 @@ DATASET = URIRef(DEFAULT_BASE + "dataset")
 #: The catalogue's own resources (see :mod:`psfkg.build.catalog`).
 CATALOG = URIRef(DEFAULT_BASE + "catalog")
 SPARQL_SERVICE = URIRef(DEFAULT_BASE + "sparql-service")
+#: The agent that publishes the catalogue, its dataset and its endpoint: psfkg itself.
+PUBLISHER = URIRef(DEFAULT_BASE + "publisher")
 
 ONTOLOGY_GRAPH = GRAPH.ontology
 ASSERTED_GRAPH = GRAPH.asserted

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import html
 import json
+import urllib.request
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, DCTERMS, VOID
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID
 
 from psfkg.web import catalogue
 
@@ -75,6 +76,7 @@ def test_the_void_page_shows_the_graphs_classes_and_linksets(
         ("/dataset", "CBSS Project Support Facility knowledge graph"),
         ("/dataset/distribution/psfkg.ttl", "Distribution: psfkg.ttl"),
         ("/dataset/linkset/wikidata", "Linkset"),
+        ("/publisher", "Agent: psfkg"),
     ],
 )
 def test_a_described_resource_has_a_readable_page(
@@ -95,3 +97,29 @@ def test_properties_are_named_in_words(app: Flask) -> None:
     with app.test_request_context():
         unnamed = URIRef("http://www.w3.org/ns/dcat#spatialResolutionInMeters")
         assert catalogue.word(unnamed) == "dcat:spatialResolutionInMeters"
+
+
+@pytest.mark.parametrize(
+    "media_type", ["text/turtle", "application/rdf+xml", "application/ld+json"]
+)
+def test_the_served_catalogue_conforms_to_all_of_dcat_ap_through_the_real_server(
+    psf_server: str, media_type: str
+) -> None:
+    """``/catalog`` as a harvester gets it from gunicorn, in each RDF format, validated against
+    shapes + range + mdr-vocabularies + deprecated IRIs: only what SOURCE.md explains is left."""
+    from ..build.test_catalog import full_results, recommended_results
+
+    request = urllib.request.Request(psf_server + "/catalog", headers={"Accept": media_type})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200 and response.headers.get_content_type() == media_type
+        graph = Graph().parse(data=response.read(), format=media_type)
+    assert len(full_results(graph, datasets=2)) == 2 * 8 + 2 + 2
+    assert len(recommended_results(graph)) == 1 + 2 * 13
+    publisher = graph.value(next(graph.subjects(RDF.type, DCAT.Catalog)), DCTERMS.publisher)
+    assert isinstance(publisher, URIRef) and str(publisher).endswith("/publisher")
+    # The publisher's IRI is described where it is served, as the data service's is.
+    request = urllib.request.Request(psf_server + "/publisher", headers={"Accept": "text/turtle"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        described = Graph().parse(data=response.read(), format="turtle")
+    assert (publisher, RDF.type, FOAF.Agent) in described
+    assert described.value(publisher, FOAF.name) == Literal("psfkg")

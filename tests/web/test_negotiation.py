@@ -49,6 +49,7 @@ BEFORE = {
     "/.well-known/void": DESCRIBED,
     "/graph/asserted": RESOURCE,
     "/sparql-service": RESOURCE,
+    "/publisher": RESOURCE,
     "/dataset": RESOURCE,
     "/dataset/distribution/psfkg.ttl": RESOURCE,
     "/dataset/linkset/wikidata": RESOURCE,

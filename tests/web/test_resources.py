@@ -264,6 +264,7 @@ def test_an_organisation_page_shows_its_projects_once(client: FlaskClient) -> No
         "/graph/inferred",
         "/dataset/distribution/psfkg.nq.gz",
         "/sparql-service",
+        "/publisher",
     ],
 )
 def test_properties_are_named_by_their_labels_not_curies(client: FlaskClient, path: str) -> None:

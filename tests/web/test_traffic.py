@@ -250,10 +250,12 @@ def test_cheap_queries_are_answered_while_any_number_of_runaways_run(releases: P
         assert max(seconds for _, seconds, _, _ in probes) < 3, sorted(p[1] for p in probes)
         assert {status for status, _, _, _ in answers} <= {503, 429}
         assert all(headers.get("Retry-After") for _, _, headers, _ in answers)
-        assert any(b"busy with long queries" in body for _, _, _, body in answers)
+        busy = sum(b"busy with long queries" in body for _, _, _, body in answers)
+        assert busy >= 1
         with urllib.request.urlopen(f"{base}/-/stats", timeout=10) as response:
             counters = json.loads(response.read())
-        assert counters["busy"] >= 10 and counters["timeouts"] >= 1
+        # Every refusal is counted once (how many there are depends on the machine's speed).
+        assert counters["busy"] == busy and counters["timeouts"] >= 1
         assert (counters["running"], counters["running_long"]) == (0, 0)
         # As before: cheap queries at once, and a runaway gets the long slot (to its deadline).
         assert max(ask_from(base, "127.0.0.2")[1] for _ in range(10)) < max(1.0, 5 * before)

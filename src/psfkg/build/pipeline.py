@@ -44,8 +44,10 @@ def check(data_dir: Path, progress: Progress, *, reference: bool = False) -> Che
 
     :raises RecordError: for malformed records; ReasoningClash: for an inconsistent graph.
     """
-    with progress.step("records"):
+    with progress.step("records", unit="records") as step:
         recs = records.load(data_dir)
+        step.advance(len(recs.origins))
+    progress.expect(len(recs.origins))
     with progress.step("mapping"):
         mapped = mapping.map_records(recs)
         ontology = mapping.ontology()
@@ -96,6 +98,6 @@ def build(
         pages={s.key: recs.source_file(s.file) for s in recs.sources},
         queries={q.name: q.text for q in named_queries.load(QUERIES_DIR).values()},
     )
-    with progress.step("release", total=len(FILES)) as step:
+    with progress.step("release", total=len(FILES), unit="files") as step:
         path = output.write(contents, releases_dir, base=base, on_file=lambda _: step.advance())
     return Built(path, checked.report)

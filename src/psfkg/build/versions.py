@@ -26,7 +26,8 @@ from rdflib.term import Node
 
 from ..namespaces import DATASET, METADATA_PREFIXES, release_version
 from ..release import dataset_version
-from .catalog import DCAT, _about, _add, _distribution, _en, _in, _license, _sorted, dumps
+from .catalog import _about, _add, _distribution, _en, _in, _license, _sorted, dumps
+from .ranges import DCAT, typed
 
 ADMS = Namespace(METADATA_PREFIXES["adms"])
 #: What every version says as the dataset does.
@@ -107,6 +108,7 @@ def add(
         previous = it
     if previous is not None:
         _add(g, dataset, (DCAT.hasCurrentVersion, previous))
+    typed(g)
 
 
 def _period(g: Graph, dataset: URIRef) -> tuple[Node, Node] | None:

@@ -2,8 +2,8 @@
 
 Each page is read from the graph its RDF is written from (the release's ``catalog`` and ``void``,
 moved under the site's URL; the store's description of ``/dataset``), so the page and the data
-cannot disagree. Properties are named in words; blank nodes (a publisher, a period, a checksum)
-are shown by what they hold, not by their store-given labels.
+cannot disagree. Properties are named in words; blank nodes (a period, a checksum) are shown by
+what they hold, not by their store-given labels, and the publisher by its name.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ WORDS: dict[URIRef, str] = {
     DCAT.theme: "theme",
     DCAT.themeTaxonomy: "theme taxonomy",
     DCAT.contactPoint: "contact point",
+    FOAF.name: "name",
     FOAF.homepage: "home page",
     FOAF.page: "page",
     DCAT.landingPage: "landing page",
@@ -86,6 +87,7 @@ KINDS: dict[URIRef, str] = {
     DCAT.Dataset: "Dataset",
     DCAT.DataService: "Data service",
     DCAT.Distribution: "Distribution",
+    FOAF.Agent: "Agent",
     VOID.Dataset: "Dataset",
     VOID.Linkset: "Linkset",
 }
@@ -150,7 +152,8 @@ def value(graph: Graph, term: Node | None) -> Link:
         if start is not None or end is not None:
             return Link(f"{start or '…'} to {end or '…'}")
         return Link("; ".join(f"{word(p)}: {value(graph, o).text}" for p, o in _told(graph, term)))
-    text = label(graph, term)
+    named = graph.value(term, FOAF.name)  # an agent (the publisher) by its name
+    text = str(named) if named is not None else label(graph, term)
     return Link(short(text) if text == str(term) else text, href(term))
 
 
@@ -347,7 +350,11 @@ def _page(
     skip: frozenset[Node] = frozenset(),
     see_also: tuple[tuple[str, str], ...] = (),
 ) -> Response:
-    title = graph.value(subject, DCTERMS.title) if subject is not None else None
+    title = (
+        graph.value(subject, DCTERMS.title) or graph.value(subject, FOAF.name)
+        if subject is not None
+        else None
+    )
     return page(
         "catalogue.html",
         title=f"{kind}: {title}" if title else kind,

@@ -149,8 +149,11 @@ def sitemap() -> Response:
 @bp.route("/dataset/linkset/<name>")
 @bp.route("/sparql-service")
 @bp.route("/sparql-service.<suffix>")
+@bp.route("/publisher")
+@bp.route("/publisher.<suffix>")
 def catalog_resource(name: str | None = None, suffix: str | None = None) -> ResponseReturnValue:
-    """A resource the catalogue or VoID mints (a distribution, a linkset, the data service)."""
+    """A resource the catalogue or VoID mints (a distribution, a linkset, the data service, the
+    publisher)."""
     svc = service()
     path = request.path.lstrip("/")
     found = _described(path, [_site_graph(CATALOG), _site_graph(VOID_FILE)])

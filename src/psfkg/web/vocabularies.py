@@ -84,6 +84,7 @@ _PUBLISHED: dict[str, dict[str, str]] = {
         "subject": "Subject",
         "temporal": "Temporal Coverage",
         "title": "Title",
+        "type": "Type",
     },
     # EURIO, the EU Research Information Ontology (data.europa.eu/s66).
     _EURIO: {

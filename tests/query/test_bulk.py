@@ -1,0 +1,188 @@
+"""``psfkg publish --bulk`` into a real Virtuoso: counts, answers, reloads and clear errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from psfkg.errors import PsfkgError
+from psfkg.progress import Progress
+from psfkg.query.bulk import bulk_publish
+from psfkg.release import MANIFEST, Published, latest
+
+from ..conftest import client_for
+from ..live import free_port
+from ..sparql_http import fetch
+from ..test_release import resummed
+from ..virtuoso import BINARY, ISQL, Virtuoso, virtuoso
+
+#: Typed nodes per class: every graph's triples take part, the inferred types too.
+BY_TYPE = "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type"
+PROJECTS = "SELECT ?p WHERE { ?p a <https://w3id.org/psfkg/def#Project> } ORDER BY ?p"
+
+
+def installed() -> None:
+    """Skip without Virtuoso, but fail on CI, whose .ci/run installs it."""
+    if BINARY is None or ISQL is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "virtuoso-t or isql-vt is missing: .ci/run installs virtuoso-opensource-7-bin"
+            )
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource-7-bin)")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Virtuoso]:
+    """An empty Virtuoso of its own (a refused login locks its address out for a minute)."""
+    installed()
+    with virtuoso(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def release(releases: Path) -> Published:
+    current = latest(releases)
+    assert current is not None
+    return Published.open(current)
+
+
+def load(store: Virtuoso, release: Published, **changes: Any) -> dict[str, int]:
+    options: dict[str, Any] = {
+        "isql": store.isql,
+        "load_dir": str(store.load_dir),
+        "user": store.user,
+        "password": store.password,
+        "progress": Progress(None),
+    }
+    return bulk_publish(release, **(options | changes))
+
+
+def rows(answer: bytes) -> list[tuple[str, ...]]:
+    """SPARQL JSON results as sorted rows of values."""
+    results = json.loads(answer)["results"]["bindings"]
+    return sorted(tuple(b[v]["value"] for v in sorted(b)) for b in results)
+
+
+def on_virtuoso(store: Virtuoso, release: Published, query: str) -> list[tuple[str, ...]]:
+    """Virtuoso's own endpoint, the release's graphs as the default graph (as psfkg asks)."""
+    graphs = [("default-graph-uri", g) for g in sorted(release.manifest["triples"])]
+    answer = fetch(
+        "POST",
+        store.sparql,
+        data=[("query", query), *graphs],
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert answer.status_code == 200, answer.text
+    return rows(answer.content)
+
+
+def test_bulk_publish_loads_the_counts_and_answers_of_the_release(
+    store: Virtuoso, release: Published, releases: Path
+) -> None:
+    counted = load(store, release)
+    assert counted == release.manifest["triples"]
+    own = client_for(releases)
+    for query in (BY_TYPE, PROJECTS):
+        served = own.get("/sparql", query_string={"query": query})
+        assert served.status_code == 200
+        assert on_virtuoso(store, release, query) == rows(served.data)
+    assert len(on_virtuoso(store, release, PROJECTS)) == 28
+    assert not list(store.load_dir.iterdir())  # the staged copy is gone
+
+
+def test_publishing_twice_replaces_the_graphs(store: Virtuoso, release: Published) -> None:
+    first = load(store, release)
+    before = on_virtuoso(store, release, BY_TYPE)
+    assert load(store, release) == first
+    assert on_virtuoso(store, release, BY_TYPE) == before
+
+
+def tampered(release: Published, folder: Path, name: str, data: bytes) -> Published:
+    """A copy of the release with one file changed, and SHA256SUMS changed to match."""
+    copy = folder / release.name
+    shutil.copytree(release.path, copy)
+    (copy / name).write_bytes(data)
+    resummed(copy)
+    return Published.open(copy)
+
+
+def test_a_dump_the_loader_refuses_is_named_with_its_line(
+    store: Virtuoso, release: Published, tmp_path: Path
+) -> None:
+    broken = gzip.compress(b'<urn:a> <urn:b> "unterminated <urn:g> .\n')
+    with pytest.raises(PsfkgError, match=r"bulk loader failed on psfkg\.nq\.gz: .*line \d"):
+        load(store, tampered(release, tmp_path, "psfkg.nq.gz", broken))
+
+
+def test_a_count_that_differs_from_the_manifest_names_the_graph_and_both_counts(
+    store: Virtuoso, release: Published, tmp_path: Path
+) -> None:
+    manifest = dict(release.manifest)
+    graph = "https://w3id.org/psfkg/graph/asserted"
+    manifest["triples"] = manifest["triples"] | {graph: manifest["triples"][graph] + 1}
+    wrong = tampered(release, tmp_path, MANIFEST, json.dumps(manifest).encode())
+    actual = release.manifest["triples"][graph]
+    expected = rf"<{graph}> holds {actual} triples .* manifest counts {actual + 1}"
+    with pytest.raises(PsfkgError, match=expected):
+        load(store, wrong)
+
+
+def test_a_folder_the_server_may_not_read_is_named(store: Virtuoso, release: Published) -> None:
+    # Virtuoso allows /tmp whatever DirsAllowed says: /var/tmp is not in this one.
+    outside = Path(tempfile.mkdtemp(prefix="psfkg-test-", dir="/var/tmp"))
+    try:
+        with pytest.raises(PsfkgError, match=r"may not read the load folder.*DirsAllowed"):
+            load(store, release, load_dir=str(outside))
+        assert not list(outside.iterdir())
+    finally:
+        shutil.rmtree(outside)
+    with pytest.raises(PsfkgError, match="PSFKG_STORE_LOAD_DIR"):
+        load(store, release, load_dir="")
+
+
+def test_a_server_that_is_down_is_named(release: Published, tmp_path: Path) -> None:
+    installed()
+    down = Virtuoso("", "", f"127.0.0.1:{free_port()}", tmp_path)
+    with pytest.raises(PsfkgError, match=r"not answering at 127\.0\.0\.1:\d+"):
+        load(down, release)
+    with pytest.raises(PsfkgError, match="line break"):
+        load(down, release, password="dba\nselect 1")
+    assert not list(tmp_path.iterdir())  # nothing staged is left behind
+
+
+def psfkg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "psfkg", "publish", "--bulk", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore", **env},
+        check=False,
+        timeout=300,
+    )
+
+
+def test_the_command_loads_and_fails_clearly(store: Virtuoso, releases: Path) -> None:
+    done = psfkg(store.env(), "--out", str(releases))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(latest(releases))
+    assert "triples -> <https://w3id.org/psfkg/graph/asserted>" in done.stderr
+    no_isql = psfkg(
+        store.env() | {"PATH": str(Path(sys.executable).parent)}, "--out", str(releases)
+    )
+    assert no_isql.returncode == 2
+    assert "isql-vt is not installed" in no_isql.stderr
+    # Last: a refused password locks this server's logins from 127.0.0.1 out for a minute.
+    wrong = psfkg(store.env() | {"PSFKG_STORE_PASSWORD": "not-dba"}, "--out", str(releases))
+    assert wrong.returncode == 2
+    assert "refused the login of dba" in wrong.stderr
+    assert "Traceback" not in wrong.stderr and "not-dba" not in wrong.stderr
