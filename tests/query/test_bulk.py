@@ -116,25 +116,62 @@ def tampered(release: Published, folder: Path, name: str, data: bytes) -> Publis
     return Published.open(copy)
 
 
-def test_a_dump_the_loader_refuses_is_named_with_its_line(
+#: The triples of every graph of the store whose IRI names psfkg (its staging graphs too).
+GRAPHS = (
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), 'psfkg')) }"
+    " GROUP BY ?g"
+)
+ASSERTED = "https://w3id.org/psfkg/graph/asserted"
+
+
+def in_store(store: Virtuoso) -> dict[str, int]:
+    """The store's psfkg graphs and their triples, asked of Virtuoso's own endpoint."""
+    answer = fetch(
+        "POST",
+        store.sparql,
+        data=[("query", GRAPHS)],
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert answer.status_code == 200, answer.text
+    return {graph: int(n) for graph, n in rows(answer.content)}
+
+
+def test_a_dump_the_loader_refuses_is_named_with_its_line_and_leaves_the_graphs(
     store: Virtuoso, release: Published, tmp_path: Path
 ) -> None:
-    broken = gzip.compress(b'<urn:a> <urn:b> "unterminated <urn:g> .\n')
+    load(store, release)
+    before = on_virtuoso(store, release, BY_TYPE)
+    # The whole dump, then one line the loader rejects.
+    dump = gzip.decompress(release.read("psfkg.nq.gz"))
+    broken = dump + f'<urn:a> <urn:b> "unterminated <{ASSERTED}> .\n'.encode()
     with pytest.raises(PsfkgError, match=r"bulk loader failed on psfkg\.nq\.gz: .*line \d"):
-        load(store, tampered(release, tmp_path, "psfkg.nq.gz", broken))
+        load(store, tampered(release, tmp_path, "psfkg.nq.gz", gzip.compress(broken)))
+    assert in_store(store) == release.manifest["triples"]
+    assert on_virtuoso(store, release, BY_TYPE) == before
+    assert not list(store.load_dir.iterdir())
 
 
-def test_a_count_that_differs_from_the_manifest_names_the_graph_and_both_counts(
+def test_a_quad_in_no_graph_of_the_manifest_is_named_with_its_line(
     store: Virtuoso, release: Published, tmp_path: Path
 ) -> None:
+    stray = gzip.compress(b"<urn:a> <urn:b> <urn:c> .\n")
+    with pytest.raises(PsfkgError, match=r"psfkg\.nq\.gz line 1: the quad is in no graph"):
+        load(store, tampered(release, tmp_path, "psfkg.nq.gz", stray))
+    assert in_store(store) == {}
+
+
+def test_a_count_that_differs_from_the_manifest_names_the_graph_and_leaves_the_graphs(
+    store: Virtuoso, release: Published, tmp_path: Path
+) -> None:
+    load(store, release)
     manifest = dict(release.manifest)
-    graph = "https://w3id.org/psfkg/graph/asserted"
-    manifest["triples"] = manifest["triples"] | {graph: manifest["triples"][graph] + 1}
+    manifest["triples"] = manifest["triples"] | {ASSERTED: manifest["triples"][ASSERTED] + 1}
     wrong = tampered(release, tmp_path, MANIFEST, json.dumps(manifest).encode())
-    actual = release.manifest["triples"][graph]
-    expected = rf"<{graph}> holds {actual} triples .* manifest counts {actual + 1}"
-    with pytest.raises(PsfkgError, match=expected):
+    actual = release.manifest["triples"][ASSERTED]
+    expected = rf"<{ASSERTED}> holds {actual} triples .* manifest counts {actual + 1}"
+    with pytest.raises(PsfkgError, match=rf"{expected} .*graphs are unchanged"):
         load(store, wrong)
+    assert in_store(store) == release.manifest["triples"]
 
 
 def test_a_folder_the_server_may_not_read_is_named(store: Virtuoso, release: Published) -> None:

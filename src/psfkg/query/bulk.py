@@ -1,10 +1,14 @@
 """``psfkg publish --bulk``: a release loaded into OpenLink Virtuoso by its bulk loader.
 
 The release's N-Quads dump (``psfkg.nq.gz``: every quad names its graph) is copied into a folder
-the server may read (its ``DirsAllowed``, psfkg's ``store_load_dir``); then, over Virtuoso's
-``isql-vt``, each of the release's graphs is cleared, the file is queued with ``ld_add``, loaded
-with ``rdf_loader_run()`` and made durable with ``checkpoint``. ``DB.DBA.LOAD_LIST`` is read for
-the loader's error, and the triples of each graph are counted and compared with the manifest.
+the server may read (its ``DirsAllowed``, psfkg's ``store_load_dir``), each quad's graph renamed
+to its staging graph on the way; then, over Virtuoso's ``isql-vt``, the staging graphs are
+cleared, the file is queued with ``ld_add`` and loaded with ``rdf_loader_run()``.
+``DB.DBA.LOAD_LIST`` is read for the loader's error, and the triples of each staging graph are
+counted and compared with the manifest. Only then is each moved onto the release's graph
+(``MOVE``), made durable with ``checkpoint`` and counted again. A failure before the move drops
+the staging graphs and leaves the release's graphs as they were. One publish at a time holds
+the load folder (``flock``); a second is refused.
 
 The password never appears on a command line (where ``ps`` shows it to every user): ``isql-vt``
 is started without one, so it asks for it, and reads it from its standard input, ahead of the
@@ -14,11 +18,15 @@ user is named ``DBA`` (Virtuoso's user names ignore case), so it asks for it too
 
 from __future__ import annotations
 
+import fcntl
+import gzip
+import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ..errors import PsfkgError
@@ -35,6 +43,8 @@ QUIET = ("VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF", "ERRORS=STDOUT", "BLOBS=ON")
 SAFE = re.compile(r"[^'\\<>\"{}|^`\s\x00-\x1f]+")
 #: The start of the lines psfkg's own queries print, to tell them from isql's other output.
 MARK = "psfkg:"
+#: Where a graph is loaded before it replaces the release's: this prefix, then its IRI.
+STAGING = "urn:psfkg:staging:"
 
 
 def bulk_publish(
@@ -48,6 +58,10 @@ def bulk_publish(
 ) -> dict[str, int]:
     """Load a release into Virtuoso with its bulk loader, replacing the release's graphs.
 
+    The dump is loaded into staging graphs (:data:`STAGING`), which are counted against the
+    manifest and only then moved onto the release's graphs: a load that fails, or counts that
+    differ, leave the graphs as they were, and the staging graphs are dropped.
+
     :param published: the release (its ``psfkg.nq.gz`` and its manifest's triple counts).
     :param isql: Virtuoso's SQL address, ``host:port`` (``1111`` by default in its ini).
     :param load_dir: a folder in the server's ``DirsAllowed``, as the server sees it.
@@ -55,61 +69,170 @@ def bulk_publish(
     :param password: that user's password, sent on isql's standard input.
     :returns: the triples per graph, as counted in the store after loading.
     :raises PsfkgError: when isql is missing, the server is down or refuses the login, the
-        folder is not allowed, the loader reports an error, or a graph's count differs from the
-        manifest's.
+        folder is not allowed or not writable, another publish is loading through it, the
+        loader reports an error, or a graph's count differs from the manifest's.
     """
     expected: dict[str, int] = published.manifest["triples"]
     graphs = [_safe(graph, "graph IRI") for graph in sorted(expected)]
+    staging = {graph: STAGING + graph for graph in graphs}
     session = Isql(isql, user, password)
-    stage = Path(tempfile.mkdtemp(prefix=f"psfkg-{published.name}-", dir=_dir(load_dir)))
-    dump = stage / (DUMP if published.file(DUMP) else published.dataset_file.name)
-    try:
-        stage.chmod(0o755)  # the server may run as another user
-        with progress.step("stage"):
-            shutil.copyfile(published.file(DUMP) or published.dataset_file, dump)
-            dump.chmod(0o644)
-        file = _safe(str(dump), "load folder")
-        with progress.step("check"):
-            seen = session.run(
-                [
-                    f"SELECT length(sys_dirlist('{_safe(str(stage), 'load folder')}', 1))",
-                    f"SELECT '{MARK}size ' || cast(file_stat('{file}', 1) AS varchar)",
-                ],
-                doing=f"reading {stage}",
-            )
-        if f"{MARK}size {dump.stat().st_size}" not in seen:
+    folder = _dir(load_dir)
+    source = published.file(DUMP) or published.dataset_file
+    with _locked(folder):
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=f"psfkg-{published.name}-", dir=folder))
+        except OSError as exc:
             raise PsfkgError(
-                f"Virtuoso does not see {dump} as psfkg wrote it: PSFKG_STORE_LOAD_DIR must be "
-                f"the same folder for both (seen: {seen})"
-            )
-        with progress.step("clear"):
-            session.run(
-                [
-                    "log_enable(3, 1)",
-                    *(f"SPARQL CLEAR GRAPH <{graph}>" for graph in graphs),
-                    f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file = '{file}'",
-                    f"ld_add('{file}', '{graphs[0]}')",
-                ],
-                doing="clearing the graphs",
-            )
-        with progress.step("load"):
-            session.run(["rdf_loader_run()", "checkpoint"], doing="loading")
-        with progress.step("count"):
-            rows = session.run(
-                [
-                    f"SELECT '{MARK}error ' || ll_error FROM DB.DBA.LOAD_LIST "
-                    f"WHERE ll_file = '{file}' AND ll_error IS NOT NULL",
-                    *(
-                        f"SELECT '{MARK}count {graph} ' || cast(count(*) AS varchar) "
-                        f"FROM DB.DBA.RDF_QUAD WHERE G = iri_to_id('{graph}')"
-                        for graph in graphs
-                    ),
-                ],
-                doing="counting",
-            )
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+                f"psfkg may not write in the load folder {folder} (PSFKG_STORE_LOAD_DIR): "
+                f"{exc.strerror}"
+            ) from None
+        try:
+            dump = stage / DUMP
+            with progress.step("stage"):
+                _restaged(source, dump, staging)
+            _seen(session, stage, dump)
+            try:
+                counted = _loaded(session, dump, staging, expected, progress)
+            except BaseException:
+                # The graphs are as they were: drop what was staged (if the server can't, the
+                # next publish does), and report the first error.
+                with suppress(PsfkgError):
+                    session.run(_dropping(staging.values()), doing="dropping the staging graphs")
+                raise
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    return counted
+
+
+def _restaged(source: Path, dump: Path, staging: dict[str, str]) -> None:
+    """Copy the dump for the loader, each quad moved into its graph's staging graph (streamed,
+    gzip to gzip): N-Quads end each line with its graph, which holds no space or ``<``.
+
+    :raises PsfkgError: naming the line whose quad is in no graph of the manifest, or the
+        load folder when it cannot be written.
+    """
+    ends = {f" <{graph}> .".encode(): f" <{to}> .\n".encode() for graph, to in staging.items()}
+    opener = gzip.open if source.suffix == ".gz" else open
+    try:
+        with opener(source, "rb") as lines, gzip.open(dump, "wb", compresslevel=1) as out:
+            for number, line in enumerate(lines, 1):
+                body = line.rstrip(b"\r\n")
+                end = ends.get(body[body.rfind(b" <") :])
+                if end is not None:
+                    out.write(body[: body.rfind(b" <")] + end)
+                elif body.strip() and not body.lstrip().startswith(b"#"):
+                    raise PsfkgError(
+                        f"{source.name} line {number}: the quad is in no graph of the release's "
+                        f"manifest ({', '.join(f'<{graph}>' for graph in staging)})"
+                    )
+        dump.parent.chmod(0o755)  # the server may run as another user
+        dump.chmod(0o644)
+    except OSError as exc:
+        raise PsfkgError(f"psfkg could not write {dump}: {exc.strerror}") from None
+
+
+def _seen(session: Isql, stage: Path, dump: Path) -> None:
+    """Check that the server sees the staged dump as psfkg wrote it (the same folder)."""
+    file = _safe(str(dump), "load folder")
+    seen = session.run(
+        [
+            f"SELECT length(sys_dirlist('{_safe(str(stage), 'load folder')}', 1))",
+            f"SELECT '{MARK}size ' || cast(file_stat('{file}', 1) AS varchar)",
+        ],
+        doing=f"reading {stage}",
+    )
+    if f"{MARK}size {dump.stat().st_size}" not in seen:
+        raise PsfkgError(
+            f"Virtuoso does not see {dump} as psfkg wrote it: PSFKG_STORE_LOAD_DIR must be "
+            f"the same folder for both (seen: {seen})"
+        )
+
+
+def _loaded(
+    session: Isql,
+    dump: Path,
+    staging: dict[str, str],
+    expected: dict[str, int],
+    progress: Progress,
+) -> dict[str, int]:
+    """Load the staged dump into the staging graphs, check their counts, then move each onto
+    its graph (SPARQL 1.1 ``MOVE``: the graph's old triples go first); the graphs' counts."""
+    file = str(dump)
+    with progress.step("clear"):
+        session.run(
+            [
+                "log_enable(3, 1)",
+                *_dropping(staging.values()),
+                f"ld_add('{file}', '{next(iter(staging.values()))}')",
+            ],
+            doing="clearing the staging graphs",
+        )
+    with progress.step("load"):
+        session.run(["rdf_loader_run()"], doing="loading")
+    with progress.step("count"):
+        rows = session.run(
+            [
+                f"SELECT '{MARK}error ' || ll_error FROM DB.DBA.LOAD_LIST "
+                f"WHERE ll_file = '{file}' AND ll_error IS NOT NULL",
+                f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file = '{file}'",
+                *_counting(staging.items()),
+            ],
+            doing="counting",
+        )
+    try:
+        _checked(rows, expected, dump.name)
+    except PsfkgError as exc:
+        raise PsfkgError(f"{exc} (in its staging graph: the store's graphs are unchanged)") from None
+    with progress.step("swap"):
+        rows = session.run(
+            [
+                "log_enable(3, 1)",
+                *(
+                    statement
+                    for graph, to in staging.items()
+                    for statement in (
+                        f"SPARQL CLEAR GRAPH <{graph}>",
+                        f"SPARQL ADD <{to}> TO <{graph}>",
+                        f"SPARQL CLEAR GRAPH <{to}>",
+                    )
+                ),
+                "checkpoint",
+                *_counting((graph, graph) for graph in staging),
+            ],
+            doing="moving the staging graphs onto the release's",
+        )
     return _checked(rows, expected, dump.name)
+
+
+def _dropping(graphs: Iterable[str]) -> list[str]:
+    return [f"SPARQL CLEAR GRAPH <{graph}>" for graph in graphs]
+
+
+def _counting(graphs: Iterable[tuple[str, str]]) -> list[str]:
+    """Queries printing, for each (name, IRI), the triples of the graph IRI under the name."""
+    return [
+        f"SELECT '{MARK}count {name} ' || cast(count(*) AS varchar) "
+        f"FROM DB.DBA.RDF_QUAD WHERE G = iri_to_id('{graph}')"
+        for name, graph in graphs
+    ]
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold the load folder for one publish: a second one, started meanwhile, would load into
+    the same staging graphs (the lock goes with the process, however it ends)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PsfkgError(
+                f"another psfkg publish --bulk is loading through {folder}: wait for it to "
+                "finish, then publish again"
+            ) from None
+        yield
+    finally:
+        os.close(handle)
 
 
 def _checked(rows: Iterable[str], expected: dict[str, int], name: str) -> dict[str, int]:
