@@ -182,7 +182,7 @@ def _loaded(
     try:
         _checked(rows, expected, dump.name)
     except PsfkgError as exc:
-        raise PsfkgError(f"{exc} (in its staging graph: the store's graphs are unchanged)") from None
+        raise PsfkgError(f"{exc} (staged: the store's graphs are unchanged)") from None
     with progress.step("swap"):
         rows = session.run(
             [
