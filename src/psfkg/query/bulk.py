@@ -1,14 +1,15 @@
 """``psfkg publish --bulk``: a release loaded into OpenLink Virtuoso by its bulk loader.
 
 The release's N-Quads dump (``psfkg.nq.gz``: every quad names its graph) is copied into a folder
-the server may read (its ``DirsAllowed``, psfkg's ``store_load_dir``), each quad's graph renamed
-to its staging graph on the way; then, over Virtuoso's ``isql-vt``, the staging graphs are
-cleared, the file is queued with ``ld_add`` and loaded with ``rdf_loader_run()``.
-``DB.DBA.LOAD_LIST`` is read for the loader's error, and the triples of each staging graph are
-counted and compared with the manifest. Only then is each moved onto the release's graph
-(``MOVE``), made durable with ``checkpoint`` and counted again. A failure before the move drops
-the staging graphs and leaves the release's graphs as they were. One publish at a time holds
-the load folder (``flock``); a second is refused.
+the server may read (its ``DirsAllowed``, psfkg's ``store_load_dir``), twice: as it is, and with
+each quad's graph renamed to its staging graph. Then, over Virtuoso's ``isql-vt``, the staging
+graphs are cleared, the staged copy is queued with ``ld_add`` and loaded with
+``rdf_loader_run()``; ``DB.DBA.LOAD_LIST`` is read for the loader's error, and the triples of
+each staging graph are counted and compared with the manifest. Only then are the release's
+graphs cleared and the dump loaded into them the same way, the staging graphs dropped, the
+store made durable with ``checkpoint`` and the graphs counted again. A failure before that
+drops the staging graphs and leaves the release's graphs as they were. One publish at a time
+holds the load folder (``flock``); a second is refused.
 
 The password never appears on a command line (where ``ps`` shows it to every user): ``isql-vt``
 is started without one, so it asks for it, and reads it from its standard input, ahead of the
@@ -59,7 +60,7 @@ def bulk_publish(
     """Load a release into Virtuoso with its bulk loader, replacing the release's graphs.
 
     The dump is loaded into staging graphs (:data:`STAGING`), which are counted against the
-    manifest and only then moved onto the release's graphs: a load that fails, or counts that
+    manifest, and only then into the release's graphs: a load that fails, or counts that
     differ, leave the graphs as they were, and the staging graphs are dropped.
 
     :param published: the release (its ``psfkg.nq.gz`` and its manifest's triple counts).
@@ -87,12 +88,13 @@ def bulk_publish(
                 f"{exc.strerror}"
             ) from None
         try:
-            dump = stage / DUMP
+            files = (stage / f"staging-{DUMP}", stage / source.name)
             with progress.step("stage"):
-                _restaged(source, dump, staging)
-            _seen(session, stage, dump)
+                _restaged(source, files, staging)
+            with progress.step("check"):
+                _seen(session, stage, files)
             try:
-                counted = _loaded(session, dump, staging, expected, progress)
+                counted = _loaded(session, files, staging, expected, progress)
             except BaseException:
                 # The graphs are as they were: drop what was staged (if the server can't, the
                 # next publish does), and report the first error.
@@ -104,17 +106,19 @@ def bulk_publish(
     return counted
 
 
-def _restaged(source: Path, dump: Path, staging: dict[str, str]) -> None:
-    """Copy the dump for the loader, each quad moved into its graph's staging graph (streamed,
-    gzip to gzip): N-Quads end each line with its graph, which holds no space or ``<``.
+def _restaged(source: Path, files: tuple[Path, Path], staging: dict[str, str]) -> None:
+    """Copy the dump for the loader twice: as it is, and with each quad moved into its graph's
+    staging graph (streamed, gzip to gzip): N-Quads end each line with its graph, which holds no
+    space or ``<``.
 
     :raises PsfkgError: naming the line whose quad is in no graph of the manifest, or the
         load folder when it cannot be written.
     """
     ends = {f" <{graph}> .".encode(): f" <{to}> .\n".encode() for graph, to in staging.items()}
     opener = gzip.open if source.suffix == ".gz" else open
+    staged, dump = files
     try:
-        with opener(source, "rb") as lines, gzip.open(dump, "wb", compresslevel=1) as out:
+        with opener(source, "rb") as lines, gzip.open(staged, "wb", compresslevel=1) as out:
             for number, line in enumerate(lines, 1):
                 body = line.rstrip(b"\r\n")
                 end = ends.get(body[body.rfind(b" <") :])
@@ -125,83 +129,92 @@ def _restaged(source: Path, dump: Path, staging: dict[str, str]) -> None:
                         f"{source.name} line {number}: the quad is in no graph of the release's "
                         f"manifest ({', '.join(f'<{graph}>' for graph in staging)})"
                     )
-        dump.parent.chmod(0o755)  # the server may run as another user
-        dump.chmod(0o644)
+        shutil.copyfile(source, dump)
+        staged.parent.chmod(0o755)  # the server may run as another user
+        for file in files:
+            file.chmod(0o644)
     except OSError as exc:
-        raise PsfkgError(f"psfkg could not write {dump}: {exc.strerror}") from None
+        raise PsfkgError(f"psfkg could not write in {staged.parent}: {exc.strerror}") from None
 
 
-def _seen(session: Isql, stage: Path, dump: Path) -> None:
-    """Check that the server sees the staged dump as psfkg wrote it (the same folder)."""
-    file = _safe(str(dump), "load folder")
+def _seen(session: Isql, stage: Path, files: Sequence[Path]) -> None:
+    """Check that the server sees the staged files as psfkg wrote them (the same folder)."""
     seen = session.run(
         [
             f"SELECT length(sys_dirlist('{_safe(str(stage), 'load folder')}', 1))",
-            f"SELECT '{MARK}size ' || cast(file_stat('{file}', 1) AS varchar)",
+            *(
+                f"SELECT '{MARK}size ' || cast(file_stat('{_safe(str(file), 'load folder')}', 1)"
+                " AS varchar)"
+                for file in files
+            ),
         ],
         doing=f"reading {stage}",
     )
-    if f"{MARK}size {dump.stat().st_size}" not in seen:
-        raise PsfkgError(
-            f"Virtuoso does not see {dump} as psfkg wrote it: PSFKG_STORE_LOAD_DIR must be "
-            f"the same folder for both (seen: {seen})"
-        )
+    for file in files:
+        if f"{MARK}size {file.stat().st_size}" not in seen:
+            raise PsfkgError(
+                f"Virtuoso does not see {file} as psfkg wrote it: PSFKG_STORE_LOAD_DIR must be "
+                f"the same folder for both (seen: {seen})"
+            )
 
 
 def _loaded(
     session: Isql,
-    dump: Path,
+    files: tuple[Path, Path],
     staging: dict[str, str],
     expected: dict[str, int],
     progress: Progress,
 ) -> dict[str, int]:
-    """Load the staged dump into the staging graphs, check their counts, then move each onto
-    its graph (SPARQL 1.1 ``MOVE``: the graph's old triples go first); the graphs' counts."""
-    file = str(dump)
-    with progress.step("clear"):
-        session.run(
-            [
-                "log_enable(3, 1)",
-                *_dropping(staging.values()),
-                f"ld_add('{file}', '{next(iter(staging.values()))}')",
-            ],
-            doing="clearing the staging graphs",
-        )
-    with progress.step("load"):
-        session.run(["rdf_loader_run()"], doing="loading")
-    with progress.step("count"):
-        rows = session.run(
-            [
-                f"SELECT '{MARK}error ' || ll_error FROM DB.DBA.LOAD_LIST "
-                f"WHERE ll_file = '{file}' AND ll_error IS NOT NULL",
-                f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file = '{file}'",
-                *_counting(staging.items()),
-            ],
-            doing="counting",
-        )
+    """Load the staged copy into the staging graphs and check their counts; then (the same
+    quads, so the loader takes them again) the dump into the release's graphs, and drop the
+    staging graphs. The bulk loader is faster than SPARQL ``ADD``, and Virtuoso 7's ``MOVE``
+    lost blank-node triples. :returns: the graphs' counts."""
+    staged, dump = files
+    with progress.step("staging"):
+        rows = _load(session, staged, staging, after=[])
     try:
         _checked(rows, expected, dump.name)
     except PsfkgError as exc:
         raise PsfkgError(f"{exc} (staged: the store's graphs are unchanged)") from None
-    with progress.step("swap"):
-        rows = session.run(
-            [
-                "log_enable(3, 1)",
-                *(
-                    statement
-                    for graph, to in staging.items()
-                    for statement in (
-                        f"SPARQL CLEAR GRAPH <{graph}>",
-                        f"SPARQL ADD <{to}> TO <{graph}>",
-                        f"SPARQL CLEAR GRAPH <{to}>",
-                    )
-                ),
+    with progress.step("load"):
+        rows = _load(
+            session,
+            dump,
+            {graph: graph for graph in staging},
+            after=[
+                *_dropping(staging.values()),
                 "checkpoint",
-                *_counting((graph, graph) for graph in staging),
             ],
-            doing="moving the staging graphs onto the release's",
         )
-    return _checked(rows, expected, dump.name)
+    try:
+        return _checked(rows, expected, dump.name)
+    except PsfkgError as exc:
+        raise PsfkgError(f"{exc} (the release's graphs are partly loaded: publish again)") from None
+
+
+def _load(session: Isql, file: Path, graphs: dict[str, str], *, after: list[str]) -> list[str]:
+    """Clear the graphs (name -> IRI), bulk-load the file (whose quads are in those graphs),
+    run ``after``; the loader's error and the graphs' counts under their names."""
+    session.run(
+        [
+            "log_enable(3, 1)",
+            *_dropping(graphs.values()),
+            f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file = '{file}'",
+            f"ld_add('{file}', '{next(iter(graphs.values()))}')",
+            "rdf_loader_run()",
+        ],
+        doing=f"loading {file.name}",
+    )
+    return session.run(
+        [
+            f"SELECT '{MARK}error ' || ll_error FROM DB.DBA.LOAD_LIST "
+            f"WHERE ll_file = '{file}' AND ll_error IS NOT NULL",
+            f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file = '{file}'",
+            *after,
+            *_counting(graphs.items()),
+        ],
+        doing="counting",
+    )
 
 
 def _dropping(graphs: Iterable[str]) -> list[str]:
