@@ -200,9 +200,14 @@ def publish(out_dir: Path | None, gsp: str | None, user: str | None, bulk: bool)
     from .query.remote import publish as put_graphs
 
     settings = Settings.from_env()
-    current = release.latest(out_dir or settings.releases_dir)
+    folder = out_dir or settings.releases_dir
+    current = release.latest(folder)
+    if current is None and (folder / release.MANIFEST).is_file():
+        raise PsfkgError(
+            f"{folder} is a release, not a folder of releases: give --out its parent folder"
+        )
     if current is None:
-        raise PsfkgError("no release to publish: run psfkg build first")
+        raise PsfkgError(f"no release to publish in {folder}: run psfkg build first")
     if bulk:
         sent = bulk_publish(
             release.Published.open(current),

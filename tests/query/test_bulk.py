@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
@@ -187,6 +188,56 @@ def test_a_folder_the_server_may_not_read_is_named(store: Virtuoso, release: Pub
         load(store, release, load_dir="")
 
 
+def test_a_second_publish_through_the_same_folder_is_refused_and_changes_nothing(
+    store: Virtuoso, release: Published
+) -> None:
+    load(store, release)
+    # What the first publish holds while it loads: its own open of the folder, locked.
+    handle = os.open(store.load_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(PsfkgError, match=r"another psfkg publish --bulk is loading through"):
+            load(store, release)
+    finally:
+        os.close(handle)
+    assert in_store(store) == release.manifest["triples"]
+    assert load(store, release) == release.manifest["triples"]  # the lock went with it
+
+
+def test_a_load_folder_that_is_missing_a_file_or_not_writable_is_named(
+    store: Virtuoso, release: Published, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("")
+    for folder in (tmp_path / "missing", tmp_path / "file"):
+        with pytest.raises(PsfkgError, match=rf"load folder {folder} .* is not a folder"):
+            load(store, release, load_dir=str(folder))
+    # /proc takes no new files, not even root's.
+    with pytest.raises(PsfkgError, match=r"psfkg may not write in the load folder /proc"):
+        load(store, release, load_dir="/proc")
+    assert in_store(store) == {}
+
+
+def test_a_graph_iri_too_long_for_isqls_command_line_is_refused_and_changes_nothing(
+    store: Virtuoso, release: Published, tmp_path: Path
+) -> None:
+    load(store, release)
+    huge = "https://w3id.org/psfkg/graph/" + "m" * 200_000
+    manifest = dict(release.manifest)
+    manifest["triples"] = {
+        (huge if graph == ASSERTED else graph): n for graph, n in manifest["triples"].items()
+    }
+    dump = gzip.decompress(release.read("psfkg.nq.gz")).replace(
+        f"<{ASSERTED}> .".encode(), f"<{huge}> .".encode()
+    )
+    copy = tampered(release, tmp_path, "psfkg.nq.gz", gzip.compress(dump))
+    (copy.path / MANIFEST).write_text(json.dumps(manifest))
+    resummed(copy.path)
+    with pytest.raises(PsfkgError, match=r"more than the 131072 .* graph IRI"):
+        load(store, Published.open(copy.path))
+    assert in_store(store) == release.manifest["triples"]
+    assert not list(store.load_dir.iterdir())
+
+
 def test_a_server_that_is_down_is_named(release: Published, tmp_path: Path) -> None:
     installed()
     down = Virtuoso("", "", f"127.0.0.1:{free_port()}", tmp_path)
@@ -213,6 +264,12 @@ def test_the_command_loads_and_fails_clearly(store: Virtuoso, releases: Path) ->
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(latest(releases))
     assert "triples -> <https://w3id.org/psfkg/graph/asserted>" in done.stderr
+    a_release = psfkg(store.env(), "--out", str(latest(releases)))
+    assert a_release.returncode == 2
+    assert "is a release, not a folder of releases" in a_release.stderr
+    nothing = psfkg(store.env(), "--out", str(releases / "missing"))
+    assert nothing.returncode == 2
+    assert f"no release to publish in {releases / 'missing'}" in nothing.stderr
     no_isql = psfkg(
         store.env() | {"PATH": str(Path(sys.executable).parent)}, "--out", str(releases)
     )

@@ -42,6 +42,8 @@ DUMP = "psfkg.nq.gz"
 QUIET = ("VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF", "ERRORS=STDOUT", "BLOBS=ON")
 #: What may stand in an IRI or a path pasted into isql's SQL: no quote, backslash, space, ``>``.
 SAFE = re.compile(r"[^'\\<>\"{}|^`\s\x00-\x1f]+")
+#: The longest command-line argument Linux passes, its final NUL included (MAX_ARG_STRLEN).
+ARGUMENT = 131072
 #: The start of the lines psfkg's own queries print, to tell them from isql's other output.
 MARK = "psfkg:"
 #: Where a graph is loaded before it replaces the release's: this prefix, then its IRI.
@@ -303,6 +305,12 @@ class Isql:
         :raises PsfkgError: naming what failed, for the first error isql or the server reports.
         """
         script = " ".join(f"{statement};" for statement in statements)
+        if len(f"EXEC={script}".encode()) >= ARGUMENT:
+            raise PsfkgError(
+                f"psfkg's statements {doing} are {len(script.encode())} bytes, more than the "
+                f"{ARGUMENT} Linux passes to {ISQL} in one argument: is a graph IRI in the "
+                "manifest that long?"
+            )
         try:
             done = subprocess.run(
                 [self.binary, self.address, self.user, *QUIET, f"EXEC={script}"],
