@@ -98,8 +98,8 @@ def bulk_publish(
             try:
                 counted = _loaded(session, files, staging, expected, progress)
             except BaseException:
-                # The graphs are as they were: drop what was staged (if the server can't, the
-                # next publish does), and report the first error.
+                # Until the second load the graphs are as they were: drop what was staged (if
+                # the server can't, the next publish clears it), and report the first error.
                 with suppress(PsfkgError):
                     session.run(_dropping(staging.values()), doing="dropping the staging graphs")
                 raise
