@@ -48,6 +48,7 @@ from ..namespaces import (
 )
 from ..release import FILES, SEARCH
 from .dumps import Statistics
+from .triples import AnyGraph
 
 DCAT = Namespace(METADATA_PREFIXES["dcat"])
 DCATAP = Namespace(METADATA_PREFIXES["dcatap"])
@@ -116,7 +117,7 @@ def dumps(manifest: Mapping[str, Any]) -> list[str]:
 
 def dcat(
     manifest: Mapping[str, Any],
-    data: Mapping[URIRef, Graph],
+    data: Mapping[URIRef, AnyGraph],
     *,
     site: str,
     license: str | None = CC_BY_4,
@@ -320,7 +321,7 @@ def _in(base: str, term: str) -> URIRef:
 class Union:
     """Look-ups in the set union of some graphs, without copying them."""
 
-    def __init__(self, data: Mapping[URIRef, Graph]) -> None:
+    def __init__(self, data: Mapping[URIRef, AnyGraph]) -> None:
         self.graphs = list(data.values())
 
     def objects(self, s: Node | None, p: Node) -> set[Node]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, VOID
@@ -30,6 +31,7 @@ from ..namespaces import (
     record,
 )
 from ..release import file_sha256
+from . import triples
 from .tables import Origin, Records, SourceRef
 
 ONTOLOGY_FILE = PROJECT_ROOT / "ontology" / "psfkg.ttl"
@@ -45,10 +47,15 @@ PRIORITY_SCHEME = ID["priority-areas"]
 
 @dataclass
 class Mapped:
-    """The asserted graph, and for each minted IRI the record it came from."""
+    """The asserted triples, and for each minted IRI the record it came from."""
 
-    graph: Graph
+    triples: triples.Triples = field(default_factory=triples.Triples)
     origins: dict[URIRef, Origin] = field(default_factory=dict)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The asserted triples as an rdflib Graph (made when first asked for)."""
+        return triples.graph(self.triples)
 
 
 def ontology() -> Graph:
@@ -84,8 +91,8 @@ class _Mapper:
 
     def __init__(self, records: Records) -> None:
         self.records = records
-        self.out = Mapped(Graph())
-        self.add = self.out.graph.add
+        self.out = Mapped()
+        self.add = self.out.triples.add
 
     def node(self, table: str, kind: str, key: str, cls: URIRef, ref: SourceRef) -> URIRef:
         """The IRI of a record, typed and sourced, its origin remembered."""

@@ -52,6 +52,7 @@ from ..release import (
 )
 from . import catalog, changes, mementos, search, versions
 from . import dumps as writers
+from .triples import AnyGraph
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Contents:
     (key -> file) with their hashes, and the named queries (name -> text), all under the
     default base."""
 
-    graphs: Mapping[URIRef, Graph]
+    graphs: Mapping[URIRef, AnyGraph]
     report: Graph
     source_hashes: Mapping[str, str]
     pages: Mapping[str, Path] = field(default_factory=dict)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from .. import named_queries
 from ..config import PROJECT_ROOT
@@ -15,12 +16,10 @@ from ..namespaces import (
     INFERRED_GRAPH,
     METADATA_GRAPH,
     ONTOLOGY_GRAPH,
-    PSF,
-    SOURCE,
 )
 from ..progress import Progress
-from ..release import FILES
-from . import mapping, output, reasoning, records, tables, validation
+from ..release import FILES, file_sha256
+from . import mapping, output, reasoning, records, tables, triples, validation
 
 #: The named queries the build copies into each release.
 QUERIES_DIR = PROJECT_ROOT / "queries"
@@ -28,13 +27,24 @@ QUERIES_DIR = PROJECT_ROOT / "queries"
 
 @dataclass(frozen=True)
 class Checked:
-    """The outcome of steps 1-4: the graphs, and the validation report."""
+    """The outcome of steps 1-4: the ontology, the asserted and inferred triples, and the
+    validation report."""
 
     records: tables.Records
     ontology: Graph
-    asserted: Graph
-    inferred: Graph
+    asserted_triples: triples.Triples
+    inferred_triples: triples.Triples
     report: validation.Report
+
+    @cached_property
+    def asserted(self) -> Graph:
+        """The asserted triples as an rdflib Graph (made when first asked for)."""
+        return triples.graph(self.asserted_triples)
+
+    @cached_property
+    def inferred(self) -> Graph:
+        """The inferred triples as an rdflib Graph (made when first asked for)."""
+        return triples.graph(self.inferred_triples)
 
 
 def check(data_dir: Path, progress: Progress, *, reference: bool = False) -> Checked:
@@ -50,16 +60,18 @@ def check(data_dir: Path, progress: Progress, *, reference: bool = False) -> Che
         mapped = mapping.map_records(recs)
         ontology = mapping.ontology()
     with progress.step("reasoning"):
-        inferred = reasoning.infer(ontology, mapped.graph, engine="owlrl" if reference else "rules")
+        inferred = reasoning.infer(
+            ontology, mapped.triples, engine="owlrl" if reference else "rules"
+        )
     with progress.step("validation"):
         report = validation.validate(
-            mapped.graph,
+            mapped.triples,
             ontology,
             mapped.origins,
             inferred=inferred,
             engine="pyshacl" if reference else "compiled",
         )
-    return Checked(recs, ontology, mapped.graph, inferred, report)
+    return Checked(recs, ontology, mapped.triples, inferred, report)
 
 
 @dataclass(frozen=True)
@@ -81,11 +93,11 @@ def build(
     if not checked.report.conforms:
         raise ValidationFailed(checked.report.text())
     recs = checked.records
-    sources = {s.file: str(checked.asserted.value(SOURCE[s.key], PSF.sha256)) for s in recs.sources}
-    graphs = {
+    sources = {s.file: file_sha256(recs.source_file(s.file)) for s in recs.sources}
+    graphs: dict[URIRef, triples.AnyGraph] = {
         ONTOLOGY_GRAPH: checked.ontology,
-        ASSERTED_GRAPH: checked.asserted,
-        INFERRED_GRAPH: checked.inferred,
+        ASSERTED_GRAPH: checked.asserted_triples,
+        INFERRED_GRAPH: checked.inferred_triples,
     }
     counts = {name: len(graph) for name, graph in graphs.items()}
     graphs[METADATA_GRAPH] = mapping.describe_dataset(counts, recs)

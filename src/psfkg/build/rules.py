@@ -60,6 +60,8 @@ class Rules:
     """The ontology's closed schema as lookup tables."""
 
     schema: Graph
+    #: The ontology's own triples (the schema without what owlrl added to it).
+    ontology: frozenset[Triple] = frozenset()
     superclasses: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
     superproperties: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
     domains: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
@@ -81,7 +83,7 @@ def compile_rules(ontology: Graph) -> Rules | None:
     for triple in ontology:
         schema.add(triple)
     DeductiveClosure(OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(schema)
-    rules = Rules(schema)
+    rules = Rules(schema, frozenset(ontology))
     for s, o in schema.subject_objects(RDFS.subClassOf):
         if s != o:
             rules.superclasses[s].add(o)
@@ -231,8 +233,8 @@ class Unsupported(Exception):
 
 
 def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[str]]:
-    """Everything the compiled rules derive from ``triples`` (with the closed schema), and the
-    clashes found.
+    """What the compiled rules derive from ``triples`` (with the closed schema) that is neither
+    among ``triples`` nor in the ontology, and the clashes found.
 
     :raises Unsupported: when a functional property has two values (owlrl would add sameAs).
     """
@@ -241,6 +243,8 @@ def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[
     code = codes.id
     facts = Facts()
     delta = facts.add((code(s), code(p), code(o)) for s, p, o in triples)
+    given = set(delta)
+    given.update((code(s), code(p), code(o)) for s, p, o in rules.ontology)
     delta |= facts.add((code(s), code(p), code(o)) for s, p, o in rules.schema)
     literals = codes.literals
     while delta:
@@ -264,5 +268,5 @@ def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[
             for pair in disjoint
             if pair <= members
         ]
-    derived_terms = {(terms[s], terms[p], terms[o]) for s, p, o in facts.all}
-    return derived_terms, sorted(set(clashes))
+    new = {(terms[s], terms[p], terms[o]) for s, p, o in facts.all - given}
+    return new, sorted(set(clashes))
