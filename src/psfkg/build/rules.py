@@ -172,12 +172,14 @@ def _encode(rules: Rules, codes: Codes) -> Compiled:
 
 
 class Facts:
-    """Triples of ids, indexed by predicate both ways for the joins of chains."""
+    """Triples of ids; those of some predicates indexed forward (subject -> objects) and some
+    backward (object -> subjects), for the joins of chains and the checks after the fixpoint.
+    Only those: indexing every triple both ways took most of the reasoning's time."""
 
-    def __init__(self) -> None:
+    def __init__(self, forward: set[int], backward: set[int]) -> None:
         self.all: set[IdTriple] = set()
-        self.forward: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-        self.backward: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self.forward: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in forward}
+        self.backward: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in backward}
 
     def add(self, triples: Iterable[IdTriple]) -> set[IdTriple]:
         """Add triples; return those that were new."""
@@ -185,8 +187,10 @@ class Facts:
         self.all |= new
         forward, backward = self.forward, self.backward
         for s, p, o in new:
-            forward[p][s].add(o)
-            backward[p][o].add(s)
+            if p in forward:
+                forward[p][s].add(o)
+            if p in backward:
+                backward[p][o].add(s)
         return new
 
 
@@ -241,7 +245,9 @@ def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[
     codes = Codes()
     compiled = _encode(rules, codes)
     code = codes.id
-    facts = Facts()
+    functional = codes.ids_of(rules.functional)
+    links = compiled.chain_links
+    facts = Facts(forward={compiled.type, *functional, *links}, backward=links)
     delta = facts.add((code(s), code(p), code(o)) for s, p, o in triples)
     given = set(delta)
     given.update((code(s), code(p), code(o)) for s, p, o in rules.ontology)
@@ -250,7 +256,7 @@ def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[
     while delta:
         derived = [t for triple in delta for t in _consequences(compiled, literals, facts, triple)]
         delta = facts.add(derived)
-    for prop in codes.ids_of(rules.functional):
+    for prop in functional:
         for subject, values in facts.forward[prop].items():
             if len(values) > 1:
                 raise Unsupported(
