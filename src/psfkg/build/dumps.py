@@ -215,12 +215,10 @@ def statistics(rows: list[SortedQuad], base: str) -> Statistics:
     return stats
 
 
-def write_dumps(
-    folder: Path, graphs: Mapping[URIRef, AnyGraph], public: set[str], base: str
-) -> Statistics:
-    """Write ``psfkg.nq`` (every graph), and ``psfkg.nt``, ``psfkg.ttl`` and ``psfkg.jsonld`` (the
-    graphs named in ``public``, as N-Triples text) into ``folder``; their statistics."""
-    rows = sorted_rows(graphs, base)
+def write_dumps(folder: Path, rows: list[SortedQuad], public: set[str], base: str) -> Statistics:
+    """Write ``psfkg.nq`` (every graph's rows, from :func:`sorted_rows`), and ``psfkg.nt``,
+    ``psfkg.ttl`` and ``psfkg.jsonld`` (the graphs named in ``public``, as N-Triples text) into
+    ``folder``; their statistics."""
     moved = prefixes(base)
     with open(folder / "psfkg.nq", "w", encoding="utf-8", newline="\n") as out:
         write_nquads(out, rows)

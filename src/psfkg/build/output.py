@@ -151,7 +151,8 @@ def _fill(
     ``release_id`` is the release's id: its catalogue lists it and the good releases before it
     on disk as the dataset's versions (a release never changes: later ones are in theirs)."""
     public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
-    stats = writers.write_dumps(staging, contents.graphs, public, base)
+    rows = writers.sorted_rows(contents.graphs, base)
+    stats = writers.write_dumps(staging, rows, public, base)
     _write_file(staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode())
     report = _bind(rebased(published_report(contents.report), base), base)
     _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
@@ -173,7 +174,9 @@ def _fill(
         staging / SEARCH, [graphs[g] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH) if g in graphs], base
     )
     sums[SEARCH], sizes[SEARCH] = file_sha256(staging / SEARCH), (staging / SEARCH).stat().st_size
-    mementos.write(staging / "psfkg.nq", staging / RESOURCES)
+    mementos.write(rows, staging / RESOURCES)
+    del rows  # the largest object of the release step, not needed beyond this
+
     sums[RESOURCES] = file_sha256(staging / RESOURCES)
     sizes[RESOURCES] = (staging / RESOURCES).stat().st_size
     manifest: dict[str, Any] = {

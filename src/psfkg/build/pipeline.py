@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +26,21 @@ from . import mapping, output, reasoning, records, tables, triples, validation
 
 #: The named queries the build copies into each release.
 QUERIES_DIR = PROJECT_ROOT / "queries"
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused for a while. The build makes millions of small objects
+    (terms, tuples of terms) that live until it ends, and each full collection walks them all:
+    at 4,000 projects that was a third of the build's CPU time. Reference counting still frees
+    what the build drops; the few cycles it makes are collected once it is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,11 @@ def check(data_dir: Path, progress: Progress, *, reference: bool = False) -> Che
 
     :raises RecordError: for malformed records; ReasoningClash: for an inconsistent graph.
     """
+    with _without_cycle_collection():
+        return _check(data_dir, progress, reference)
+
+
+def _check(data_dir: Path, progress: Progress, reference: bool) -> Checked:
     with progress.step("records"):
         recs = records.load(data_dir)
     with progress.step("mapping"):
@@ -89,6 +112,13 @@ def build(
 
     :raises ValidationFailed: with the readable report, when the graph does not conform.
     """
+    with _without_cycle_collection():
+        return _build(data_dir, releases_dir, base, progress, reference)
+
+
+def _build(
+    data_dir: Path, releases_dir: Path, base: str, progress: Progress, reference: bool
+) -> Built:
     checked = check(data_dir, progress, reference=reference)
     if not checked.report.conforms:
         raise ValidationFailed(checked.report.text())

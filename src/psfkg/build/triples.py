@@ -9,6 +9,7 @@ look-ups; :func:`graph` makes a Graph of one where rdflib needs it (owlrl, pySHA
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 
 from rdflib import Graph
 from rdflib.term import Node
@@ -16,8 +17,9 @@ from rdflib.term import Node
 Triple = tuple[Node, Node, Node]
 
 
-class Triples(set[Triple]):
-    """A set of triples, with the look-ups of an rdflib Graph that the build uses.
+class Triples(frozenset[Triple]):
+    """A set of triples, with the look-ups of an rdflib Graph that the build uses (each from an
+    index by predicate, made at the first look-up: the set never changes).
 
     >>> from rdflib import RDF, URIRef
     >>> t = Triples([(URIRef("urn:a"), RDF.type, URIRef("urn:C"))])
@@ -25,13 +27,21 @@ class Triples(set[Triple]):
     ([rdflib.term.URIRef('urn:a')], [rdflib.term.URIRef('urn:C')])
     """
 
+    @cached_property
+    def _by_predicate(self) -> dict[Node, list[tuple[Node, Node]]]:
+        found: dict[Node, list[tuple[Node, Node]]] = {}
+        for s, p, o in self:
+            found.setdefault(p, []).append((s, o))
+        return found
+
     def objects(self, subject: Node | None, predicate: Node) -> Iterator[Node]:
         """The objects of the triples ``(subject, predicate, ?)``; None matches any subject."""
-        return (o for s, p, o in self if p == predicate and (subject is None or s == subject))
+        pairs = self._by_predicate.get(predicate, ())
+        return (o for s, o in pairs if subject is None or s == subject)
 
     def subjects(self, predicate: Node, obj: Node) -> Iterator[Node]:
         """The subjects of the triples ``(?, predicate, obj)``."""
-        return (s for s, p, o in self if p == predicate and o == obj)
+        return (s for s, o in self._by_predicate.get(predicate, ()) if o == obj)
 
 
 #: What the release step reads a named graph from.
