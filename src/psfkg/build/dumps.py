@@ -87,9 +87,14 @@ def _labelled(graph: AnyGraph) -> Iterable[Triple]:
     return canonical(graph if isinstance(graph, Graph) else triples.graph(graph))
 
 
-def sorted_rows(graphs: Mapping[URIRef, AnyGraph], base: str) -> list[SortedQuad]:
-    """Every quad, sorted by subject, predicate, object and graph, without duplicates."""
-    terms = Terms(base)
+def sorted_rows(
+    graphs: Mapping[URIRef, AnyGraph], base: str, terms: Terms | None = None
+) -> list[SortedQuad]:
+    """Every quad, sorted by subject, predicate, object and graph, without duplicates.
+
+    :param terms: terms already converted (used when under ``base``), so that each is once.
+    """
+    terms = terms if terms is not None and terms.base == base else Terms(base)
     rows = set()
     for name, graph in graphs.items():
         _, g = terms(name)

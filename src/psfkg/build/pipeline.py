@@ -16,13 +16,14 @@ from ..config import PROJECT_ROOT
 from ..errors import ValidationFailed
 from ..namespaces import (
     ASSERTED_GRAPH,
+    DEFAULT_BASE,
     INFERRED_GRAPH,
     METADATA_GRAPH,
     ONTOLOGY_GRAPH,
 )
 from ..progress import Progress
 from ..release import FILES, file_sha256
-from . import mapping, output, reasoning, records, tables, triples, validation
+from . import dumps, mapping, output, reasoning, records, tables, triples, validation
 
 #: The named queries the build copies into each release.
 QUERIES_DIR = PROJECT_ROOT / "queries"
@@ -53,6 +54,8 @@ class Checked:
     asserted_triples: triples.Triples
     inferred_triples: triples.Triples
     report: validation.Report
+    #: The terms converted for pyoxigraph (by validation), for the dumps to reuse.
+    terms: dumps.Terms
 
     @cached_property
     def asserted(self) -> Graph:
@@ -77,6 +80,7 @@ def check(data_dir: Path, progress: Progress, *, reference: bool = False) -> Che
 
 
 def _check(data_dir: Path, progress: Progress, reference: bool) -> Checked:
+    terms = dumps.Terms(DEFAULT_BASE)
     with progress.step("records"):
         recs = records.load(data_dir)
     with progress.step("mapping"):
@@ -93,8 +97,9 @@ def _check(data_dir: Path, progress: Progress, reference: bool) -> Checked:
             mapped.origins,
             inferred=inferred,
             engine="pyshacl" if reference else "compiled",
+            terms=terms,
         )
-    return Checked(recs, ontology, mapped.triples, inferred, report)
+    return Checked(recs, ontology, mapped.triples, inferred, report, terms)
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,7 @@ def _build(
         sources,
         pages={s.key: recs.source_file(s.file) for s in recs.sources},
         queries={q.name: q.text for q in named_queries.load(QUERIES_DIR).values()},
+        terms=checked.terms,
     )
     with progress.step("release", total=len(FILES)) as step:
         path = output.write(contents, releases_dir, base=base, on_file=lambda _: step.advance())

@@ -19,6 +19,7 @@ from rdflib.term import Node
 from ..config import PROJECT_ROOT
 from ..namespaces import PSF
 from . import compiled_shapes, triples
+from .dumps import Terms
 from .tables import Origin
 
 SHAPES_DIR = PROJECT_ROOT / "shapes"
@@ -117,6 +118,7 @@ def validate(
     *,
     inferred: Iterable[triples.Triple] | None = None,
     engine: str = "compiled",
+    terms: Terms | None = None,
 ) -> Report:
     """Validate ``data`` (and ``inferred``, its entailments) with the ontology mixed in.
 
@@ -126,11 +128,12 @@ def validate(
     :param origins: for each record IRI, where it stands in ``data/``.
     :param engine: ``compiled`` (the shapes as SPARQL, see :mod:`psfkg.compiled_shapes`; it falls
         back to pySHACL for shapes it does not compile) or ``pyshacl`` (the reference).
+    :param terms: rdflib terms already converted for pyoxigraph, to reuse (and fill).
     """
     shapes_graph = shapes()
     compiled = compiled_shapes.compile_shapes(shapes_graph) if engine == "compiled" else None
     if compiled is not None:
-        found = compiled_shapes.run(compiled, chain(data, inferred or (), ontology))
+        found = compiled_shapes.run(compiled, chain(data, inferred or (), ontology), terms)
         findings = [_compiled_finding(r, origins) for r in found]
         return _report(findings, data, ontology, _results_graph(found))
     data = triples.graph(chain(data, inferred or ()))
