@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, BNode, Graph, Literal, URIRef
@@ -250,9 +251,11 @@ def run(
     """
     terms = terms if terms is not None and terms.base == DEFAULT_BASE else Terms(DEFAULT_BASE)
     store = ox.Store()
-    store.extend(
-        ox.Quad(terms(s)[0], terms(p)[0], terms(o)[0], ox.DefaultGraph()) for s, p, o in data
-    )
+    quads = (ox.Quad(terms(s)[0], terms(p)[0], terms(o)[0], ox.DefaultGraph()) for s, p, o in data)
+    # In chunks: pyoxigraph holds a whole extend in memory twice (the quads, then the
+    # transaction), 170 MB more at its peak on 4,000 projects than chunks of 50,000.
+    while chunk := list(islice(quads, 50_000)):
+        store.extend(chunk)
     known: dict[str, str] = {}
 
     def subclasses(targets: str) -> str:
