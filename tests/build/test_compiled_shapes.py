@@ -13,6 +13,7 @@ from psfkg.build.mapping import map_records, ontology
 from psfkg.build.pipeline import Checked
 from psfkg.build.reasoning import infer
 from psfkg.build.records import load
+from psfkg.build.triples import graph
 from psfkg.build.validation import Report, shapes, validate
 from psfkg.sources import synth
 
@@ -59,4 +60,4 @@ def test_same_results_on_400_synthetic_projects(tmp_path: Path) -> None:
     synth.write(tmp_path / "data", projects=400, seed=3)
     asserted = map_records(load(tmp_path / "data")).graph
     onto = ontology()
-    same(asserted + infer(onto, asserted), onto)
+    same(asserted + graph(infer(onto, asserted)), onto)

@@ -52,6 +52,7 @@ from ..namespaces import (
 from ..release import FILES, SEARCH
 from .dumps import Statistics
 from .ranges import CC0, CC_BY_4, DCAT, DCATAP, EU, SPDX, typed
+from .triples import AnyGraph
 
 VCARD = Namespace(METADATA_PREFIXES["vcard"])
 IANA = Namespace("http://www.iana.org/assignments/media-types/")
@@ -114,7 +115,7 @@ def dumps(manifest: Mapping[str, Any]) -> list[str]:
 
 def dcat(
     manifest: Mapping[str, Any],
-    data: Mapping[URIRef, Graph],
+    data: Mapping[URIRef, AnyGraph],
     *,
     site: str,
     license: str | None = CC_BY_4,
@@ -321,7 +322,7 @@ def _in(base: str, term: str) -> URIRef:
 class Union:
     """Look-ups in the set union of some graphs, without copying them."""
 
-    def __init__(self, data: Mapping[URIRef, Graph]) -> None:
+    def __init__(self, data: Mapping[URIRef, AnyGraph]) -> None:
         self.graphs = list(data.values())
 
     def objects(self, s: Node | None, p: Node) -> set[Node]:

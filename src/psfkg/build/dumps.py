@@ -13,7 +13,7 @@ import gzip
 import json
 import shutil
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -25,6 +25,8 @@ from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
 from ..namespaces import compact, prefixes, rebase
+from . import triples
+from .triples import AnyGraph, Triple
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -78,13 +80,25 @@ def canonical(graph: Graph) -> Graph:
     return out
 
 
-def sorted_rows(graphs: Mapping[URIRef, Graph], base: str) -> list[SortedQuad]:
-    """Every quad, sorted by subject, predicate, object and graph, without duplicates."""
-    terms = Terms(base)
+def _labelled(graph: AnyGraph) -> Iterable[Triple]:
+    """The triples of ``graph``, labelled by :func:`canonical` if it has blank nodes."""
+    if not any(isinstance(term, BNode) for triple in graph for term in triple):
+        return graph
+    return canonical(graph if isinstance(graph, Graph) else triples.graph(graph))
+
+
+def sorted_rows(
+    graphs: Mapping[URIRef, AnyGraph], base: str, terms: Terms | None = None
+) -> list[SortedQuad]:
+    """Every quad, sorted by subject, predicate, object and graph, without duplicates.
+
+    :param terms: terms already converted (used when under ``base``), so that each is once.
+    """
+    terms = terms if terms is not None and terms.base == base else Terms(base)
     rows = set()
     for name, graph in graphs.items():
         _, g = terms(name)
-        for s, p, o in canonical(graph):
+        for s, p, o in _labelled(graph):
             (s_ox, s_nt), (p_ox, p_nt), (o_ox, o_nt) = terms(s), terms(p), terms(o)
             rows.add((s_nt, p_nt, o_nt, g, s_ox, p_ox, o_ox))
     return sorted(rows, key=lambda r: r[:4])
@@ -206,12 +220,10 @@ def statistics(rows: list[SortedQuad], base: str) -> Statistics:
     return stats
 
 
-def write_dumps(
-    folder: Path, graphs: Mapping[URIRef, Graph], public: set[str], base: str
-) -> Statistics:
-    """Write ``psfkg.nq`` (every graph), and ``psfkg.nt``, ``psfkg.ttl`` and ``psfkg.jsonld`` (the
-    graphs named in ``public``, as N-Triples text) into ``folder``; their statistics."""
-    rows = sorted_rows(graphs, base)
+def write_dumps(folder: Path, rows: list[SortedQuad], public: set[str], base: str) -> Statistics:
+    """Write ``psfkg.nq`` (every graph's rows, from :func:`sorted_rows`), and ``psfkg.nt``,
+    ``psfkg.ttl`` and ``psfkg.jsonld`` (the graphs named in ``public``, as N-Triples text) into
+    ``folder``; their statistics."""
     moved = prefixes(base)
     with open(folder / "psfkg.nq", "w", encoding="utf-8", newline="\n") as out:
         write_nquads(out, rows)

@@ -9,7 +9,8 @@ RFC 5147 fragment of the page's IRI (``src:cbss-psf-past-projects#line=15,16`` i
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, VOID
@@ -30,6 +31,7 @@ from ..namespaces import (
     record,
 )
 from ..release import file_sha256
+from . import triples
 from .tables import Origin, Records, SourceRef
 
 ONTOLOGY_FILE = PROJECT_ROOT / "ontology" / "psfkg.ttl"
@@ -45,10 +47,15 @@ PRIORITY_SCHEME = ID["priority-areas"]
 
 @dataclass
 class Mapped:
-    """The asserted graph, and for each minted IRI the record it came from."""
+    """The asserted triples, and for each minted IRI the record it came from."""
 
-    graph: Graph
-    origins: dict[URIRef, Origin] = field(default_factory=dict)
+    triples: triples.Triples
+    origins: dict[URIRef, Origin]
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The asserted triples as an rdflib Graph (made when first asked for)."""
+        return triples.graph(self.triples)
 
 
 def ontology() -> Graph:
@@ -84,8 +91,9 @@ class _Mapper:
 
     def __init__(self, records: Records) -> None:
         self.records = records
-        self.out = Mapped(Graph())
-        self.add = self.out.graph.add
+        self.triples: set[triples.Triple] = set()
+        self.origins: dict[URIRef, Origin] = {}
+        self.add = self.triples.add
 
     def node(self, table: str, kind: str, key: str, cls: URIRef, ref: SourceRef) -> URIRef:
         """The IRI of a record, typed and sourced, its origin remembered."""
@@ -94,7 +102,7 @@ class _Mapper:
         self.add((subject, DCTERMS.source, source_line(ref)))
         origin = self.records.origin(table, key)
         if origin is not None:
-            self.out.origins[subject] = origin
+            self.origins[subject] = origin
         return subject
 
 
@@ -117,7 +125,7 @@ def map_records(records: Records) -> Mapped:
         _merge_candidates,
     ):
         step(m)
-    return m.out
+    return Mapped(triples.Triples(m.triples), m.origins)
 
 
 def _sources(m: _Mapper) -> None:

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,7 @@ from ..release import (
 )
 from . import catalog, changes, mementos, search, versions
 from . import dumps as writers
+from .triples import AnyGraph
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,13 @@ class Contents:
     (key -> file) with their hashes, and the named queries (name -> text), all under the
     default base."""
 
-    graphs: Mapping[URIRef, Graph]
+    graphs: Mapping[URIRef, AnyGraph]
     report: Graph
     source_hashes: Mapping[str, str]
     pages: Mapping[str, Path] = field(default_factory=dict)
     queries: Mapping[str, str] = field(default_factory=dict)
+    #: Terms already converted for pyoxigraph, under the default base (by validation).
+    terms: writers.Terms | None = None
 
 
 def rebased(graph: Graph, base: str) -> Graph:
@@ -150,31 +154,23 @@ def _fill(
     ``release_id`` is the release's id: its catalogue lists it and the good releases before it
     on disk as the dataset's versions (a release never changes: later ones are in theirs)."""
     public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
-    stats = writers.write_dumps(staging, contents.graphs, public, base)
+    rows = writers.sorted_rows(contents.graphs, base, contents.terms)
+    stats = writers.write_dumps(staging, rows, public, base)
     _write_file(staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode())
     report = _bind(rebased(published_report(contents.report), base), base)
     _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
     sums: dict[str, str] = {}
     sizes: dict[str, int] = {}
-    for name in FILES:
-        for path in (staging / name, writers.gzip_file(staging / name)):
-            sums[path.name], sizes[path.name] = file_sha256(path), path.stat().st_size
-        on_file(name)
-    # A predecessor without N-Quads (built by an older psfkg) has nothing to compare with.
-    previous = latest(staging.parent)
-    comparable = previous is not None and (previous / "psfkg.nq").is_file()
-    changed = changes.compare(previous, staging, base) if previous and comparable else {}
-    for name, data in changed.items():
-        _write_file(staging / name, data)
-        sums[name], sizes[name] = sha256(data), len(data)
-    graphs = contents.graphs
-    search.write(
-        staging / SEARCH, [graphs[g] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH) if g in graphs], base
-    )
-    sums[SEARCH], sizes[SEARCH] = file_sha256(staging / SEARCH), (staging / SEARCH).stat().st_size
-    mementos.write(staging / "psfkg.nq", staging / RESOURCES)
-    sums[RESOURCES] = file_sha256(staging / RESOURCES)
-    sizes[RESOURCES] = (staging / RESOURCES).stat().st_size
+    # zlib and hashlib let go of the GIL: the dumps are packed and summed in threads while the
+    # indexes below are written.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        packed = {name: pool.submit(_packed, staging / name) for name in FILES}
+        changed = _indexes(staging, contents, rows, base, sums, sizes)
+        del rows  # the largest object of the release step, not needed beyond this
+        for name, future in packed.items():
+            for path, (digest, size) in future.result().items():
+                sums[path], sizes[path] = digest, size
+            on_file(name)
     manifest: dict[str, Any] = {
         "version": __version__,
         "dataset_version": next_dataset_version(staging.parent, now.date().isoformat()),
@@ -215,6 +211,39 @@ def _fill(
         _write_file(staging / name, data)
         sums[name] = sha256(data)
     return sums
+
+
+def _packed(path: Path) -> dict[str, tuple[str, int]]:
+    """Write ``path.gz``; the SHA-256 and size of both files, by name."""
+    return {p.name: (file_sha256(p), p.stat().st_size) for p in (path, writers.gzip_file(path))}
+
+
+def _indexes(
+    staging: Path,
+    contents: Contents,
+    rows: list[writers.SortedQuad],
+    base: str,
+    sums: dict[str, str],
+    sizes: dict[str, int],
+) -> dict[str, bytes]:
+    """Write the change files (if there is a predecessor), the search index and the Memento
+    index; add their checksums and sizes to ``sums`` and ``sizes``. The change files, by name."""
+    # A predecessor without N-Quads (built by an older psfkg) has nothing to compare with.
+    previous = latest(staging.parent)
+    comparable = previous is not None and (previous / "psfkg.nq").is_file()
+    changed = changes.compare(previous, staging, base) if previous and comparable else {}
+    for name, data in changed.items():
+        _write_file(staging / name, data)
+        sums[name], sizes[name] = sha256(data), len(data)
+    graphs = contents.graphs
+    search.write(
+        staging / SEARCH, [graphs[g] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH) if g in graphs], base
+    )
+    sums[SEARCH], sizes[SEARCH] = file_sha256(staging / SEARCH), (staging / SEARCH).stat().st_size
+    mementos.write(rows, staging / RESOURCES)
+    sums[RESOURCES] = file_sha256(staging / RESOURCES)
+    sizes[RESOURCES] = (staging / RESOURCES).stat().st_size
+    return changed
 
 
 def ntriples(graph: Graph) -> bytes:

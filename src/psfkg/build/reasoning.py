@@ -9,6 +9,7 @@ of ``owl:Nothing``, an individual of two disjoint classes...) fails the build.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 
 from owlrl import DeductiveClosure, OWLRL_Semantics
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
@@ -17,6 +18,7 @@ from rdflib.term import Node
 from ..errors import ReasoningClash
 from ..namespaces import DEFAULT_BASE
 from . import rules
+from .triples import Triple, Triples
 
 ERROR_MESSAGE = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
 ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
@@ -51,9 +53,10 @@ def useful(triple: tuple[Node, Node, Node]) -> bool:
     return p not in SCHEMA_NOISE
 
 
-def infer(ontology: Graph, asserted: Graph, *, engine: str = "rules") -> Graph:
-    """The useful OWL 2 RL entailments of ontology plus asserted triples, as a new graph.
+def infer(ontology: Graph, asserted: Iterable[Triple], *, engine: str = "rules") -> Triples:
+    """The useful OWL 2 RL entailments of ontology plus asserted triples, as a new set.
 
+    :param asserted: the data's triples (a Graph, or a set of triples).
     :param engine: ``rules`` (the ontology's rules compiled, see :mod:`psfkg.rules`; it falls back
         to owlrl for what it does not compile) or ``owlrl`` (the reference).
     :raises ReasoningClash: when the closure is inconsistent; the message lists each clash.
@@ -62,12 +65,12 @@ def infer(ontology: Graph, asserted: Graph, *, engine: str = "rules") -> Graph:
         compiled = rules.compile_rules(ontology)
         if compiled is not None:
             try:
-                derived, clashes = rules.closure(compiled, iter(asserted))
+                derived, clashes = rules.closure(compiled, asserted)
             except rules.Unsupported:
                 pass
             else:
                 _raise_clashes(clashes)
-                return _keep(derived, ontology, asserted)
+                return Triples(filter(useful, derived))
     return _owlrl(ontology, asserted)
 
 
@@ -78,18 +81,11 @@ def _raise_clashes(clashes: list[str]) -> None:
         )
 
 
-def _keep(triples: Iterable[tuple[Node, Node, Node]], ontology: Graph, asserted: Graph) -> Graph:
-    known = set(ontology) | set(asserted)
-    inferred = Graph()
-    add = inferred.add
-    for t in triples:
-        if t not in known and useful(t):
-            add(t)
-    return inferred
-
-
-def _owlrl(ontology: Graph, asserted: Graph) -> Graph:
-    closure = ontology + asserted
+def _owlrl(ontology: Graph, asserted: Iterable[Triple]) -> Triples:
+    closure = Graph()
+    for triple in chain(ontology, asserted):
+        closure.add(triple)
+    known = set(closure)
     DeductiveClosure(OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(
         closure
     )
@@ -98,4 +94,4 @@ def _owlrl(ontology: Graph, asserted: Graph) -> Graph:
     )
     clashes += [f"{s} is a member of owl:Nothing" for s in closure.subjects(RDF.type, OWL.Nothing)]
     _raise_clashes(clashes)
-    return _keep(closure, ontology, asserted)
+    return Triples(t for t in closure if t not in known and useful(t))

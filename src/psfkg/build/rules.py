@@ -60,6 +60,8 @@ class Rules:
     """The ontology's closed schema as lookup tables."""
 
     schema: Graph
+    #: The ontology's own triples (the schema without what owlrl added to it).
+    ontology: frozenset[Triple] = frozenset()
     superclasses: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
     superproperties: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
     domains: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
@@ -81,7 +83,7 @@ def compile_rules(ontology: Graph) -> Rules | None:
     for triple in ontology:
         schema.add(triple)
     DeductiveClosure(OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(schema)
-    rules = Rules(schema)
+    rules = Rules(schema, frozenset(ontology))
     for s, o in schema.subject_objects(RDFS.subClassOf):
         if s != o:
             rules.superclasses[s].add(o)
@@ -170,12 +172,14 @@ def _encode(rules: Rules, codes: Codes) -> Compiled:
 
 
 class Facts:
-    """Triples of ids, indexed by predicate both ways for the joins of chains."""
+    """Triples of ids; those of some predicates indexed forward (subject -> objects) and some
+    backward (object -> subjects), for the joins of chains and the checks after the fixpoint.
+    Only those: indexing every triple both ways took most of the reasoning's time."""
 
-    def __init__(self) -> None:
+    def __init__(self, forward: set[int], backward: set[int]) -> None:
         self.all: set[IdTriple] = set()
-        self.forward: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-        self.backward: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self.forward: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in forward}
+        self.backward: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in backward}
 
     def add(self, triples: Iterable[IdTriple]) -> set[IdTriple]:
         """Add triples; return those that were new."""
@@ -183,8 +187,10 @@ class Facts:
         self.all |= new
         forward, backward = self.forward, self.backward
         for s, p, o in new:
-            forward[p][s].add(o)
-            backward[p][o].add(s)
+            if p in forward:
+                forward[p][s].add(o)
+            if p in backward:
+                backward[p][o].add(s)
         return new
 
 
@@ -231,22 +237,26 @@ class Unsupported(Exception):
 
 
 def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[str]]:
-    """Everything the compiled rules derive from ``triples`` (with the closed schema), and the
-    clashes found.
+    """What the compiled rules derive from ``triples`` (with the closed schema) that is neither
+    among ``triples`` nor in the ontology, and the clashes found.
 
     :raises Unsupported: when a functional property has two values (owlrl would add sameAs).
     """
     codes = Codes()
     compiled = _encode(rules, codes)
     code = codes.id
-    facts = Facts()
+    functional = codes.ids_of(rules.functional)
+    links = compiled.chain_links
+    facts = Facts(forward={compiled.type, *functional, *links}, backward=links)
     delta = facts.add((code(s), code(p), code(o)) for s, p, o in triples)
+    given = set(delta)
+    given.update((code(s), code(p), code(o)) for s, p, o in rules.ontology)
     delta |= facts.add((code(s), code(p), code(o)) for s, p, o in rules.schema)
     literals = codes.literals
     while delta:
         derived = [t for triple in delta for t in _consequences(compiled, literals, facts, triple)]
         delta = facts.add(derived)
-    for prop in codes.ids_of(rules.functional):
+    for prop in functional:
         for subject, values in facts.forward[prop].items():
             if len(values) > 1:
                 raise Unsupported(
@@ -264,5 +274,5 @@ def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[
             for pair in disjoint
             if pair <= members
         ]
-    derived_terms = {(terms[s], terms[p], terms[o]) for s, p, o in facts.all}
-    return derived_terms, sorted(set(clashes))
+    new = {(terms[s], terms[p], terms[o]) for s, p, o in facts.all - given}
+    return new, sorted(set(clashes))

@@ -8,6 +8,7 @@ in the ontology.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
 
@@ -17,7 +18,8 @@ from rdflib.term import Node
 
 from ..config import PROJECT_ROOT
 from ..namespaces import PSF
-from . import compiled_shapes
+from . import compiled_shapes, triples
+from .dumps import Terms
 from .tables import Origin
 
 SHAPES_DIR = PROJECT_ROOT / "shapes"
@@ -96,7 +98,7 @@ def shapes() -> Graph:
     return graph
 
 
-def undeclared_terms(data: Graph, ontology: Graph) -> list[URIRef]:
+def undeclared_terms(data: Iterable[triples.Triple], ontology: Graph) -> list[URIRef]:
     """Terms of psfkg's namespace that the data uses but the ontology does not declare."""
     used: set[Node] = set()
     for _, p, o in data:
@@ -110,30 +112,31 @@ def undeclared_terms(data: Graph, ontology: Graph) -> list[URIRef]:
 
 
 def validate(
-    data: Graph,
+    data: Iterable[triples.Triple],
     ontology: Graph,
     origins: dict[URIRef, Origin],
     *,
-    inferred: Graph | None = None,
+    inferred: Iterable[triples.Triple] | None = None,
     engine: str = "compiled",
+    terms: Terms | None = None,
 ) -> Report:
     """Validate ``data`` (and ``inferred``, its entailments) with the ontology mixed in.
 
-    :param data: the graph to check.
+    :param data: the triples to check (a Graph, or a set of triples).
     :param inferred: the triples reasoning added, checked with ``data`` (not copied into it).
     :param ontology: the ontology, so that ``sh:targetClass`` reaches subclasses.
     :param origins: for each record IRI, where it stands in ``data/``.
     :param engine: ``compiled`` (the shapes as SPARQL, see :mod:`psfkg.compiled_shapes`; it falls
         back to pySHACL for shapes it does not compile) or ``pyshacl`` (the reference).
+    :param terms: rdflib terms already converted for pyoxigraph, to reuse (and fill).
     """
     shapes_graph = shapes()
     compiled = compiled_shapes.compile_shapes(shapes_graph) if engine == "compiled" else None
     if compiled is not None:
-        found = compiled_shapes.run(compiled, chain(data, inferred or (), ontology))
+        found = compiled_shapes.run(compiled, chain(data, inferred or (), ontology), terms)
         findings = [_compiled_finding(r, origins) for r in found]
         return _report(findings, data, ontology, _results_graph(found))
-    if inferred is not None:
-        data = data + inferred
+    data = triples.graph(chain(data, inferred or ()))
     _, results, _ = shacl_validate(
         data,
         shacl_graph=shapes_graph,
@@ -151,7 +154,9 @@ def validate(
     return _report(findings, data, ontology, results)
 
 
-def _report(findings: list[Finding], data: Graph, ontology: Graph, results: Graph) -> Report:
+def _report(
+    findings: list[Finding], data: Iterable[triples.Triple], ontology: Graph, results: Graph
+) -> Report:
     """Add the meta-check, sort for people, and wrap up."""
     for term in undeclared_terms(data, ontology):
         findings.append(
