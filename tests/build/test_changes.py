@@ -107,3 +107,23 @@ def test_a_build_of_the_same_data_changes_nothing(tmp_path: Path) -> None:
     assert (second / ADDED).read_bytes() == (second / REMOVED).read_bytes() == b""
     log = json.loads((second / CHANGES).read_text())
     assert (log["added"], log["removed"], log["changed"]) == ([], [], [])
+
+
+def test_the_files_are_compared_a_line_at_a_time_or_as_sets_when_out_of_order(
+    edited_releases: list[Path], tmp_path: Path
+) -> None:
+    """The two sorted psfkg.nq are merged a line at a time (memory holds the difference, not
+    the releases); a file out of order (an older psfkg's) is compared as sets, with the same
+    result."""
+    from psfkg.build.changes import compare
+
+    first, second, _ = edited_releases
+    merged = compare(first, second, ID.removesuffix("id/"))
+    shuffled = tmp_path / "older"
+    shuffled.mkdir()
+    lines = (first / "psfkg.nq").read_text(encoding="utf-8").splitlines(keepends=True)
+    (shuffled / "psfkg.nq").write_text("".join(reversed(lines)), encoding="utf-8")
+    as_sets = compare(shuffled, second, ID.removesuffix("id/"))
+    assert as_sets[CHANGES] == merged[CHANGES].replace(first.name.encode(), b"older")
+    assert as_sets[ADDED] == merged[ADDED] and as_sets[REMOVED] == merged[REMOVED]
+    assert merged[ADDED] == (second / ADDED).read_bytes()

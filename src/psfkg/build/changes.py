@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,73 @@ def patch_id(nquads_sha256: str) -> str:
     return uuid.UUID(nquads_sha256[:32]).urn
 
 
+class _Unsorted(Exception):
+    """A ``psfkg.nq`` whose lines are not in order (one written by an older psfkg)."""
+
+
+def _read(path: Path, records: set[str], space: str, graph: str) -> Iterator[str]:
+    """The distinct lines of a sorted N-Quads file, noting in ``records`` the subjects under
+    ``space`` of lines in ``graph``.
+
+    :raises _Unsorted: at the first line out of order.
+    """
+    last = ""
+    with open(path, encoding="utf-8") as fh:
+        for raw in fh:
+            line = raw.rstrip("\n")
+            if not line.strip() or line == last:
+                continue
+            if line < last:
+                raise _Unsorted(path)
+            last = line
+            if record := _record(line, space, graph):
+                records.add(record)
+            yield line
+
+
+def _diff(
+    previous: Path, current: Path, base: str
+) -> tuple[list[str], list[str], set[str], set[str]]:
+    """The lines removed and added (sorted) from one ``psfkg.nq`` to the other, and the records
+    of each: a merge of the two sorted files, a line at a time from each, so that memory holds
+    the difference, not the releases. Files out of order are compared as sets of lines."""
+    graph, space = f" <{rebase(str(ASSERTED_GRAPH), base)}> .", f"<{base}id/"
+    before: set[str] = set()
+    after: set[str] = set()
+    removed: list[str] = []
+    added: list[str] = []
+    try:
+        old, new = _read(previous, before, space, graph), _read(current, after, space, graph)
+        a, b = next(old, None), next(new, None)
+        while a is not None and b is not None:
+            if a < b:
+                removed.append(a)
+                a = next(old, None)
+            elif b < a:
+                added.append(b)
+                b = next(new, None)
+            else:
+                a, b = next(old, None), next(new, None)
+        removed += [a, *old] if a is not None else []
+        added += [b, *new] if b is not None else []
+    except _Unsorted:
+        old_lines, new_lines = _lines(previous), _lines(current)
+        before = {r for ln in old_lines if (r := _record(ln, space, graph))}
+        after = {r for ln in new_lines if (r := _record(ln, space, graph))}
+        removed, added = sorted(old_lines - new_lines), sorted(new_lines - old_lines)
+    return removed, added, before, after
+
+
 def _lines(path: Path) -> set[str]:
     with open(path, encoding="utf-8") as fh:
         return {line.rstrip("\n") for line in fh if line.strip()}
+
+
+def _record(line: str, space: str, graph: str) -> str | None:
+    """The record a line of the asserted graph is about, if it is about one."""
+    if line.startswith(space) and line.endswith(graph):
+        return line[1 : line.index(">")]
+    return None
 
 
 def _quads(lines: list[str]) -> list[ox.Quad]:
@@ -61,8 +126,7 @@ def compare(previous: Path, current: Path, base: str) -> dict[str, bytes]:
     :param current: the new release's staging folder, its ``psfkg.nq`` written.
     :param base: the base IRI the new release is published under.
     """
-    old, new = _lines(previous / "psfkg.nq"), _lines(current / "psfkg.nq")
-    removed, added = sorted(old - new), sorted(new - old)
+    removed, added, before, after = _diff(previous / "psfkg.nq", current / "psfkg.nq", base)
     header = [
         f"H id <{patch_id(file_sha256(current / 'psfkg.nq'))}> .",
         f"H prev <{patch_id(file_sha256(previous / 'psfkg.nq'))}> .",
@@ -76,8 +140,8 @@ def compare(previous: Path, current: Path, base: str) -> dict[str, bytes]:
             _quads(removed),
             _quads(added),
             base,
-            before=_records(old, base),
-            after=_records(new, base),
+            before=before,
+            after=after,
         ),
     }
     return {
@@ -86,12 +150,6 @@ def compare(previous: Path, current: Path, base: str) -> dict[str, bytes]:
         ADDED: "".join(f"{q}\n" for q in added).encode("utf-8"),
         CHANGES: (json.dumps(changelog, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
     }
-
-
-def _records(lines: set[str], base: str) -> set[str]:
-    """The records (subject IRIs under ``<base>id/``) of the asserted graph in N-Quads lines."""
-    graph, space = f" <{rebase(str(ASSERTED_GRAPH), base)}> .", f"<{base}id/"
-    return {ln[1 : ln.index(">")] for ln in lines if ln.startswith(space) and ln.endswith(graph)}
 
 
 def changelog_of(
