@@ -36,10 +36,20 @@ PATCH, ADDED, REMOVED, CHANGES = "changes.rdfp", "added.nq", "removed.nq", "chan
 #: The per-resource index of the release's quads, which serves its past versions (Memento).
 RESOURCES = "resources.sqlite"
 #: The layout of :data:`RESOURCES`: a quad's subject (an IRI or ``_:b``), predicate, object IRI
-#: (None for a literal or a blank node), the triple as an N-Triples line, and its graph's IRI
-#: (None for the default graph; the column is missing from releases built before it was added).
-SCHEMA = (
-    "CREATE TABLE quads (s TEXT NOT NULL, p TEXT NOT NULL, o TEXT, line TEXT NOT NULL, g TEXT);"
+#: (None for a literal or a blank node), the object's N-Triples text when it is no IRI (else
+#: None), and its graph's IRI. The quad's N-Triples line is made of these (see :data:`LINE`).
+#: Releases built before this layout hold the line itself in a column ``line`` instead of
+#: ``term``, and the oldest no column ``g``.
+SCHEMA = "CREATE TABLE quads (s TEXT NOT NULL, p TEXT NOT NULL, o TEXT, term TEXT, g TEXT);"
+#: The indexes of :data:`RESOURCES`, made once its rows are in: by subject, and by object IRI
+#: (literals left out, as no look-up asks for one).
+INDEXES = (
+    "CREATE INDEX by_subject ON quads (s);CREATE INDEX by_object ON quads (o) WHERE o IS NOT NULL;"
+)
+#: The N-Triples line of a row of :data:`RESOURCES`, in SQL.
+LINE = (
+    "CASE WHEN substr(s, 1, 2) = '_:' THEN s ELSE '<' || s || '>' END"
+    " || ' <' || p || '> ' || coalesce('<' || o || '>', term) || ' .' || char(10)"
 )
 #: The files of a release, before their ``.gz`` twins: name -> what it holds.
 FILES = {

@@ -70,9 +70,14 @@ class Terms:
         return found
 
 
+def _blank(graph: Iterable[Triple]) -> bool:
+    """Whether a graph has a blank node (a predicate is never one)."""
+    return any(isinstance(s, BNode) or isinstance(o, BNode) for s, _, o in graph)
+
+
 def canonical(graph: Graph) -> Graph:
     """``graph`` with blank nodes labelled from their content, so that labels are stable."""
-    if not any(isinstance(term, BNode) for triple in graph for term in triple):
+    if not _blank(graph):
         return graph
     out = Graph()
     for t in to_canonical_graph(graph):
@@ -82,7 +87,7 @@ def canonical(graph: Graph) -> Graph:
 
 def _labelled(graph: AnyGraph) -> Iterable[Triple]:
     """The triples of ``graph``, labelled by :func:`canonical` if it has blank nodes."""
-    if not any(isinstance(term, BNode) for triple in graph for term in triple):
+    if not _blank(graph):
         return graph
     return canonical(graph if isinstance(graph, Graph) else triples.graph(graph))
 
@@ -118,12 +123,12 @@ def write_nquads(out: IO[str], rows: list[SortedQuad]) -> None:
     out.writelines(f"{s} {p} {o} {g} .\n" for s, p, o, g, *_ in rows)
 
 
-def write_ntriples(out: IO[str], rows: Iterator[SortedQuad]) -> None:
+def write_ntriples(out: IO[str], rows: Iterable[SortedQuad]) -> None:
     """N-Triples, one line per triple."""
     out.writelines(f"{s} {p} {o} .\n" for s, p, o, *_ in rows)
 
 
-def write_turtle(out: IO[bytes], rows: Iterator[SortedQuad], prefixes: dict[str, str]) -> None:
+def write_turtle(out: IO[bytes], rows: Iterable[SortedQuad], prefixes: dict[str, str]) -> None:
     """Turtle with psfkg's prefixes, grouped by subject (pyoxigraph's writer)."""
     ox.serialize(
         (ox.Triple(s, p, o) for *_, s, p, o in rows),
@@ -133,9 +138,17 @@ def write_turtle(out: IO[bytes], rows: Iterator[SortedQuad], prefixes: dict[str,
     )
 
 
-def write_jsonld(out: IO[str], rows: Iterator[SortedQuad], prefixes: dict[str, str]) -> None:
+def write_jsonld(out: IO[str], rows: Iterable[SortedQuad], prefixes: dict[str, str]) -> None:
     """JSON-LD compacted with the context of ``prefixes``: one node object per subject."""
     by_length = dict(sorted(prefixes.items(), key=lambda kv: -len(kv[1])))
+    compacted: dict[str, str] = {}
+
+    def short(iri: str) -> str:
+        """A predicate, class or datatype compacted: they are few, and on most nodes."""
+        found = compacted.get(iri)
+        if found is None:
+            found = compacted[iri] = compact(iri, by_length)
+        return found
 
     def ref(term: Any) -> str:
         return (
@@ -148,7 +161,7 @@ def write_jsonld(out: IO[str], rows: Iterator[SortedQuad], prefixes: dict[str, s
         if term.language:
             return {"@value": term.value, "@language": term.language}
         if term.datatype.value != XSD_STRING:
-            return {"@value": term.value, "@type": compact(term.datatype.value, by_length)}
+            return {"@value": term.value, "@type": short(term.datatype.value)}
         return {"@value": term.value}
 
     out.write('{"@context": ' + json.dumps(prefixes) + ',\n "@graph": [')
@@ -158,9 +171,9 @@ def write_jsonld(out: IO[str], rows: Iterator[SortedQuad], prefixes: dict[str, s
         for *_, s, p, o in group:
             node.setdefault("@id", ref(s))
             if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
-                node.setdefault("@type", []).append(ref(o))
+                node.setdefault("@type", []).append(short(o.value))
             else:
-                node.setdefault(compact(p.value, by_length), []).append(value(o))
+                node.setdefault(short(p.value), []).append(value(o))
         out.write(("\n  " if first else ",\n  ") + json.dumps(node, ensure_ascii=False))
         first = False
     out.write("\n ]\n}\n")
@@ -227,10 +240,11 @@ def write_dumps(folder: Path, rows: list[SortedQuad], public: set[str], base: st
     moved = prefixes(base)
     with open(folder / "psfkg.nq", "w", encoding="utf-8", newline="\n") as out:
         write_nquads(out, rows)
+    shown = list(_triples(rows, public))  # picked once for the three files
     with open(folder / "psfkg.nt", "w", encoding="utf-8", newline="\n") as out:
-        write_ntriples(out, _triples(rows, public))
+        write_ntriples(out, shown)
     with open(folder / "psfkg.ttl", "wb") as raw:
-        write_turtle(raw, _triples(rows, public), moved)
+        write_turtle(raw, shown, moved)
     with open(folder / "psfkg.jsonld", "w", encoding="utf-8", newline="\n") as out:
-        write_jsonld(out, _triples(rows, public), moved)
+        write_jsonld(out, shown, moved)
     return statistics(rows, base)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rdflib import RDF, URIRef
 
+from ..release import LINE
 from .statements import Context, triples
 
 #: At most this many IRIs in one ``IN (...)`` of SQLite.
@@ -44,19 +45,22 @@ def holds(index: Path, iri: str) -> bool:
     return bool(query(index, "SELECT 1 FROM quads WHERE s = ? LIMIT 1", (iri,)))
 
 
-def _graphs(index: Path) -> bool:
-    """Whether the index keeps each quad's graph."""
-    return any(row[1] == "g" for row in query(index, "PRAGMA table_info(quads)", ()))
+def _columns(index: Path) -> str:
+    """What to select for a :data:`Row` from the index, by its layout: the line made of the
+    row's terms (:data:`LINE`), or as older releases hold it; None for the graph of an index
+    that does not keep it."""
+    held = {row[1] for row in query(index, "PRAGMA table_info(quads)", ())}
+    line = "line" if "line" in held else LINE
+    return f"s, p, o, {line}, {'g' if 'g' in held else 'NULL'}"
 
 
-def _rows(index: Path, where: str, args: tuple[str, ...], kept: bool) -> list[Row]:
-    graph = "g" if kept else "NULL"
-    found = query(index, f"SELECT s, p, o, line, {graph} FROM quads WHERE {where}", args)
+def _rows(index: Path, where: str, args: tuple[str, ...], columns: str) -> list[Row]:
+    found = query(index, f"SELECT {columns} FROM quads WHERE {where}", args)
     return [(r[0], r[1], r[2], r[3], r[4]) for r in found]
 
 
 def _about(
-    index: Path, subjects: Iterable[str], predicates: tuple[str, ...], kept: bool
+    index: Path, subjects: Iterable[str], predicates: tuple[str, ...], columns: str
 ) -> list[Row]:
     """The rows of ``subjects`` with one of ``predicates`` (any, when none is given)."""
     ordered = sorted(set(subjects))
@@ -66,7 +70,7 @@ def _about(
         where = f"s IN ({', '.join('?' * len(chunk))})"
         if predicates:
             where += f" AND p IN ({', '.join('?' * len(predicates))})"
-        found += _rows(index, where, (*chunk, *predicates), kept)
+        found += _rows(index, where, (*chunk, *predicates), columns)
     return found
 
 
@@ -76,18 +80,18 @@ def described(index: Path, iri: str, *, psf: str, inferred: str) -> tuple[bytes,
     :param psf: psfkg's term namespace under the release's base (``.../def#``).
     :param inferred: the IRI of the release's graph of inferred statements.
     """
-    kept = _graphs(index)
-    own = _rows(index, "s = ? OR o = ?", (iri, iri), kept)
+    columns = _columns(index)
+    own = _rows(index, "s = ? OR o = ?", (iri, iri), columns)
     outgoing = {o for s, _, o, _, _ in own if s == iri and o}
     pointing = {s for s, _, o, _, _ in own if o == iri}
     parts = {o for s, p, o, _, _ in own if s == iri and p == psf + "hasParticipation" and o}
     parts |= {s for s, p, o, _, _ in own if o == iri and p == psf + "participant"}
-    of_parts = _about(index, parts, (), kept)
+    of_parts = _about(index, parts, (), columns)
     orgs = {o for s, p, o, _, _ in of_parts if p == psf + "participant" and o}
-    countries = _about(index, orgs, (psf + "country",), kept)
+    countries = _about(index, orgs, (psf + "country",), columns)
     ends = outgoing | pointing | {o for *_, o, _, _ in (*of_parts, *countries) if o}
-    rows = [*own, *of_parts, *countries, *_about(index, ends, LABELS, kept)]
-    kinds = [r for r in _about(index, pointing, (TYPE,), kept) if r[2] and r[2].startswith(psf)]
+    rows = [*own, *of_parts, *countries, *_about(index, ends, LABELS, columns)]
+    kinds = [r for r in _about(index, pointing, (TYPE,), columns) if r[2] and r[2].startswith(psf)]
     found = Context()
     subject = URIRef(iri)
     lines = {line for _, _, _, line, g in own if g == inferred}
