@@ -276,11 +276,11 @@ def _load(data: Iterable[tuple[Node, Node, Node]], terms: Terms) -> ox.Store:
     while chunk := list(islice(triples, 50_000)):
         lines = []
         for s, p, o in chunk:
-            if isinstance(s, BNode) or isinstance(o, BNode):
-                quad = ox.Quad(terms(s)[0], terms(p)[0], terms(o)[0], ox.DefaultGraph())
-                with_blank.append(quad)
+            (s_ox, s_nt), (p_ox, p_nt), (o_ox, o_nt) = terms(s), terms(p), terms(o)
+            if s_nt[0] == "_" or o_nt[0] == "_":
+                with_blank.append(ox.Quad(s_ox, p_ox, o_ox, ox.DefaultGraph()))
             else:
-                lines.append(f"{terms(s)[1]} {terms(p)[1]} {terms(o)[1]} .\n")
+                lines.append(f"{s_nt} {p_nt} {o_nt} .\n")
         store.load("".join(lines), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     store.extend(with_blank)
     return store
