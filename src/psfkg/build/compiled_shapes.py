@@ -3,7 +3,8 @@
 pySHACL (:func:`psfkg.validation.validate` with ``engine="pyshacl"``) is the reference. The shapes
 in ``shapes/`` use class targets, simple paths and a few core constraint components, plus
 SPARQL-based constraints; each becomes one query that returns the focus nodes (and values) that
-break it, run over the data with the ontology mixed in, as pySHACL does. Shapes using anything
+break it (a node shape's min and max counts share one), run over the data with the ontology mixed
+in, as pySHACL does. Shapes using anything
 else (other targets or paths, logical or shape-based constraints...) make :func:`compile_shapes`
 return None, and validation falls back to pySHACL.
 """
