@@ -105,7 +105,7 @@ def undeclared_terms(data: Iterable[triples.Triple], ontology: Graph) -> list[UR
     rdf_type = str(RDF.type)
     for _, p, o in data:
         used.add(p)
-        if str.__eq__(p, rdf_type) and type(p) is URIRef:
+        if type(p) is URIRef and str.__eq__(p, rdf_type):
             used.add(o)
     declared = set(ontology.subjects(RDF.type, None))
     return sorted(
