@@ -3,7 +3,8 @@
 pySHACL (:func:`psfkg.validation.validate` with ``engine="pyshacl"``) is the reference. The shapes
 in ``shapes/`` use class targets, simple paths and a few core constraint components, plus
 SPARQL-based constraints; each becomes one query that returns the focus nodes (and values) that
-break it, run over the data with the ontology mixed in, as pySHACL does. Shapes using anything
+break it (a node shape's min and max counts share one), run over the data with the ontology mixed
+in, as pySHACL does. Shapes using anything
 else (other targets or paths, logical or shape-based constraints...) make :func:`compile_shapes`
 return None, and validation falls back to pySHACL.
 """
@@ -11,9 +12,11 @@ return None, and validation falls back to pySHACL.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, BNode, Graph, Literal, URIRef
@@ -31,6 +34,13 @@ TARGETED = "VALUES ?class { $CLASSES } ?this a ?class"
 #: ``$SUBCLASSES<C>`` in a check: C and its subclasses, filled in when the check runs.
 SUBCLASSES = re.compile(r"\$SUBCLASSES(<[^>]+>)")
 FOCUS = f"SELECT DISTINCT ?this WHERE {{ {TARGETED} }}"
+#: The counts of values of some paths that break a node shape's min/max counts (the filter is
+#: made from the counts): one query for all, not one per count, 4 times faster on 4,000 projects.
+COUNTS = (
+    "SELECT ?this ?path ?n WHERE { { SELECT ?this ?path (COUNT(DISTINCT ?v) AS ?n) WHERE { "
+    + TARGETED
+    + " . VALUES ?path { %s } OPTIONAL { ?this ?path ?v } } GROUP BY ?this ?path } FILTER (%s) }"
+)
 #: Constraint components compiled here; a property shape with others goes to pySHACL.
 COMPILED = {
     SH.path,
@@ -76,6 +86,14 @@ class Check:
     shape: Node
     severity: URIRef
     with_value: bool = True
+    #: For min and max counts (``query`` is then empty): ``<`` or ``>``, and the bound.
+    count: tuple[str, int] | None = None
+
+    def breaks(self, n: int) -> bool:
+        """Whether ``n`` values break this count."""
+        assert self.count is not None
+        below, bound = self.count
+        return n < bound if below == "<" else n > bound
 
 
 @dataclass
@@ -86,6 +104,16 @@ class NodeShape:
     label: str
     targets: list[str]
     checks: list[Check] = field(default_factory=list)
+
+    @property
+    def counts(self) -> str | None:
+        """The query of :data:`COUNTS` for this shape's counts, if it has some."""
+        counted = [(c.path, c.count) for c in self.checks if c.count is not None]
+        if not counted:
+            return None
+        paths = " ".join(sorted({f"<{path}>" for path, _ in counted}))
+        tests = " || ".join(f"(?path = <{path}> && ?n {b} {n})" for path, (b, n) in counted)
+        return COUNTS % (paths, tests)
 
 
 def _nt(term: Node) -> str:
@@ -113,17 +141,13 @@ def _property_checks(shapes: Graph, prop: Node, severity: URIRef) -> list[Check]
         query = f"SELECT DISTINCT {select} WHERE {{ {TARGETED} . {where} }}"
         checks.append(Check(component, query, message, path, prop, severity, with_value))
 
-    count = (
-        "{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) "
-        "WHERE { " + TARGETED + " OPTIONAL { ?this %s ?v } } GROUP BY ?this }"
-    )
     for bound, below, component in (
         (SH.minCount, "<", SH.MinCountConstraintComponent),
         (SH.maxCount, ">", SH.MaxCountConstraintComponent),
     ):
         if (n := shapes.value(prop, bound)) is not None:
-            query = f"SELECT ?this WHERE {{ {count % p} FILTER (?n {below} {int(str(n))}) }}"
-            checks.append(Check(component, query, message, path, prop, severity, False))
+            count = (below, int(str(n)))
+            checks.append(Check(component, "", message, path, prop, severity, False, count))
     if (d := shapes.value(prop, SH.datatype)) is not None:
         add(
             SH.DatatypeConstraintComponent,
@@ -241,6 +265,28 @@ def _rdflib(term: object) -> Node:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
+def _load(data: Iterable[tuple[Node, Node, Node]], terms: Terms) -> ox.Store:
+    """A store holding ``data``. Triples go in as N-Triples text, parsed by pyoxigraph: half the
+    time of making a Quad object of each. Those with a blank node go in as Quads, since each
+    parse gives its blank nodes new labels (they are few: the ontology's lists)."""
+    store = ox.Store()
+    with_blank: list[ox.Quad] = []
+    triples = iter(data)
+    # In chunks: pyoxigraph holds a whole load in memory twice (the text, then the
+    # transaction).
+    while chunk := list(islice(triples, 50_000)):
+        lines = []
+        for s, p, o in chunk:
+            (s_ox, s_nt), (p_ox, p_nt), (o_ox, o_nt) = terms(s), terms(p), terms(o)
+            if s_nt[0] == "_" or o_nt[0] == "_":
+                with_blank.append(ox.Quad(s_ox, p_ox, o_ox, ox.DefaultGraph()))
+            else:
+                lines.append(f"{s_nt} {p_nt} {o_nt} .\n")
+        store.load("".join(lines), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    store.extend(with_blank)
+    return store
+
+
 def run(
     shapes: list[NodeShape], data: Iterable[tuple[Node, Node, Node]], terms: Terms | None = None
 ) -> list[Result]:
@@ -250,12 +296,7 @@ def run(
         release step converts the same terms for the dumps.
     """
     terms = terms if terms is not None and terms.base == DEFAULT_BASE else Terms(DEFAULT_BASE)
-    store = ox.Store()
-    quads = (ox.Quad(terms(s)[0], terms(p)[0], terms(o)[0], ox.DefaultGraph()) for s, p, o in data)
-    # In chunks: pyoxigraph holds a whole extend in memory twice (the quads, then the
-    # transaction), 170 MB more at its peak on 4,000 projects than chunks of 50,000.
-    while chunk := list(islice(quads, 50_000)):
-        store.extend(chunk)
+    store = _load(data, terms)
     known: dict[str, str] = {}
 
     def subclasses(targets: str) -> str:
@@ -269,8 +310,19 @@ def run(
         if not shape.targets:
             continue
         classes = subclasses(" ".join(shape.targets))
+        # Each check's results, given in the order of the checks, as when each was a query.
+        found: dict[int, list[Result]] = defaultdict(list)
+        if (counts := shape.counts) is not None:
+            for row in _select(store, counts.replace("$CLASSES", classes)):
+                this, path, n = row["this"], row["path"].value, int(row["n"].value)
+                for i, check in enumerate(shape.checks):
+                    if check.count is not None and str(check.path) == path and check.breaks(n):
+                        message = _message(check.message, {"this": this})
+                        found[i].append(Result(shape, check, _rdflib(this), None, message))
         in_focus: set[str] | None = None
-        for check in shape.checks:
+        for i, check in enumerate(shape.checks):
+            if check.count is not None:
+                continue
             seen: set[tuple[str, str]] = set()
             if check.component == SH.SPARQLConstraintComponent and in_focus is None:
                 in_focus = {
@@ -289,19 +341,28 @@ def run(
                 if (str(this), str(value)) in seen:
                     continue
                 seen.add((str(this), str(value)))
-                message = check.message
-                for name in re.findall(r"\{\?(\w+)\}", message):
-                    try:
-                        bound = row[name]
-                    except (KeyError, IndexError):
-                        bound = None
-                    message = message.replace(
-                        f"{{?{name}}}", bound.value if bound is not None else ""
+                found[i].append(
+                    Result(
+                        shape,
+                        check,
+                        _rdflib(this),
+                        _rdflib(value) if value else None,
+                        _message(check.message, row),
                     )
-                results.append(
-                    Result(shape, check, _rdflib(this), _rdflib(value) if value else None, message)
                 )
+        results += [r for i in range(len(shape.checks)) for r in found[i]]
     return results
+
+
+def _message(message: str, row: ox.QuerySolution | dict[str, Any]) -> str:
+    """A check's message, with the ``{?name}`` of each variable replaced by its value."""
+    for name in re.findall(r"\{\?(\w+)\}", message):
+        try:
+            bound = row[name]
+        except (KeyError, IndexError):
+            bound = None
+        message = message.replace(f"{{?{name}}}", bound.value if bound is not None else "")
+    return message
 
 
 def _select(store: ox.Store, query: str) -> ox.QuerySolutions:

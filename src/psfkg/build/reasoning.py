@@ -43,7 +43,8 @@ def useful(triple: tuple[Node, Node, Node]) -> bool:
     True
     """
     s, p, o = triple
-    if not isinstance(s, URIRef) or not s.startswith(DEFAULT_BASE):
+    # str's startswith, not rdflib's (a Python call that first checks the prefix's type).
+    if not isinstance(s, URIRef) or not str.startswith(s, DEFAULT_BASE):
         return False
     if p in REFLEXIVE and s == o:
         return False

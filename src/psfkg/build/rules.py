@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from owlrl import DeductiveClosure, OWLRL_Semantics
-from rdflib import OWL, RDF, RDFS, Graph, Literal
+from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -115,11 +115,21 @@ class Codes:
 
     def __init__(self) -> None:
         self.ids: dict[Node, int] = {}
+        #: IRIs (of exactly the type URIRef) by their text: a dict finding an equal rdflib term
+        #: calls its Python ``__eq__``, a third of the look-ups' time; a str's is C.
+        self.iris: dict[str, int] = {}
         self.terms: list[Node] = []
         self.literals: set[int] = set()
 
     def id(self, term: Node) -> int:
         """The id of a term, given on first sight."""
+        if type(term) is URIRef:
+            text = str.__str__(term)
+            found = self.iris.get(text)
+            if found is None:
+                found = self.iris[text] = len(self.terms)
+                self.terms.append(term)
+            return found
         found = self.ids.get(term)
         if found is None:
             found = self.ids[term] = len(self.terms)
@@ -205,31 +215,41 @@ def _walk(facts: Facts, starts: set[int], path: list[int], forward: bool) -> set
 
 
 def _consequences(
-    rules: Compiled, literals: set[int], facts: Facts, triple: IdTriple
-) -> Iterable[IdTriple]:
-    s, p, o = triple
-    if p == rules.type:
-        for c in rules.superclasses.get(o, ()):
-            yield (s, p, c)
-    for q in rules.superproperties.get(p, ()):
-        yield (s, q, o)
-    for c in rules.domains.get(p, ()):
-        yield (s, rules.type, c)
-    if o in literals:
-        return
-    for c in rules.ranges.get(p, ()):
-        yield (o, rules.type, c)
-    for q in rules.inverses.get(p, ()):
-        yield (o, q, s)
-    if p in rules.symmetric:
-        yield (o, p, s)
-    if p in rules.chain_links:
+    rules: Compiled, literals: set[int], facts: Facts, delta: Iterable[IdTriple]
+) -> list[IdTriple]:
+    """What one round of the rules derives from ``delta``: the triples are taken a predicate at
+    a time, so that each rule is looked up once per predicate, not once per triple."""
+    by_predicate: dict[int, list[IdTriple]] = defaultdict(list)
+    for triple in delta:
+        by_predicate[triple[1]].append(triple)
+    type_ = rules.type
+    out: list[IdTriple] = []
+    for p, group in by_predicate.items():
+        if p == type_:
+            superclasses = rules.superclasses
+            out += [(s, p, c) for s, _, o in group for c in superclasses.get(o, ())]
+        for q in rules.superproperties.get(p, ()):
+            out += [(s, q, o) for s, _, o in group]
+        for c in rules.domains.get(p, ()):
+            out += [(s, type_, c) for s, _, _ in group]
+        group = [t for t in group if t[2] not in literals]
+        for c in rules.ranges.get(p, ()):
+            out += [(o, type_, c) for _, _, o in group]
+        for q in rules.inverses.get(p, ()):
+            out += [(o, q, s) for s, _, o in group]
+        if p in rules.symmetric:
+            out += [(o, p, s) for s, _, o in group]
+        if p not in rules.chain_links:
+            continue
         for prop, chain in rules.chains:
             for i, link in enumerate(chain):
-                if link == p:
+                if link != p:
+                    continue
+                for s, _, o in group:
                     lefts = _walk(facts, {s}, chain[:i][::-1], forward=False)
                     rights = _walk(facts, {o}, chain[i + 1 :], forward=True)
-                    yield from ((left, prop, right) for left in lefts for right in rights)
+                    out += [(left, prop, right) for left in lefts for right in rights]
+    return out
 
 
 class Unsupported(Exception):
@@ -254,8 +274,7 @@ def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[
     delta |= facts.add((code(s), code(p), code(o)) for s, p, o in rules.schema)
     literals = codes.literals
     while delta:
-        derived = [t for triple in delta for t in _consequences(compiled, literals, facts, triple)]
-        delta = facts.add(derived)
+        delta = facts.add(_consequences(compiled, literals, facts, delta))
     for prop in functional:
         for subject, values in facts.forward[prop].items():
             if len(values) > 1:
