@@ -58,6 +58,15 @@ def test_a_finished_step_shows_its_rate_off_a_terminal() -> None:
     assert "\r" not in stream.getvalue() and "[" not in stream.getvalue()  # no live line
 
 
+def test_a_slow_step_shows_seconds_a_unit() -> None:
+    clock, stream = Clock(), io.StringIO()
+    progress = Progress(stream, clock=clock)
+    with progress.step("release", total=6, unit="files") as step:
+        step.advance(6)
+        clock.now += 300
+    assert stream.getvalue().endswith("(6 files, 50.0 s/file)\n")
+
+
 def test_the_whole_run_is_estimated_from_an_earlier_runs_costs(tmp_path: Path) -> None:
     clock, stream = Clock(), io.StringIO()
     earlier = Progress(None, clock=clock)

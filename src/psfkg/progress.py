@@ -82,8 +82,11 @@ class Step:
         return max(0, self.total - self.done) / rate if self.total and rate else None
 
     def _rated(self) -> str:
-        rate = self.rate
-        return f"{rate:,.1f} {self.unit or 'units'}/s" if rate is not None else ""
+        """The rate: units a second, or seconds a unit when fewer than one a second."""
+        rate, unit = self.rate, self.unit or "units"
+        if rate is None:
+            return ""
+        return f"{rate:,.1f} {unit}/s" if rate >= 1 else f"{1 / rate:,.1f} s/{unit.rstrip('s')}"
 
     def line(self) -> str:
         """The live line: a bar, the units done, the rate and the ETA when the total is known,
