@@ -221,18 +221,16 @@ class Published:
             name = name[1:] if name[:1] in (" ", "*") else name  # text or binary mode
             if name.startswith("/") or ".." in name.split("/"):
                 raise ReleaseError(f"release {path.name} is corrupt: {name!r} in SHA256SUMS")
+            unchecked = verify is not None and name not in verify
             try:
-                if verify is None or name in verify:
-                    actual = file_sha256(path / name)
-                elif (path / name).is_file():
-                    actual = digest
-                else:
+                if not (path / name).is_file():
                     raise OSError(name)
+                matches = unchecked or file_sha256(path / name) == digest
             except OSError:
                 raise ReleaseError(
                     f"release {path.name} is incomplete: {name} is missing"
                 ) from None
-            if actual != digest:
+            if not matches:
                 raise ReleaseError(
                     f"release {path.name} is corrupt: {name} does not match SHA256SUMS"
                 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import RDF, URIRef
@@ -45,10 +46,11 @@ def holds(index: Path, iri: str) -> bool:
     return bool(query(index, "SELECT 1 FROM quads WHERE s = ? LIMIT 1", (iri,)))
 
 
+@lru_cache(maxsize=256)
 def _columns(index: Path) -> str:
     """What to select for a :data:`Row` from the index, by its layout: the line made of the
     row's terms (:data:`LINE`), or as older releases hold it; None for the graph of an index
-    that does not keep it."""
+    that does not keep it. Read once per index: a release never changes."""
     held = {row[1] for row in query(index, "PRAGMA table_info(quads)", ())}
     line = "line" if "line" in held else LINE
     return f"s, p, o, {line}, {'g' if 'g' in held else 'NULL'}"
