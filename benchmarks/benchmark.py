@@ -43,7 +43,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -88,7 +88,10 @@ JSON_RESULTS, TURTLE = "application/sparql-results+json", "text/turtle"
 N_TRIPLES, FORM = "application/n-triples", "application/x-www-form-urlencoded"
 #: The steps of ``psfkg build``; each prints its name and duration as STEP reads them.
 STEPS = ("records", "mapping", "reasoning", "validation", "release")
-STEP = re.compile(r"^ +(?P<step>[a-z]+) +(?P<seconds>[0-9.]+) s(?:  .*)?$", re.MULTILINE)
+STEP = re.compile(
+    r"^ +(?P<step>[a-z]+) +(?P<seconds>[0-9.]+) s(?:  .*?)?(?:, peak (?P<peak>[0-9.]+) GiB)?$",
+    re.MULTILINE,
+)
 #: HTTP / in-process at most; psfkg / hello world at least; psfkg on Virtuoso / Virtuoso at most.
 LATENCY_TARGET, THROUGHPUT_TARGET, VIRTUOSO_TARGET = 1.5, 0.8, 2.0
 #: The public endpoint's cost targets: ``ASK {}`` / hello world at most; HTTP minus in-process at
@@ -114,6 +117,8 @@ class Dataset:
     build_peak_mib: float
     build_steps: dict[str, float]
     cached: bool
+    #: The build's peak memory (GiB) at the end of each step, as the build prints it.
+    step_peaks: dict[str, float] = field(default_factory=dict)
     projects: int = 0
     participations: int | None = None
     quads: int = 0
@@ -200,11 +205,14 @@ def prepare(size: int, *, projects: int, seed: int, rebuild: bool) -> Dataset:
         print(f"building {name} ...", file=sys.stderr, flush=True)
         run = psfkg("build", "--data", data, "--out", folder / "releases")
         steps = {m["step"]: float(m["seconds"]) for m in STEP.finditer(run.stderr)}
+        peaks = {m["step"]: float(m["peak"]) for m in STEP.finditer(run.stderr) if m["peak"]}
         built = {"key": key, "seconds": run.seconds, "peak_mib": run.peak_mib, "steps": steps}
+        built["step_peaks"] = peaks
         meta.write_text(json.dumps(built))
     dataset = Dataset(
         name, size, folder / "releases", built["seconds"], built["peak_mib"], built["steps"], cached
     )
+    dataset.step_peaks = built.get("step_peaks", {})
     dataset.projects, dataset.quads = projects * size, sum(graphs_of(dataset.manifest).values())
     return dataset
 
@@ -549,7 +557,7 @@ def measure(
 
 
 def measure_virtuoso(
-    dataset: Dataset, queries: dict[str, str], args: argparse.Namespace
+    dataset: Dataset, queries: dict[str, str], args: argparse.Namespace, *, buffers: int = 20000
 ) -> list[dict[str, Any]]:
     """The query mix through psfkg's server on a real Virtuoso holding the release, and on
     Virtuoso's own endpoint, asked for the same dataset and formats as psfkg's RemoteStore does:
@@ -560,7 +568,7 @@ def measure_virtuoso(
     results: dict[str, dict[str, Any]] = {n: {"dataset": dataset.name, "query": n} for n in queries}
     with (
         tempfile.TemporaryDirectory(prefix="psfkg-bench-virtuoso-") as folder,
-        virtuoso(Path(folder), startup=120) as store,
+        virtuoso(Path(folder), startup=120, buffers=buffers) as store,
     ):
         print(f"{dataset.name}: loading Virtuoso", file=sys.stderr, flush=True)
         started = time.perf_counter()
@@ -738,7 +746,8 @@ def build_table(report: dict[str, Any]) -> list[str]:
         "",
         "`psfkg build` in a child process: wall-clock seconds (Python's start-up included), peak "
         "resident memory (the child's `ru_maxrss`), and each step's seconds as the build prints "
-        f"them. Last row: b in time (or memory) ~ size^b, least squares on log-log over {sizes}.",
+        "them, with the peak memory so far at the step's end (GiB). "
+        f"Last row: b in time (or memory) ~ size^b, least squares on log-log over {sizes}.",
         "",
         "| dataset | projects | participations | quads | seconds | peak MiB | "
         + " | ".join(STEPS)
@@ -747,7 +756,11 @@ def build_table(report: dict[str, Any]) -> list[str]:
     ]
     for d in report["datasets"]:
         cached = " (cached)" if d["cached"] else ""
-        took = " | ".join(f"{d['build_steps'].get(step, 0):.2f}" for step in STEPS)
+        took = " | ".join(
+            f"{d['build_steps'].get(step, 0):.2f}"
+            + (f" · {d['step_peaks'][step]:.2f}" if step in d.get("step_peaks", {}) else "")
+            for step in STEPS
+        )
         participations = "–" if d["participations"] is None else f"{d['participations']:,}"
         out.append(
             f"| {d['name']} | {d['projects']:,} | {participations} | {d['quads']:,} "

@@ -107,3 +107,23 @@ def test_quiet_progress_prints_nothing(capsys: pytest.CaptureFixture[str]) -> No
         step.advance(3)
     assert capsys.readouterr() == ("", "")
     assert set(progress.timings) == {"records", "release"}
+
+
+def test_each_finished_line_says_the_peak_memory_when_it_is_read() -> None:
+    clock, stream, peak = Clock(), io.StringIO(), [3 * 1024**3 // 2]
+    progress = Progress(stream, clock=clock, memory=lambda: peak[0])
+    with progress.step("records", unit="records") as step:
+        step.advance(10)
+        clock.now += 1
+    peak[0] = 4 * 1024**3
+    with progress.step("mapping"):
+        pass
+    first, second = stream.getvalue().splitlines()
+    assert first.endswith("(10 records, 10.0 records/s), peak 1.50 GiB")
+    assert second.endswith(" s, peak 4.00 GiB")
+
+
+def test_peak_memory_reads_this_process() -> None:
+    from psfkg.progress import peak_memory
+
+    assert 10 * 1024**2 < peak_memory() < 64 * 1024**3

@@ -17,7 +17,7 @@ from .build import pipeline
 from .build.records import load
 from .config import Settings
 from .errors import PsfkgError
-from .progress import Progress, read_costs, save_costs
+from .progress import Progress, peak_memory, read_costs, save_costs
 from .sources.cbss import parse_file
 from .sources.importer import compare
 
@@ -62,7 +62,7 @@ def build(data_dir: Path | None, out_dir: Path | None, reference: bool) -> None:
     releases_dir = out_dir or settings.releases_dir
     # The last build's seconds per record, kept beside the releases, estimate this one.
     costs = releases_dir / COSTS.format("-reference" if reference else "")
-    progress = Progress(costs=read_costs(costs))
+    progress = Progress(costs=read_costs(costs), memory=peak_memory)
     built = pipeline.build(
         data_dir or settings.data_dir,
         releases_dir,

@@ -10,12 +10,14 @@ finished ones, each with its rate when the step counted its units.
 Once the size of the whole run is known (:meth:`Progress.expect`, the build's record count), a
 step that counted nothing is rated per record, and the seconds per record of an earlier run
 (:meth:`Progress.rates`, kept beside the releases by ``psfkg build``) give an estimate of the
-whole run and of what is left.
+whole run and of what is left. Given a ``memory`` reading (:func:`peak_memory`), each finished
+line also says the process's peak memory so far, so a long run shows which step needs it.
 """
 
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import threading
 import time
@@ -28,6 +30,12 @@ LIVE_AFTER = 1.0
 BAR_WIDTH = 24
 #: A clock in seconds: :func:`time.perf_counter`, or a fake one in tests.
 Clock = Callable[[], float]
+GIB = 1024**3
+
+
+def peak_memory() -> int:
+    """The most memory (resident set, bytes) this process has held so far (Linux counts kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def duration(seconds: float) -> str:
@@ -118,6 +126,8 @@ class Progress:
 
     :param clock: the clock steps are timed with.
     :param costs: seconds per unit of each step in an earlier run (:meth:`rates`), for estimates.
+    :param memory: the process's peak memory in bytes (:func:`peak_memory`), shown on each
+        finished line; none shown without it.
     """
 
     def __init__(
@@ -126,8 +136,9 @@ class Progress:
         *,
         clock: Clock = time.perf_counter,
         costs: Mapping[str, float] | None = None,
+        memory: Callable[[], int] | None = None,
     ) -> None:
-        self.stream, self.clock = stream, clock
+        self.stream, self.clock, self.memory = stream, clock, memory
         self.timings: dict[str, float] = {}
         self.costs = dict(costs or {})
         self.units: int | None = None
@@ -177,6 +188,8 @@ class Progress:
         self.timings[name] = step.elapsed
         left = self.left()
         more = f", about {duration(left)} left" if left else ""
+        if self.memory is not None:
+            more += f", peak {self.memory() / GIB:.2f} GiB"
         self._say(("\r\033[K" if live else "") + step.summary() + more)
 
     def _say(self, line: str) -> None:
