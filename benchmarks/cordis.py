@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def main() -> None:
     report = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "settings": {k: str(v) for k, v in vars(args).items()},
-        "datasets": [bench.asdict(dataset) | {"releases": str(dataset.releases)}],
+        "datasets": [asdict(dataset) | {"releases": str(dataset.releases)}],
         "scaling": {"sizes": [args.projects], "exponents": bench.scaling([dataset])},
         "virtuoso": stores,
     }
