@@ -67,6 +67,8 @@ def fold(text: str) -> str:
     >>> fold("Łódź, Tromsø and Ísafjörður")
     'lodz, tromso and isafjordur'
     """
+    if text.isascii():  # most of the index: nothing to take off
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return plain.translate(SPELLED)
@@ -136,22 +138,30 @@ def write(path: Path, entries: Iterable[Entry]) -> None:
     """Write the index of ``entries`` to a new SQLite file at ``path``, the likeliest first
     (weight, then the fewest words of label); the same entries give the same bytes."""
     path.unlink(missing_ok=True)
+    rows = []
+    for e in entries:
+        names = NAMES_SEPARATOR.join(e.names)
+        label, other, description = (words(t) for t in (e.label, names, e.description))
+        rows.append(((-e.weight, len(label), fold(e.label), e.iri), e, names, label, other,
+                     description))  # fmt: skip
+    rows.sort(key=lambda row: row[0])
     db = sqlite3.connect(path)
-    ordered = sorted(entries, key=lambda e: (-e.weight, len(words(e.label)), fold(e.label), e.iri))
     try:
-        db.executescript(SCHEMA)
+        # A new file that is renamed into place only when whole: no journal is needed.
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + SCHEMA)
         db.execute(f"PRAGMA user_version = {VERSION}")
-        for n, e in enumerate(ordered, 1):
-            names = NAMES_SEPARATOR.join(e.names)
-            db.execute(
-                "INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (n, e.iri, e.label, " ".join(words(e.label)), e.type_iri, e.type_label, names,
-                 " ".join(words(names)), e.description, e.weight),
-            )  # fmt: skip
-            db.execute(
-                "INSERT INTO text (rowid, label, names, description) VALUES (?, ?, ?, ?)",
-                (n, *(" ".join(words(t)) for t in (e.label, names, e.description))),
-            )
+        db.executemany(
+            "INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((n, e.iri, e.label, " ".join(label), e.type_iri, e.type_label, names,
+              " ".join(other), e.description, e.weight)
+             for n, (_, e, names, label, other, _) in enumerate(rows, 1)),
+        )  # fmt: skip
+        db.executemany(
+            "INSERT INTO text (rowid, label, names, description) VALUES (?, ?, ?, ?)",
+            ((n, " ".join(label), " ".join(other), " ".join(description))
+             for n, (_, _, _, label, other, description) in enumerate(rows, 1)),
+        )  # fmt: skip
+        del rows
         db.execute("INSERT INTO terms SELECT term, doc FROM vocabulary ORDER BY term")
         terms = [t for (t,) in db.execute("SELECT term FROM terms")]
         db.executemany(
