@@ -39,7 +39,9 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("past")
     graphs = {ASSERTED_GRAPH: triples.Triples(ASSERTED), INFERRED_GRAPH: triples.Triples(INFERRED)}
     rows = dumps.sorted_rows(graphs, DEFAULT_BASE)
-    mementos.write(rows, folder / "now.sqlite")
+    with open(folder / "psfkg.nq", "w", encoding="utf-8", newline="\n") as out:
+        dumps.write_nquads(out, rows)
+    mementos.write(folder / "psfkg.nq", folder / "now.sqlite")
     found = {"now": folder / "now.sqlite"}
     # The rows as releases before this layout held them, each with its line as psfkg.nq has it.
     held = [

@@ -118,7 +118,7 @@ def _triples(rows: list[SortedQuad], graphs: set[str]) -> Iterator[SortedQuad]:
             yield row
 
 
-def write_nquads(out: IO[str], rows: list[SortedQuad]) -> None:
+def write_nquads(out: IO[str], rows: Iterable[SortedQuad]) -> None:
     """N-Quads, one line per quad."""
     out.writelines(f"{s} {p} {o} {g} .\n" for s, p, o, g, *_ in rows)
 
@@ -233,18 +233,24 @@ def statistics(rows: list[SortedQuad], base: str) -> Statistics:
     return stats
 
 
-def write_dumps(folder: Path, rows: list[SortedQuad], public: set[str], base: str) -> Statistics:
-    """Write ``psfkg.nq`` (every graph's rows, from :func:`sorted_rows`), and ``psfkg.nt``,
-    ``psfkg.ttl`` and ``psfkg.jsonld`` (the graphs named in ``public``, as N-Triples text) into
-    ``folder``; their statistics."""
+def write_file(path: Path, rows: Iterable[SortedQuad], base: str) -> None:
+    """Write one dump of ``rows`` (from :func:`sorted_rows`) to ``path``, in the format its
+    name says (``.nq``, ``.nt``, ``.ttl``, ``.jsonld``), with the prefixes of ``base``."""
     moved = prefixes(base)
-    with open(folder / "psfkg.nq", "w", encoding="utf-8", newline="\n") as out:
-        write_nquads(out, rows)
-    shown = list(_triples(rows, public))  # picked once for the three files
-    with open(folder / "psfkg.nt", "w", encoding="utf-8", newline="\n") as out:
-        write_ntriples(out, shown)
-    with open(folder / "psfkg.ttl", "wb") as raw:
-        write_turtle(raw, shown, moved)
-    with open(folder / "psfkg.jsonld", "w", encoding="utf-8", newline="\n") as out:
-        write_jsonld(out, shown, moved)
-    return statistics(rows, base)
+    if path.suffix == ".ttl":
+        with open(path, "wb") as raw:
+            write_turtle(raw, rows, moved)
+        return
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        if path.suffix == ".jsonld":
+            write_jsonld(out, rows, moved)
+        elif path.suffix == ".nt":
+            write_ntriples(out, rows)
+        else:
+            write_nquads(out, rows)
+
+
+def public_rows(rows: list[SortedQuad], public: set[str]) -> list[SortedQuad]:
+    """The rows of the graphs named in ``public`` (N-Triples text), one per triple: what
+    ``psfkg.nt``, ``psfkg.ttl`` and ``psfkg.jsonld`` hold."""
+    return list(_triples(rows, public))

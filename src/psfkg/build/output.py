@@ -13,9 +13,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -156,20 +157,51 @@ def _fill(
     on disk as the dataset's versions (a release never changes: later ones are in theirs)."""
     public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
     rows = writers.sorted_rows(contents.graphs, base, contents.terms)
-    stats = writers.write_dumps(staging, rows, public, base)
-    _write_file(staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode())
-    report = _bind(rebased(published_report(contents.report), base), base)
-    _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
+    writers.write_file(staging / "psfkg.nq", rows, base)
     sums: dict[str, str] = {}
     sizes: dict[str, int] = {}
-    # zlib and hashlib let go of the GIL: the dumps are packed and summed in threads while the
-    # indexes below are written.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        packed = {name: pool.submit(_packed, staging / name) for name in FILES}
-        changed = _indexes(staging, contents, rows, base, sums, sizes)
+    # What reads the written dumps is done in processes of their own, on the other cores, while
+    # this one writes the other dumps; zlib and hashlib let go of the GIL, so the dumps are
+    # packed and summed in threads.
+    with (
+        ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as apart,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        packed = {"psfkg.nq": pool.submit(_packed, staging / "psfkg.nq")}
+        indexed = apart.submit(mementos.write, staging / "psfkg.nq", staging / RESOURCES)
+        shown = writers.public_rows(rows, public)
+        writers.write_file(staging / "psfkg.nt", shown, base)
+        packed["psfkg.nt"] = pool.submit(_packed, staging / "psfkg.nt")
+        searched = apart.submit(search.write, staging / SEARCH, staging / "psfkg.nt", base)
+        previous = latest(staging.parent)
+        # A predecessor without N-Quads (built by an older psfkg) has nothing to compare with.
+        compared = (
+            apart.submit(changes.compare, previous, staging, base)
+            if previous is not None and (previous / "psfkg.nq").is_file()
+            else None
+        )
+        for name in ("psfkg.ttl", "psfkg.jsonld"):
+            writers.write_file(staging / name, shown, base)
+            packed[name] = pool.submit(_packed, staging / name)
+        del shown
+        stats = writers.statistics(rows, base)
         del rows  # the largest object of the release step, not needed beyond this
-        for name, future in packed.items():
-            for path, (digest, size) in future.result().items():
+        _write_file(
+            staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode()
+        )
+        report = _bind(rebased(published_report(contents.report), base), base)
+        _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
+        for name in FILES.keys() - packed.keys():
+            packed[name] = pool.submit(_packed, staging / name)
+        for name, job in ((SEARCH, searched), (RESOURCES, indexed)):
+            job.result()
+            sums[name], sizes[name] = file_sha256(staging / name), (staging / name).stat().st_size
+        changed = compared.result() if compared is not None else {}
+        for name, data in changed.items():
+            _write_file(staging / name, data)
+            sums[name], sizes[name] = sha256(data), len(data)
+        for name in FILES:
+            for path, (digest, size) in packed[name].result().items():
                 sums[path], sizes[path] = digest, size
             on_file(name)
     manifest: dict[str, Any] = {
@@ -217,34 +249,6 @@ def _fill(
 def _packed(path: Path) -> dict[str, tuple[str, int]]:
     """Write ``path.gz``; the SHA-256 and size of both files, by name."""
     return {p.name: (file_sha256(p), p.stat().st_size) for p in (path, writers.gzip_file(path))}
-
-
-def _indexes(
-    staging: Path,
-    contents: Contents,
-    rows: list[writers.SortedQuad],
-    base: str,
-    sums: dict[str, str],
-    sizes: dict[str, int],
-) -> dict[str, bytes]:
-    """Write the change files (if there is a predecessor), the search index and the Memento
-    index; add their checksums and sizes to ``sums`` and ``sizes``. The change files, by name."""
-    # A predecessor without N-Quads (built by an older psfkg) has nothing to compare with.
-    previous = latest(staging.parent)
-    comparable = previous is not None and (previous / "psfkg.nq").is_file()
-    changed = changes.compare(previous, staging, base) if previous and comparable else {}
-    for name, data in changed.items():
-        _write_file(staging / name, data)
-        sums[name], sizes[name] = sha256(data), len(data)
-    graphs = contents.graphs
-    search.write(
-        staging / SEARCH, [graphs[g] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH) if g in graphs], base
-    )
-    sums[SEARCH], sizes[SEARCH] = file_sha256(staging / SEARCH), (staging / SEARCH).stat().st_size
-    mementos.write(rows, staging / RESOURCES)
-    sums[RESOURCES] = file_sha256(staging / RESOURCES)
-    sizes[RESOURCES] = (staging / RESOURCES).stat().st_size
-    return changed
 
 
 def ntriples(graph: Graph) -> bytes:

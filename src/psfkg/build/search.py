@@ -6,21 +6,23 @@ names (other labels, short names, titles, ISO codes, names as written) and its d
 Its class is its class in psfkg's namespace when it has one. Participations, whose labels
 repeat their organisation's and project's names, weigh less, so that the organisation comes
 first.
+
+The index is read from the release's ``psfkg.nt`` (the ontology and the asserted graph, under the
+release's base), in a process of its own while the build writes the other dumps.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 from rdflib.namespace import DCTERMS
-from rdflib.term import Node
 
 from .. import index
 from ..namespaces import PSF, rebase
-from .triples import AnyGraph
 
 #: Where the label shown comes from, in order of preference (as the site's pages choose).
 LABELS = (PSF.correctedLabel, RDFS.label, SKOS.prefLabel, DCTERMS.title)
@@ -37,34 +39,38 @@ NAMES = (
 DESCRIPTIONS = (PSF.description, SKOS.definition, RDFS.comment, DCTERMS.description)
 #: Classes that say how a property behaves, not what it is: not shown as its class.
 CHARACTERISTICS = frozenset(
-    {
+    str(c)
+    for c in (
         OWL.FunctionalProperty,
         OWL.InverseFunctionalProperty,
         OWL.SymmetricProperty,
         OWL.TransitiveProperty,
-    }
+    )
 )
+RDF_TYPE = str(RDF.type)
 #: Weights of classes people look for less than others.
 WEIGHTS = {PSF.Participation: 0.3, OWL.ObjectProperty: 0.6, OWL.DatatypeProperty: 0.6}
 
 
-#: Values of the predicates read: predicate -> subject -> values.
-Read = dict[Node, dict[Node, set[str]]]
+#: Values of the predicates read: predicate IRI -> subject IRI -> values.
+Read = dict[str, dict[str, set[str]]]
 
 
-def _read(graphs: Iterable[AnyGraph]) -> Read:
-    """Every value of the predicates the index reads, by predicate and subject: one scan of
-    each graph (at 1000x the PSF, a lookup per subject took minutes)."""
-    found: Read = {p: {} for p in (*NAMES, *DESCRIPTIONS, RDF.type)}
-    for graph in graphs:
-        for subject, predicate, value in graph:
-            values = found.get(predicate)
-            if values is not None:
-                values.setdefault(subject, set()).add(str(value).strip())
+def _read(triples: Iterable[ox.Triple | ox.Quad], moved: Mapping[URIRef, str]) -> Read:
+    """Every value of the predicates the index reads, by predicate and subject: one scan (at
+    1000x the PSF, a lookup per subject took minutes). ``moved`` names each predicate read as
+    the release writes it."""
+    found: Read = {iri: {} for iri in moved.values()}
+    for triple in triples:
+        values = found.get(triple.predicate.value)
+        value = triple.object
+        if values is not None and isinstance(triple.subject, ox.NamedNode):
+            assert not isinstance(value, ox.Triple)  # N-Triples 1.1 has no quoted triples
+            values.setdefault(triple.subject.value, set()).add(value.value.strip())
     return found
 
 
-def _values(read: Read, subject: Node, predicates: Iterable[URIRef]) -> list[str]:
+def _values(read: Read, subject: str, predicates: Iterable[str]) -> list[str]:
     found: list[str] = []
     for predicate in predicates:
         for value in sorted(read[predicate].get(subject, ())):
@@ -73,48 +79,52 @@ def _values(read: Read, subject: Node, predicates: Iterable[URIRef]) -> list[str
     return found
 
 
-def _class(read: Read, subject: Node) -> URIRef | None:
-    types = sorted(URIRef(t) for t in read[RDF.type].get(subject, ()) if "://" in t)
-    own = [t for t in types if t.startswith(str(PSF))]
+def _class(read: Read, subject: str, own: str) -> str | None:
+    types = sorted(t for t in read[RDF_TYPE].get(subject, ()) if "://" in t)
+    mine = [t for t in types if t.startswith(own)]
     plain = [t for t in types if t not in CHARACTERISTICS]
-    chosen = own or plain or types
+    chosen = mine or plain or types
     return chosen[0] if chosen else None
 
 
-def _class_label(read: Read, cls: URIRef | None) -> str:
+def _class_label(read: Read, cls: str | None) -> str:
     """A class's label, else its local name in words (``DatatypeProperty``: "Datatype
     property")."""
     if cls is None:
         return "Resource"
-    labels = _values(read, cls, (RDFS.label,))
-    name = re.split(r"[#/]", str(cls))[-1]
+    labels = _values(read, cls, (str(RDFS.label),))
+    name = re.split(r"[#/]", cls)[-1]
     found = labels[0] if labels else re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
     return found[:1].upper() + found[1:]
 
 
-def entries(graphs: Iterable[AnyGraph], base: str) -> list[index.Entry]:
-    """The index's entries for the resources of ``graphs`` (under the default base), their
-    IRIs moved under ``base``, in the order of their IRIs."""
-    read = _read(graphs)
-    subjects = {s for p in LABELS for s in read[p] if isinstance(s, URIRef)}
+def entries(triples: Iterable[ox.Triple | ox.Quad], base: str) -> list[index.Entry]:
+    """The index's entries for the resources of ``triples`` (their IRIs under ``base``, as the
+    release writes them), in the order of their IRIs."""
+    moved = {p: rebase(str(p), base) for p in (*NAMES, *DESCRIPTIONS, RDF.type)}
+    read = _read(triples, moved)
+    names, descriptions = [moved[p] for p in NAMES], [moved[p] for p in DESCRIPTIONS]
+    weights = {rebase(str(c), base): w for c, w in WEIGHTS.items()}
+    own = rebase(str(PSF), base)
+    subjects = {s for p in LABELS for s in read[moved[p]]}
     found = []
     for subject in sorted(subjects):
-        names = _values(read, subject, NAMES)
-        cls = _class(read, subject)
+        known = _values(read, subject, names)
+        cls = _class(read, subject, own)
         found.append(
             index.Entry(
-                iri=rebase(str(subject), base),
-                label=names[0],
-                type_iri=rebase(str(cls), base) if cls is not None else "",
+                iri=subject,
+                label=known[0],
+                type_iri=cls or "",
                 type_label=_class_label(read, cls),
-                names=tuple(names[1:]),
-                description=" ".join(_values(read, subject, DESCRIPTIONS)),
-                weight=WEIGHTS.get(cls, 1.0) if cls is not None else 1.0,
+                names=tuple(known[1:]),
+                description=" ".join(_values(read, subject, descriptions)),
+                weight=weights.get(cls, 1.0) if cls is not None else 1.0,
             )
         )
     return found
 
 
-def write(path: Path, graphs: Iterable[AnyGraph], base: str) -> None:
-    """Write the search index of ``graphs`` to ``path``, its IRIs under ``base``."""
-    index.write(path, entries(graphs, base))
+def write(path: Path, ntriples: Path, base: str) -> None:
+    """Write the search index of the N-Triples file ``ntriples`` (under ``base``) to ``path``."""
+    index.write(path, entries(ox.parse(path=ntriples, format=ox.RdfFormat.N_TRIPLES), base))
