@@ -128,18 +128,14 @@ def write_ntriples(out: IO[str], rows: Iterable[SortedQuad]) -> None:
     out.writelines(f"{s} {p} {o} .\n" for s, p, o, *_ in rows)
 
 
-def write_turtle(out: IO[bytes], rows: Iterable[SortedQuad], prefixes: dict[str, str]) -> None:
+def write_turtle(out: IO[bytes], triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> None:
     """Turtle with psfkg's prefixes, grouped by subject (pyoxigraph's writer)."""
-    ox.serialize(
-        (ox.Triple(s, p, o) for *_, s, p, o in rows),
-        output=out,
-        format=ox.RdfFormat.TURTLE,
-        prefixes=prefixes,
-    )
+    ox.serialize(triples, output=out, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
 
 
-def write_jsonld(out: IO[str], rows: Iterable[SortedQuad], prefixes: dict[str, str]) -> None:
-    """JSON-LD compacted with the context of ``prefixes``: one node object per subject."""
+def write_jsonld(out: IO[str], triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> None:
+    """JSON-LD compacted with the context of ``prefixes``: one node object per subject (the
+    triples in subject order)."""
     by_length = dict(sorted(prefixes.items(), key=lambda kv: -len(kv[1])))
     compacted: dict[str, str] = {}
 
@@ -166,9 +162,9 @@ def write_jsonld(out: IO[str], rows: Iterable[SortedQuad], prefixes: dict[str, s
 
     out.write('{"@context": ' + json.dumps(prefixes) + ',\n "@graph": [')
     first = True
-    for _, group in groupby(rows, key=lambda r: r[0]):
+    for _, group in groupby(triples, key=lambda t: t.subject):
         node: dict[str, Any] = {}
-        for *_, s, p, o in group:
+        for s, p, o in group:
             node.setdefault("@id", ref(s))
             if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
                 node.setdefault("@type", []).append(short(o.value))
@@ -233,24 +229,29 @@ def statistics(rows: list[SortedQuad], base: str) -> Statistics:
     return stats
 
 
-def write_file(path: Path, rows: Iterable[SortedQuad], base: str) -> None:
-    """Write one dump of ``rows`` (from :func:`sorted_rows`) to ``path``, in the format its
-    name says (``.nq``, ``.nt``, ``.ttl``, ``.jsonld``), with the prefixes of ``base``."""
+def write_lines(path: Path, rows: Iterable[SortedQuad], *, graphs: bool) -> None:
+    """Write ``rows`` (from :func:`sorted_rows`) to ``path`` as N-Quads, or with ``graphs``
+    false as N-Triples."""
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        (write_nquads if graphs else write_ntriples)(out, rows)
+
+
+def from_ntriples(path: Path, ntriples: Path, base: str) -> None:
+    """Write the triples of the N-Triples file ``ntriples`` to ``path`` in the order they are
+    in, as Turtle (``.ttl``) or JSON-LD (``.jsonld``), with the prefixes of ``base``. Done in a
+    process of its own while the build goes on: the file is parsed by pyoxigraph, and its blank
+    nodes keep their labels."""
     moved = prefixes(base)
+    triples = (q.triple for q in ox.parse(path=ntriples, format=ox.RdfFormat.N_TRIPLES))
     if path.suffix == ".ttl":
         with open(path, "wb") as raw:
-            write_turtle(raw, rows, moved)
-        return
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        if path.suffix == ".jsonld":
-            write_jsonld(out, rows, moved)
-        elif path.suffix == ".nt":
-            write_ntriples(out, rows)
-        else:
-            write_nquads(out, rows)
+            write_turtle(raw, triples, moved)
+    else:
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            write_jsonld(out, triples, moved)
 
 
-def public_rows(rows: list[SortedQuad], public: set[str]) -> list[SortedQuad]:
+def public_rows(rows: list[SortedQuad], public: set[str]) -> Iterator[SortedQuad]:
     """The rows of the graphs named in ``public`` (N-Triples text), one per triple: what
     ``psfkg.nt``, ``psfkg.ttl`` and ``psfkg.jsonld`` hold."""
-    return list(_triples(rows, public))
+    return _triples(rows, public)

@@ -144,6 +144,11 @@ def write(
     return final
 
 
+#: The processes that write the files read from the dumps (the resource index, the search index,
+#: Turtle, JSON-LD, the changes): each is a core's work for a while, and holds little memory.
+WORKERS = 4
+
+
 def _fill(
     staging: Path,
     contents: Contents,
@@ -157,21 +162,24 @@ def _fill(
     on disk as the dataset's versions (a release never changes: later ones are in theirs)."""
     public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
     rows = writers.sorted_rows(contents.graphs, base, contents.terms)
-    writers.write_file(staging / "psfkg.nq", rows, base)
+    writers.write_lines(staging / "psfkg.nq", rows, graphs=True)
     sums: dict[str, str] = {}
     sizes: dict[str, int] = {}
     # What reads the written dumps is done in processes of their own, on the other cores, while
-    # this one writes the other dumps; zlib and hashlib let go of the GIL, so the dumps are
-    # packed and summed in threads.
+    # this one goes on; zlib and hashlib let go of the GIL, so the dumps are packed and summed
+    # in threads.
     with (
-        ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as apart,
+        ProcessPoolExecutor(max_workers=WORKERS, mp_context=get_context("spawn")) as apart,
         ThreadPoolExecutor(max_workers=2) as pool,
     ):
         packed = {"psfkg.nq": pool.submit(_packed, staging / "psfkg.nq")}
         indexed = apart.submit(mementos.write, staging / "psfkg.nq", staging / RESOURCES)
-        shown = writers.public_rows(rows, public)
-        writers.write_file(staging / "psfkg.nt", shown, base)
+        writers.write_lines(staging / "psfkg.nt", writers.public_rows(rows, public), graphs=False)
         packed["psfkg.nt"] = pool.submit(_packed, staging / "psfkg.nt")
+        written = {
+            name: apart.submit(writers.from_ntriples, staging / name, staging / "psfkg.nt", base)
+            for name in ("psfkg.ttl", "psfkg.jsonld")
+        }
         searched = apart.submit(search.write, staging / SEARCH, staging / "psfkg.nt", base)
         previous = latest(staging.parent)
         # A predecessor without N-Quads (built by an older psfkg) has nothing to compare with.
@@ -180,10 +188,6 @@ def _fill(
             if previous is not None and (previous / "psfkg.nq").is_file()
             else None
         )
-        for name in ("psfkg.ttl", "psfkg.jsonld"):
-            writers.write_file(staging / name, shown, base)
-            packed[name] = pool.submit(_packed, staging / name)
-        del shown
         stats = writers.statistics(rows, base)
         del rows  # the largest object of the release step, not needed beyond this
         _write_file(
@@ -191,6 +195,9 @@ def _fill(
         )
         report = _bind(rebased(published_report(contents.report), base), base)
         _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
+        for name, job in written.items():
+            job.result()
+            packed[name] = pool.submit(_packed, staging / name)
         for name in FILES.keys() - packed.keys():
             packed[name] = pool.submit(_packed, staging / name)
         for name, job in ((SEARCH, searched), (RESOURCES, indexed)):
