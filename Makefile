@@ -41,13 +41,18 @@ clean:
 # a 1000x build. Builds are cached in releases/bench/; the report is bench.json and bench.md there.
 # It ends with the memory of the server with 20 releases on disk at 10x against one
 # (benchmarks/releases_memory.py); `make bench-memory` runs that alone, BENCH_MEMORY_ARGS=--quick
-# at 1x with 5 releases.
-.PHONY: bench bench-memory
+# at 1x with 5 releases. `make bench-cordis` is the 100,000-project run (benchmarks/cordis.py: build,
+# Virtuoso bulk load, the query mix on Virtuoso against its own endpoint; about 20 GiB of memory);
+# CORDIS_ARGS="--projects 10000" makes a smaller one. Its report is cordis.json and cordis.md.
+.PHONY: bench bench-memory bench-cordis
 bench: $(STAMP)
 	$(BIN)/python benchmarks/benchmark.py $(BENCH_ARGS)
 
 bench-memory: $(STAMP)
 	$(BIN)/python benchmarks/releases_memory.py $(BENCH_MEMORY_ARGS)
+
+bench-cordis: $(STAMP)
+	$(BIN)/python benchmarks/cordis.py $(CORDIS_ARGS)
 
 # Load, runaway queries and a memory soak against `psfkg serve` on 127.0.0.1 (benchmarks/loadtest.py):
 # bounded, stops by itself, prints a table. LOADTEST_ARGS="--duration 30 --soak 60" for a short run;
