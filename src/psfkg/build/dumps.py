@@ -29,6 +29,7 @@ from . import triples
 from .triples import AnyGraph, Triple
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE_NT = f"<{RDF_TYPE}>"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: (subject, predicate, object, graph) as N-Triples text, with the pyoxigraph terms.
 SortedQuad = tuple[
@@ -209,26 +210,38 @@ class Statistics:
     records: int = 0
 
 
-def statistics(rows: list[SortedQuad], base: str) -> Statistics:
-    """Count :class:`Statistics` over rows sorted as :func:`sorted_rows` sorts them."""
-    stats, space = Statistics(), base + "id/"
+def split(lines: Iterable[str]) -> Iterator[tuple[str, str, str, str]]:
+    """The terms of N-Quads lines as :func:`write_nquads` writes them (``s p o g .``, one space
+    between, every graph named), as N-Triples text. IRIs and blank nodes hold no space, so a
+    literal's spaces are between the predicate and the graph."""
+    for line in lines:
+        s, p, rest = line.split(" ", 2)
+        o, g = rest[:-3].rsplit(" ", 1)  # " .\n"
+        yield s, p, o, g
+
+
+def statistics(nquads: Path, base: str) -> Statistics:
+    """Count :class:`Statistics` over the lines of ``psfkg.nq`` (sorted as :func:`sorted_rows`
+    sorts them). Done in a process of its own while the build goes on."""
+    stats, space = Statistics(), f"<{base}id/"
     last: tuple[str, str, str] | None = None
     last_subject = None
-    for s_nt, p_nt, o_nt, g_nt, s, p, o in rows:
-        stats.graphs[g_nt[1:-1]] += 1
-        if (s_nt, p_nt, o_nt) == last:
-            continue
-        last = (s_nt, p_nt, o_nt)
-        stats.triples += 1
-        stats.predicates[p.value] += 1
-        record = isinstance(s, ox.NamedNode) and s.value.startswith(space)
-        if s_nt != last_subject:
-            last_subject = s_nt
-            stats.records += record
-        if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
-            stats.classes[o.value] += 1
-            if record:
-                stats.examples.setdefault(o.value, s.value)
+    with open(nquads, encoding="utf-8", newline="\n") as lines:
+        for s, p, o, g in split(lines):
+            stats.graphs[g[1:-1]] += 1
+            if (s, p, o) == last:
+                continue
+            last = (s, p, o)
+            stats.triples += 1
+            stats.predicates[p[1:-1]] += 1
+            record = s.startswith(space)
+            if s != last_subject:
+                last_subject = s
+                stats.records += record
+            if p == RDF_TYPE_NT and o[0] == "<":
+                stats.classes[o[1:-1]] += 1
+                if record:
+                    stats.examples.setdefault(o[1:-1], s[1:-1])
     return stats
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..release import INDEXES, SCHEMA
+from .dumps import split
 
 #: The file is new, in a staging folder that a failed build removes: it needs no rollback journal
 #: and no syncs while it is written (nor do the dumps beside it). The indexes are sorted in up to
@@ -29,12 +30,8 @@ Row = tuple[str, str, str | None, str | None, str]
 
 
 def rows(lines: Iterable[str]) -> Iterator[Row]:
-    """The rows of N-Quads lines as psfkg writes them (``s p o g .``, one space between, every
-    graph named). IRIs hold no space, so a literal's spaces are between the predicate's and
-    the graph's."""
-    for line in lines:
-        s, p, rest = line.split(" ", 2)
-        o, g = rest[:-3].rsplit(" ", 1)  # " .\n"
+    """The rows of the lines of ``psfkg.nq``."""
+    for s, p, o, g in split(lines):
         subject = s[1:-1] if s[0] == "<" else s
         if o[0] == "<":
             yield subject, p[1:-1], o[1:-1], None, g[1:-1]

@@ -174,7 +174,9 @@ def _fill(
     ):
         packed = {"psfkg.nq": pool.submit(_packed, staging / "psfkg.nq")}
         indexed = apart.submit(mementos.write, staging / "psfkg.nq", staging / RESOURCES)
+        counted = apart.submit(writers.statistics, staging / "psfkg.nq", base)
         writers.write_lines(staging / "psfkg.nt", writers.public_rows(rows, public), graphs=False)
+        del rows  # the largest object of the release step, not needed beyond this
         packed["psfkg.nt"] = pool.submit(_packed, staging / "psfkg.nt")
         written = {
             name: apart.submit(writers.from_ntriples, staging / name, staging / "psfkg.nt", base)
@@ -188,8 +190,6 @@ def _fill(
             if previous is not None and (previous / "psfkg.nq").is_file()
             else None
         )
-        stats = writers.statistics(rows, base)
-        del rows  # the largest object of the release step, not needed beyond this
         _write_file(
             staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode()
         )
@@ -204,6 +204,7 @@ def _fill(
             job.result()
             sums[name], sizes[name] = file_sha256(staging / name), (staging / name).stat().st_size
         changed = compared.result() if compared is not None else {}
+        stats = counted.result()
         for name, data in changed.items():
             _write_file(staging / name, data)
             sums[name], sizes[name] = sha256(data), len(data)
