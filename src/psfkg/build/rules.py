@@ -249,14 +249,18 @@ class Facts(Batch):
         return new
 
 
-def _walk(facts: Facts, starts: set[int], path: list[int], forward: bool) -> set[int]:
-    ends = starts
-    for prop in path:
-        index = facts.forward[prop] if forward else facts.backward[prop]
-        ends = {n for e in ends for n in index.get(e, ())}
-        if not ends:
-            break
-    return ends
+def _chain(
+    facts: Facts, pairs: Iterable[int], before: list[int], after: list[int]
+) -> Iterable[int]:
+    """The pairs (start, end) of the chains ``before + [link] + after`` through the pairs of a
+    link: each pair's object is walked forward along ``after``, then its subject backward."""
+    for prop in after:
+        index = facts.forward[prop]
+        pairs = {k >> SHIFT << SHIFT | n for k in pairs for n in index.get(k & MASK, ())}
+    for prop in reversed(before):
+        index = facts.backward[prop]
+        pairs = {n << SHIFT | k & MASK for k in pairs for n in index.get(k >> SHIFT, ())}
+    return pairs
 
 
 def _consequences(rules: Compiled, literals: set[int], facts: Facts, delta: Batch) -> Batch:
@@ -295,10 +299,7 @@ def _consequences(rules: Compiled, literals: set[int], facts: Facts, delta: Batc
             for i, link in enumerate(chain):
                 if link != p:
                     continue
-                for k in resources:
-                    lefts = _walk(facts, {k >> SHIFT}, chain[:i][::-1], forward=False)
-                    rights = _walk(facts, {k & MASK}, chain[i + 1 :], forward=True)
-                    pairs[prop].update(left << SHIFT | right for left in lefts for right in rights)
+                pairs[prop].update(_chain(facts, resources, chain[:i], chain[i + 1 :]))
     return out
 
 
