@@ -201,52 +201,71 @@ class Batch:
                 pairs[predicate].add(codes[s] << SHIFT | codes[o])
         return self
 
-    def decode(self, terms: list[Node], type_: int, known: Batch) -> Iterator[Triple]:
-        """The triples not in ``known``, as rdflib terms."""
-        for c, subjects in self.types.items():
-            t, cls = terms[type_], terms[c]
-            yield from ((terms[s], t, cls) for s in subjects.difference(known.types.get(c, ())))
-        for p, pairs in self.pairs.items():
+    def drain(self, terms: list[Node], type_: int) -> Iterator[Triple]:
+        """The triples as rdflib terms, taken out a key at a time: each key's set is freed once
+        its triples are made, so the two do not fill memory together."""
+        t = terms[type_]
+        while self.types:
+            c, subjects = self.types.popitem()
+            cls = terms[c]
+            yield from ((terms[s], t, cls) for s in subjects)
+        while self.pairs:
+            p, pairs = self.pairs.popitem()
             pred = terms[p]
-            fresh = pairs.difference(known.pairs.get(p, ()))
-            yield from ((terms[k >> SHIFT], pred, terms[k & MASK]) for k in fresh)
+            yield from ((terms[k >> SHIFT], pred, terms[k & MASK]) for k in pairs)
 
 
-class Facts(Batch):
-    """All the triples so far, with the pairs of some predicates also indexed forward
+class Facts:
+    """The triples so far: those given, and those derived, kept apart so that the given ones are
+    not copied (nor published). The pairs of some predicates are also indexed forward
     (subject -> objects) and backward (object -> subjects), for the joins of chains."""
 
-    def __init__(self, links: set[int]) -> None:
-        super().__init__()
-        self.forward: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in links}
-        self.backward: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in links}
+    def __init__(self, given: Batch, links: set[int]) -> None:
+        self.given = given
+        self.derived = Batch()
+        # Lists, not sets: most hold one or two ids (a set of one takes 216 bytes, a list 64), and
+        # a pair is indexed once, when it is new.
+        self.forward: dict[int, dict[int, list[int]]] = {p: defaultdict(list) for p in links}
+        self.backward: dict[int, dict[int, list[int]]] = {p: defaultdict(list) for p in links}
+        self._index(given)
 
     def add(self, *batches: Batch) -> Batch:
         """Add triples; return those that were new."""
         new = Batch()
         for batch in batches:
-            for mine, theirs, fresh in (
-                (self.types, batch.types, new.types),
-                (self.pairs, batch.pairs, new.pairs),
+            for given, derived, theirs, fresh in (
+                (self.given.types, self.derived.types, batch.types, new.types),
+                (self.given.pairs, self.derived.pairs, batch.pairs, new.pairs),
             ):
                 for key, values in theirs.items():
-                    known = mine[key]
-                    added = values - known
+                    added = values.difference(given.get(key, ()), derived.get(key, ()))
                     if not added:
                         continue
-                    known |= added
+                    derived[key] |= added
                     if key in fresh:
                         fresh[key] |= added
                     else:
                         fresh[key] = added
-        for p, added in new.pairs.items():
+        self._index(new)
+        return new
+
+    def _index(self, batch: Batch) -> None:
+        for p, added in batch.pairs.items():
             if p in self.forward:
                 forward, backward = self.forward[p], self.backward[p]
                 for k in added:
                     s, o = k >> SHIFT, k & MASK
-                    forward[s].add(o)
-                    backward[o].add(s)
-        return new
+                    forward[s].append(o)
+                    backward[o].append(s)
+
+    def subjects(self, cls: int) -> set[int]:
+        """The members of a class."""
+        return self.given.types.get(cls, set()) | self.derived.types.get(cls, set())
+
+    def pairs(self, prop: int) -> Iterator[int]:
+        """The pairs of a property."""
+        yield from self.given.pairs.get(prop, ())
+        yield from self.derived.pairs.get(prop, ())
 
 
 def _chain(
@@ -317,24 +336,24 @@ def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[Iterator[Triple], 
     compiled = _encode(rules, codes)
     type_ = compiled.type
     functional = codes.ids_of(rules.functional)
-    facts = Facts(compiled.chain_links)
     given = Batch().read(codes, type_, triples).read(codes, type_, rules.ontology)
-    delta = facts.add(given, Batch().read(codes, type_, rules.schema))
+    facts = Facts(given, compiled.chain_links)
+    schema = facts.add(Batch().read(codes, type_, rules.schema))
     if len(codes.terms) > MASK:
         raise Unsupported(f"{len(codes.terms)} terms: too many for the compiled rules")
     literals = codes.literals
+    delta = facts.add(*(_consequences(compiled, literals, facts, b) for b in (given, schema)))
     while delta:
         delta = facts.add(_consequences(compiled, literals, facts, delta))
     terms = codes.terms
     for prop in functional:
-        counts = Counter(k >> SHIFT for k in facts.pairs.get(prop, ()))
+        counts = Counter(k >> SHIFT for k in facts.pairs(prop))
         for subject, n in counts.most_common(1):
             if n > 1:
                 raise Unsupported(f"{terms[subject]} has {n} values of {terms[prop]}")
-    nothing = facts.types.get(compiled.nothing, ())
-    clashes = [f"{terms[s]} is a member of owl:Nothing" for s in nothing]
+    clashes = [f"{terms[s]} is a member of owl:Nothing" for s in facts.subjects(compiled.nothing)]
     for pair in rules.disjoint:
-        members = set.intersection(*(facts.types.get(codes[c], set()) for c in pair))
+        members = set.intersection(*(facts.subjects(codes[c]) for c in pair))
         names = " and ".join(sorted(str(c) for c in pair))
         clashes += [f"{terms[s]} is an instance of the disjoint classes {names}" for s in members]
-    return facts.decode(terms, type_, given), sorted(set(clashes))
+    return facts.derived.drain(terms, type_), sorted(set(clashes))
