@@ -328,7 +328,7 @@ class Unsupported(Exception):
 
 def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[Iterator[Triple], list[str]]:
     """What the compiled rules derive from ``triples`` (with the closed schema) that is neither
-    among ``triples`` nor in the ontology, and the clashes found.
+    among ``triples`` nor in the ontology (an iterator, to be taken once), and the clashes found.
 
     :raises Unsupported: when a functional property has two values (owlrl would add sameAs).
     """
