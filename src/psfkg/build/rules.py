@@ -11,9 +11,10 @@ looks only at the triples the last round added):
 - prp-inv1/2 (inverses), prp-symp (symmetric), prp-spo2 (property chains),
 - cax-dw and cax-adc (disjoint classes) and cls-nothing2, as clashes.
 
-An ontology that uses anything else (class expressions, sameAs, keys, transitive properties...),
-or data that would make a functional property yield ``owl:sameAs``, is left to owlrl:
-:func:`compile_rules` returns None and :func:`closure` reports why.
+An ontology that uses anything else (class expressions, sameAs, keys, transitive properties,
+axioms about ``rdf:type`` itself...), or data that would make a functional property yield
+``owl:sameAs``, is left to owlrl: :func:`compile_rules` returns None and :func:`closure` reports
+why. The rules run on whole sets of small ints (:class:`Batch`), never on rdflib terms.
 """
 
 from __future__ import annotations
