@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import OWL, RDF, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 from psfkg.build.mapping import map_records, ontology
 from psfkg.build.pipeline import Checked
@@ -63,3 +63,13 @@ def test_an_ontology_with_class_expressions_is_not_compiled() -> None:
     onto.add((restriction, OWL.someValuesFrom, PSF.Project))
     assert compile_rules(onto) is None
     assert compile_rules(ontology()) is not None
+
+
+@pytest.mark.parametrize(
+    "axiom",
+    [(RDF.type, RDFS.domain, PSF.Project), (URIRef("urn:isA"), RDFS.subPropertyOf, RDF.type)],
+)
+def test_an_ontology_with_axioms_about_rdf_type_is_not_compiled(axiom: tuple[URIRef, ...]) -> None:
+    onto = ontology()
+    onto.add(axiom)
+    assert compile_rules(onto) is None

@@ -11,19 +11,20 @@ looks only at the triples the last round added):
 - prp-inv1/2 (inverses), prp-symp (symmetric), prp-spo2 (property chains),
 - cax-dw and cax-adc (disjoint classes) and cls-nothing2, as clashes.
 
-An ontology that uses anything else (class expressions, sameAs, keys, transitive properties...),
-or data that would make a functional property yield ``owl:sameAs``, is left to owlrl:
-:func:`compile_rules` returns None and :func:`closure` reports why.
+An ontology that uses anything else (class expressions, sameAs, keys, transitive properties,
+axioms about ``rdf:type`` itself...), or data that would make a functional property yield
+``owl:sameAs``, is left to owlrl: :func:`compile_rules` returns None and :func:`closure` reports
+why. The rules run on whole sets of small ints (:class:`Batch`), never on rdflib terms.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from owlrl import DeductiveClosure, OWLRL_Semantics
-from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, Literal
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -107,43 +108,41 @@ def compile_rules(ontology: Graph) -> Rules | None:
         head = schema.value(group, OWL.members)
         members = list(Collection(schema, head)) if head is not None else []
         rules.disjoint.update(frozenset((a, b)) for a in members for b in members if a != b)
-    return rules
+    # The closure keeps rdf:type's triples apart (class -> subjects), out of the other rules' way.
+    ruled = {*rules.symmetric, *rules.functional, *rules.domains, *rules.ranges, *rules.inverses}
+    for prop, supers in rules.superproperties.items():
+        ruled.update(supers, [prop])
+    for prop, links in rules.chains:
+        ruled.update(links, [prop])
+    return None if RDF.type in ruled else rules
 
 
-class Codes:
-    """Terms as small integers, so the rules compare and hash ints, not rdflib terms."""
+class Codes(dict[Node, int]):
+    """Terms as small integers, so the rules compare and hash ints, not rdflib terms:
+    ``codes[term]`` is the id of a term, given on first sight. A dict's own look-up (C) finds
+    the terms already seen; only a new one calls Python."""
 
     def __init__(self) -> None:
-        self.ids: dict[Node, int] = {}
-        #: IRIs (of exactly the type URIRef) by their text: a dict finding an equal rdflib term
-        #: calls its Python ``__eq__``, a third of the look-ups' time; a str's is C.
-        self.iris: dict[str, int] = {}
+        super().__init__()
         self.terms: list[Node] = []
         self.literals: set[int] = set()
 
-    def id(self, term: Node) -> int:
-        """The id of a term, given on first sight."""
-        if type(term) is URIRef:
-            text = str.__str__(term)
-            found = self.iris.get(text)
-            if found is None:
-                found = self.iris[text] = len(self.terms)
-                self.terms.append(term)
-            return found
-        found = self.ids.get(term)
-        if found is None:
-            found = self.ids[term] = len(self.terms)
-            self.terms.append(term)
-            if isinstance(term, Literal):
-                self.literals.add(found)
+    def __missing__(self, term: Node) -> int:
+        found = self[term] = len(self.terms)
+        self.terms.append(term)
+        if isinstance(term, Literal):
+            self.literals.add(found)
         return found
 
     def ids_of(self, terms: Iterable[Node]) -> set[int]:
         """The ids of some terms."""
-        return {self.id(t) for t in terms}
+        return {self[t] for t in terms}
 
 
-IdTriple = tuple[int, int, int]
+#: The ids of a subject and an object are one int, ``s << SHIFT | o``: two 30-bit digits of a
+#: Python int, which a set holds and hashes far more cheaply than a tuple of three.
+SHIFT = 30
+MASK = (1 << SHIFT) - 1
 
 
 @dataclass
@@ -164,12 +163,12 @@ class Compiled:
 
 def _encode(rules: Rules, codes: Codes) -> Compiled:
     def table(source: dict[Node, set[Node]]) -> dict[int, set[int]]:
-        return {codes.id(k): codes.ids_of(v) for k, v in source.items()}
+        return {codes[k]: codes.ids_of(v) for k, v in source.items()}
 
-    chains = [(codes.id(prop), [codes.id(link) for link in chain]) for prop, chain in rules.chains]
+    chains = [(codes[prop], [codes[link] for link in chain]) for prop, chain in rules.chains]
     return Compiled(
-        type=codes.id(RDF.type),
-        nothing=codes.id(OWL.Nothing),
+        type=codes[RDF.type],
+        nothing=codes[OWL.Nothing],
         superclasses=table(rules.superclasses),
         superproperties=table(rules.superproperties),
         domains=table(rules.domains),
@@ -181,74 +180,146 @@ def _encode(rules: Rules, codes: Codes) -> Compiled:
     )
 
 
+@dataclass
+class Batch:
+    """Triples of ids, taken a key at a time so that the rules work on whole sets: those of
+    ``rdf:type`` as class -> subjects, the others as predicate -> (subject, object) pairs."""
+
+    types: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    pairs: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    def __bool__(self) -> bool:
+        return bool(self.types or self.pairs)
+
+    def read(self, codes: Codes, type_: int, triples: Iterable[Triple]) -> Batch:
+        """Add rdflib triples; return self."""
+        types, pairs = self.types, self.pairs
+        for s, p, o in triples:
+            predicate = codes[p]
+            if predicate == type_:
+                types[codes[o]].add(codes[s])
+            else:
+                pairs[predicate].add(codes[s] << SHIFT | codes[o])
+        return self
+
+    def drain(self, terms: list[Node], type_: int) -> Iterator[Triple]:
+        """The triples as rdflib terms, taken out a key at a time: each key's set is freed once
+        its triples are made, so the two do not fill memory together."""
+        t = terms[type_]
+        while self.types:
+            c, subjects = self.types.popitem()
+            cls = terms[c]
+            yield from ((terms[s], t, cls) for s in subjects)
+        while self.pairs:
+            p, pairs = self.pairs.popitem()
+            pred = terms[p]
+            yield from ((terms[k >> SHIFT], pred, terms[k & MASK]) for k in pairs)
+
+
 class Facts:
-    """Triples of ids; those of some predicates indexed forward (subject -> objects) and some
-    backward (object -> subjects), for the joins of chains and the checks after the fixpoint.
-    Only those: indexing every triple both ways took most of the reasoning's time."""
+    """The triples so far: those given, and those derived, kept apart so that the given ones are
+    not copied (nor published). The pairs of some predicates are also indexed forward
+    (subject -> objects) and backward (object -> subjects), for the joins of chains."""
 
-    def __init__(self, forward: set[int], backward: set[int]) -> None:
-        self.all: set[IdTriple] = set()
-        self.forward: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in forward}
-        self.backward: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in backward}
+    def __init__(self, given: Batch, links: set[int]) -> None:
+        self.given = given
+        self.derived = Batch()
+        # Lists, not sets: most hold one or two ids (a set of one takes 216 bytes, a list 64), and
+        # a pair is indexed once, when it is new.
+        self.forward: dict[int, dict[int, list[int]]] = {p: defaultdict(list) for p in links}
+        self.backward: dict[int, dict[int, list[int]]] = {p: defaultdict(list) for p in links}
+        self._index(given)
 
-    def add(self, triples: Iterable[IdTriple]) -> set[IdTriple]:
+    def add(self, *batches: Batch) -> Batch:
         """Add triples; return those that were new."""
-        new = set(triples) - self.all
-        self.all |= new
-        forward, backward = self.forward, self.backward
-        for s, p, o in new:
-            if p in forward:
-                forward[p][s].add(o)
-            if p in backward:
-                backward[p][o].add(s)
+        new = Batch()
+        for batch in batches:
+            for given, derived, theirs, fresh in (
+                (self.given.types, self.derived.types, batch.types, new.types),
+                (self.given.pairs, self.derived.pairs, batch.pairs, new.pairs),
+            ):
+                for key, values in theirs.items():
+                    added = values.difference(given.get(key, ()), derived.get(key, ()))
+                    if not added:
+                        continue
+                    derived[key] |= added
+                    if key in fresh:
+                        fresh[key] |= added
+                    else:
+                        fresh[key] = added
+        self._index(new)
         return new
 
+    def _index(self, batch: Batch) -> None:
+        for p, added in batch.pairs.items():
+            if p in self.forward:
+                forward, backward = self.forward[p], self.backward[p]
+                for k in added:
+                    s, o = k >> SHIFT, k & MASK
+                    forward[s].append(o)
+                    backward[o].append(s)
 
-def _walk(facts: Facts, starts: set[int], path: list[int], forward: bool) -> set[int]:
-    ends = starts
-    for prop in path:
-        index = facts.forward[prop] if forward else facts.backward[prop]
-        ends = {n for e in ends for n in index.get(e, ())}
-        if not ends:
-            break
-    return ends
+    def subjects(self, cls: int) -> set[int]:
+        """The members of a class."""
+        return self.given.types.get(cls, set()) | self.derived.types.get(cls, set())
+
+    def pairs(self, prop: int) -> Iterator[int]:
+        """The pairs of a property."""
+        yield from self.given.pairs.get(prop, ())
+        yield from self.derived.pairs.get(prop, ())
 
 
-def _consequences(
-    rules: Compiled, literals: set[int], facts: Facts, delta: Iterable[IdTriple]
-) -> list[IdTriple]:
-    """What one round of the rules derives from ``delta``: the triples are taken a predicate at
-    a time, so that each rule is looked up once per predicate, not once per triple."""
-    by_predicate: dict[int, list[IdTriple]] = defaultdict(list)
-    for triple in delta:
-        by_predicate[triple[1]].append(triple)
-    type_ = rules.type
-    out: list[IdTriple] = []
-    for p, group in by_predicate.items():
-        if p == type_:
-            superclasses = rules.superclasses
-            out += [(s, p, c) for s, _, o in group for c in superclasses.get(o, ())]
+def _chain(
+    facts: Facts, pairs: Iterable[int], before: list[int], after: list[int]
+) -> Iterable[int]:
+    """The pairs (start, end) of the chains ``before + [link] + after`` through the pairs of a
+    link: each pair's object is walked forward along ``after``, then its subject backward."""
+    for prop in after:
+        index = facts.forward[prop]
+        pairs = {k >> SHIFT << SHIFT | n for k in pairs for n in index.get(k & MASK, ())}
+    for prop in reversed(before):
+        index = facts.backward[prop]
+        pairs = {n << SHIFT | k & MASK for k in pairs for n in index.get(k >> SHIFT, ())}
+    return pairs
+
+
+def _consequences(rules: Compiled, literals: set[int], facts: Facts, delta: Batch) -> Batch:
+    """What one round of the rules derives from ``delta``, a set of triples at a time."""
+    out = Batch()
+    types, pairs = out.types, out.pairs
+    for c, subjects in delta.types.items():
+        for d in rules.superclasses.get(c, ()):
+            types[d] |= subjects
+    for p, group in delta.pairs.items():
         for q in rules.superproperties.get(p, ()):
-            out += [(s, q, o) for s, _, o in group]
-        for c in rules.domains.get(p, ()):
-            out += [(s, type_, c) for s, _, _ in group]
-        group = [t for t in group if t[2] not in literals]
-        for c in rules.ranges.get(p, ()):
-            out += [(o, type_, c) for _, _, o in group]
-        for q in rules.inverses.get(p, ()):
-            out += [(o, q, s) for s, _, o in group]
-        if p in rules.symmetric:
-            out += [(o, p, s) for s, _, o in group]
-        if p not in rules.chain_links:
+            pairs[q] |= group
+        domains = rules.domains.get(p, ())
+        if domains:
+            subjects = {k >> SHIFT for k in group}
+            for c in domains:
+                types[c] |= subjects
+        ranges, inverses = rules.ranges.get(p, ()), rules.inverses.get(p, ())
+        symmetric, chained = p in rules.symmetric, p in rules.chain_links
+        if not (ranges or inverses or symmetric or chained):
+            continue
+        resources = [k for k in group if k & MASK not in literals]
+        if ranges:
+            objects = {k & MASK for k in resources}
+            for c in ranges:
+                types[c] |= objects
+        if inverses or symmetric:
+            flipped = {(k & MASK) << SHIFT | k >> SHIFT for k in resources}
+            for q in inverses:
+                pairs[q] |= flipped
+            if symmetric:
+                pairs[p] |= flipped
+        if not chained:
             continue
         for prop, chain in rules.chains:
             for i, link in enumerate(chain):
                 if link != p:
                     continue
-                for s, _, o in group:
-                    lefts = _walk(facts, {s}, chain[:i][::-1], forward=False)
-                    rights = _walk(facts, {o}, chain[i + 1 :], forward=True)
-                    out += [(left, prop, right) for left in lefts for right in rights]
+                pairs[prop].update(_chain(facts, resources, chain[:i], chain[i + 1 :]))
     return out
 
 
@@ -256,42 +327,34 @@ class Unsupported(Exception):
     """The data asks for a rule this compiler leaves to owlrl."""
 
 
-def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[set[Triple], list[str]]:
+def closure(rules: Rules, triples: Iterable[Triple]) -> tuple[Iterator[Triple], list[str]]:
     """What the compiled rules derive from ``triples`` (with the closed schema) that is neither
-    among ``triples`` nor in the ontology, and the clashes found.
+    among ``triples`` nor in the ontology (an iterator, to be taken once), and the clashes found.
 
     :raises Unsupported: when a functional property has two values (owlrl would add sameAs).
     """
     codes = Codes()
     compiled = _encode(rules, codes)
-    code = codes.id
+    type_ = compiled.type
     functional = codes.ids_of(rules.functional)
-    links = compiled.chain_links
-    facts = Facts(forward={compiled.type, *functional, *links}, backward=links)
-    delta = facts.add((code(s), code(p), code(o)) for s, p, o in triples)
-    given = set(delta)
-    given.update((code(s), code(p), code(o)) for s, p, o in rules.ontology)
-    delta |= facts.add((code(s), code(p), code(o)) for s, p, o in rules.schema)
+    given = Batch().read(codes, type_, triples).read(codes, type_, rules.ontology)
+    facts = Facts(given, compiled.chain_links)
+    schema = facts.add(Batch().read(codes, type_, rules.schema))
+    if len(codes.terms) > MASK:
+        raise Unsupported(f"{len(codes.terms)} terms: too many for the compiled rules")
     literals = codes.literals
+    delta = facts.add(*(_consequences(compiled, literals, facts, b) for b in (given, schema)))
     while delta:
         delta = facts.add(_consequences(compiled, literals, facts, delta))
-    for prop in functional:
-        for subject, values in facts.forward[prop].items():
-            if len(values) > 1:
-                raise Unsupported(
-                    f"{codes.terms[subject]} has {len(values)} values of {codes.terms[prop]}"
-                )
     terms = codes.terms
-    clashes = []
-    disjoint = [codes.ids_of(pair) for pair in rules.disjoint]
-    for s, members in facts.forward[compiled.type].items():
-        if compiled.nothing in members:
-            clashes.append(f"{terms[s]} is a member of owl:Nothing")
-        clashes += [
-            f"{terms[s]} is an instance of the disjoint classes "
-            f"{' and '.join(sorted(str(terms[c]) for c in pair))}"
-            for pair in disjoint
-            if pair <= members
-        ]
-    new = {(terms[s], terms[p], terms[o]) for s, p, o in facts.all - given}
-    return new, sorted(set(clashes))
+    for prop in functional:
+        counts = Counter(k >> SHIFT for k in facts.pairs(prop))
+        for subject, n in counts.most_common(1):
+            if n > 1:
+                raise Unsupported(f"{terms[subject]} has {n} values of {terms[prop]}")
+    clashes = [f"{terms[s]} is a member of owl:Nothing" for s in facts.subjects(compiled.nothing)]
+    for pair in rules.disjoint:
+        members = set.intersection(*(facts.subjects(codes[c]) for c in pair))
+        names = " and ".join(sorted(str(c) for c in pair))
+        clashes += [f"{terms[s]} is an instance of the disjoint classes {names}" for s in members]
+    return facts.derived.drain(terms, type_), sorted(set(clashes))
