@@ -13,12 +13,11 @@ one indexed lookup and checked exactly. User text never reaches ``MATCH`` as it 
 into words, and each word is quoted.
 
 Ranking reads at most :data:`CANDIDATES` matches, so that a query answers in milliseconds
-whatever its words (BM25 over FTS5 reads every match: 0.6 s for "of" at 1000x the PSF). Rows
-are written in order of how likely they are to be looked for (the resource's weight, then the
-shorter label first), and FTS5 gives matches in row order, so the first matches are the likely
-ones; they are then ranked by how much of the label (then of the other names) the query's words
-cover, times the weight, an exact label first. Past :data:`CANDIDATES`, the total is a lower
-bound (``Found.more``).
+whatever its words (BM25 over FTS5 reads every match: 0.6 s for "of" at 1000x the PSF). Rows are
+in order of how likely they are to be looked for (the resource's weight, then the shorter label
+first), and FTS5 gives matches in row order, so the first matches are the likely ones; they are
+then ranked by how much of the label (then of the other names) the query's words cover, times
+the weight, an exact label first. Past :data:`CANDIDATES`, the total is a lower bound.
 """
 
 from __future__ import annotations
@@ -55,8 +54,7 @@ CREATE TABLE terms (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE deletions (
   variant TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (variant, term)) WITHOUT ROWID;
 """
-#: Separates the other names in ``resources.names``.
-NAMES_SEPARATOR = "\n"
+NAMES_SEPARATOR = "\n"  # between the other names in resources.names
 #: Query words read, and letters per word: the rest of a long query is ignored.
 MAX_WORDS, MAX_LETTERS = 12, 64
 
@@ -138,12 +136,12 @@ def write(path: Path, entries: Iterable[Entry]) -> None:
     """Write the index of ``entries`` to a new SQLite file at ``path``, the likeliest first
     (weight, then the fewest words of label); the same entries give the same bytes."""
     path.unlink(missing_ok=True)
-    rows = []
+    rows: list[tuple[tuple[float, int, str, str], Entry, str, str, str, str]] = []
     for e in entries:
         names = NAMES_SEPARATOR.join(e.names)
-        label, other, description = (words(t) for t in (e.label, names, e.description))
-        rows.append(((-e.weight, len(label), fold(e.label), e.iri), e, names, label, other,
-                     description))  # fmt: skip
+        label, other, text = (words(t) for t in (e.label, names, e.description))
+        order = (-e.weight, len(label), fold(e.label), e.iri)
+        rows.append((order, e, names, " ".join(label), " ".join(other), " ".join(text)))
     rows.sort(key=lambda row: row[0])
     db = sqlite3.connect(path)
     try:
@@ -152,15 +150,13 @@ def write(path: Path, entries: Iterable[Entry]) -> None:
         db.execute(f"PRAGMA user_version = {VERSION}")
         db.executemany(
             "INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((n, e.iri, e.label, " ".join(label), e.type_iri, e.type_label, names,
-              " ".join(other), e.description, e.weight)
-             for n, (_, e, names, label, other, _) in enumerate(rows, 1)),
+            ((n, e.iri, e.label, label, e.type_iri, e.type_label, names, other, e.description,
+              e.weight) for n, (_, e, names, label, other, _) in enumerate(rows, 1)),
         )  # fmt: skip
         db.executemany(
             "INSERT INTO text (rowid, label, names, description) VALUES (?, ?, ?, ?)",
-            ((n, " ".join(label), " ".join(other), " ".join(description))
-             for n, (_, _, _, label, other, description) in enumerate(rows, 1)),
-        )  # fmt: skip
+            ((n, label, other, text) for n, (_, _, _, label, other, text) in enumerate(rows, 1)),
+        )
         del rows
         db.execute("INSERT INTO terms SELECT term, doc FROM vocabulary ORDER BY term")
         terms = [t for (t,) in db.execute("SELECT term FROM terms")]
