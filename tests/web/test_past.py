@@ -7,7 +7,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from rdflib import RDF, RDFS, BNode, Literal, URIRef
 
@@ -46,13 +45,13 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     # The rows as releases before this layout held them, each with its line as psfkg.nq has it.
     held = [
         (
-            s.value if isinstance(s, ox.NamedNode) else s_nt,
-            p.value,
-            o.value if isinstance(o, ox.NamedNode) else None,
+            s_nt[1:-1] if s_nt[0] == "<" else s_nt,
+            p_nt[1:-1],
+            o_nt[1:-1] if o_nt[0] == "<" else None,
             f"{s_nt} {p_nt} {o_nt} .\n",
             g[1:-1],
         )
-        for s_nt, p_nt, o_nt, g, s, p, o in rows
+        for s_nt, p_nt, o_nt, g in rows
     ]
     for name, graph in (("lines", True), ("oldest", False)):
         found[name] = folder / f"{name}.sqlite"

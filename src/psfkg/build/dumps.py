@@ -31,16 +31,9 @@ from .triples import AnyGraph, Triple
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_TYPE_NT = f"<{RDF_TYPE}>"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-#: (subject, predicate, object, graph) as N-Triples text, with the pyoxigraph terms.
-SortedQuad = tuple[
-    str,
-    str,
-    str,
-    str,
-    ox.NamedNode | ox.BlankNode,
-    ox.NamedNode,
-    ox.NamedNode | ox.BlankNode | ox.Literal,
-]
+#: (subject, predicate, object, graph) as N-Triples text: all the build's main process writes
+#: (N-Quads, N-Triples); what needs the terms reads them from those files.
+SortedQuad = tuple[str, str, str, str]
 
 
 class Terms:
@@ -105,12 +98,9 @@ def sorted_rows(
     for name, graph in graphs.items():
         _, g = terms(name)
         for s, p, o in _labelled(graph):
-            (s_ox, s_nt), (p_ox, p_nt), (o_ox, o_nt) = terms(s), terms(p), terms(o)
-            rows.append((s_nt, p_nt, o_nt, g, s_ox, p_ox, o_ox))
-    # Sorted as they are, with no key (a key of four terms a row took a third of the release
-    # step's memory), in place (a set took four times a list's). Rows equal in their text are
-    # equal in their terms, so no comparison asks which of two terms comes first; a quad twice
-    # (two rdflib literals written alike) is then next to itself, and kept once.
+            rows.append((terms(s)[1], terms(p)[1], terms(o)[1], g))
+    # Sorted in place (a set took four times a list's memory); a quad twice (two rdflib
+    # literals written alike) is then next to itself, and kept once.
     rows.sort()
     return [row for row, _ in groupby(rows)]
 
@@ -126,12 +116,12 @@ def _triples(rows: list[SortedQuad], graphs: set[str]) -> Iterator[SortedQuad]:
 
 def write_nquads(out: IO[str], rows: Iterable[SortedQuad]) -> None:
     """N-Quads, one line per quad."""
-    out.writelines(f"{s} {p} {o} {g} .\n" for s, p, o, g, *_ in rows)
+    out.writelines(f"{s} {p} {o} {g} .\n" for s, p, o, g in rows)
 
 
 def write_ntriples(out: IO[str], rows: Iterable[SortedQuad]) -> None:
     """N-Triples, one line per triple."""
-    out.writelines(f"{s} {p} {o} .\n" for s, p, o, *_ in rows)
+    out.writelines(f"{s} {p} {o} .\n" for s, p, o, _ in rows)
 
 
 def write_turtle(out: IO[bytes], triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> None:
