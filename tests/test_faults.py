@@ -142,6 +142,42 @@ def test_a_full_disk_while_writing_leaves_the_last_release(tmp_path: Path) -> No
     assert sorted(p.name for p in releases.iterdir()) == sorted([good.name, "latest"])
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")
+def test_a_release_writer_killed_leaves_the_last_release(tmp_path: Path) -> None:
+    """The build writes the indexes in processes of its own: one killed (as the kernel kills
+    for memory) fails the build with a clear error, and nothing is lost."""
+    releases = tmp_path / "releases"
+    good = build(DATA, releases)
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, "-m", "psfkg", "synth", "--projects", "600", "--out", data])
+    build_ = subprocess.Popen(
+        [sys.executable, "-m", "psfkg", "build", "--data", str(data), "--out", str(releases)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed = None
+    while killed is None and build_.poll() is None:
+        writers = [c for c in _children(build_.pid) if b"spawn_main" in _cmdline(c)]
+        if writers:
+            killed = writers[0]
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.01)
+    _, stderr = build_.communicate(timeout=300)
+    assert killed is not None, "the build ended before its release writers started"
+    assert build_.returncode == 2, stderr
+    assert "ended before it was done" in stderr and "untouched" in stderr, stderr
+    assert "Traceback" not in stderr
+    assert latest(releases) == good
+    assert sorted(p.name for p in releases.iterdir()) == sorted([good.name, "latest"])
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():

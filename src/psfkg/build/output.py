@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -136,6 +137,12 @@ def write(
         shutil.rmtree(staging, ignore_errors=True)
         raise ReleaseError(
             f"writing the release failed ({exc.strerror}); the previous release is untouched"
+        ) from exc
+    except BrokenProcessPool as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReleaseError(
+            "a process writing the release's indexes ended before it was done (killed, or out "
+            "of memory?); the previous release is untouched"
         ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
