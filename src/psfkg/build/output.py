@@ -167,58 +167,9 @@ def _fill(
     """Write every file of a release but ``SHA256SUMS`` into ``staging``; their checksums.
     ``release_id`` is the release's id: its catalogue lists it and the good releases before it
     on disk as the dataset's versions (a release never changes: later ones are in theirs)."""
-    public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
-    rows = writers.sorted_rows(contents.graphs, base, contents.terms)
-    writers.write_lines(staging / "psfkg.nq", rows, graphs=True)
     sums: dict[str, str] = {}
     sizes: dict[str, int] = {}
-    # What reads the written dumps is done in processes of their own, on the other cores, while
-    # this one goes on; zlib and hashlib let go of the GIL, so the dumps are packed and summed
-    # in threads.
-    with (
-        ProcessPoolExecutor(max_workers=WORKERS, mp_context=get_context("spawn")) as apart,
-        ThreadPoolExecutor(max_workers=2) as pool,
-    ):
-        packed = {"psfkg.nq": pool.submit(_packed, staging / "psfkg.nq")}
-        indexed = apart.submit(mementos.write, staging / "psfkg.nq", staging / RESOURCES)
-        counted = apart.submit(writers.statistics, staging / "psfkg.nq", base)
-        writers.write_lines(staging / "psfkg.nt", writers.public_rows(rows, public), graphs=False)
-        del rows  # the largest object of the release step, not needed beyond this
-        packed["psfkg.nt"] = pool.submit(_packed, staging / "psfkg.nt")
-        written = {
-            name: apart.submit(writers.from_ntriples, staging / name, staging / "psfkg.nt", base)
-            for name in ("psfkg.ttl", "psfkg.jsonld")
-        }
-        searched = apart.submit(search.write, staging / SEARCH, staging / "psfkg.nt", base)
-        previous = latest(staging.parent)
-        # A predecessor without N-Quads (built by an older psfkg) has nothing to compare with.
-        compared = (
-            apart.submit(changes.compare, previous, staging, base)
-            if previous is not None and (previous / "psfkg.nq").is_file()
-            else None
-        )
-        _write_file(
-            staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode()
-        )
-        report = _bind(rebased(published_report(contents.report), base), base)
-        _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
-        for name, job in written.items():
-            job.result()
-            packed[name] = pool.submit(_packed, staging / name)
-        for name in FILES.keys() - packed.keys():
-            packed[name] = pool.submit(_packed, staging / name)
-        for name, job in ((SEARCH, searched), (RESOURCES, indexed)):
-            job.result()
-            sums[name], sizes[name] = file_sha256(staging / name), (staging / name).stat().st_size
-        changed = compared.result() if compared is not None else {}
-        stats = counted.result()
-        for name, data in changed.items():
-            _write_file(staging / name, data)
-            sums[name], sizes[name] = sha256(data), len(data)
-        for name in FILES:
-            for path, (digest, size) in packed[name].result().items():
-                sums[path], sizes[path] = digest, size
-            on_file(name)
+    stats, changed = _files(staging, contents, base, sums, sizes, on_file)
     manifest: dict[str, Any] = {
         "version": __version__,
         "dataset_version": next_dataset_version(staging.parent, now.date().isoformat()),
@@ -259,6 +210,71 @@ def _fill(
         _write_file(staging / name, data)
         sums[name] = sha256(data)
     return sums
+
+
+def _files(
+    staging: Path,
+    contents: Contents,
+    base: str,
+    sums: dict[str, str],
+    sizes: dict[str, int],
+    on_file: Callable[[str], None],
+) -> tuple[writers.Statistics, dict[str, bytes]]:
+    """Write the dumps, their gzip twins and the indexes into ``staging``, their checksums and
+    sizes into ``sums`` and ``sizes``; the statistics of the dumps, and the change files (by
+    name) when there is a predecessor to compare with.
+
+    The main process writes ``psfkg.nq`` and ``psfkg.nt`` from the sorted rows and lets them
+    go; what reads those files is done in processes of their own, on the other cores, while it
+    goes on; zlib and hashlib let go of the GIL, so the dumps are packed and summed in threads.
+    """
+    public = {f"<{rebase(str(g), base)}>" for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH)}
+    rows = writers.sorted_rows(contents.graphs, base, contents.terms)
+    writers.write_lines(staging / "psfkg.nq", rows, graphs=True)
+    with (
+        ProcessPoolExecutor(max_workers=WORKERS, mp_context=get_context("spawn")) as apart,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        packed = {"psfkg.nq": pool.submit(_packed, staging / "psfkg.nq")}
+        indexed = apart.submit(mementos.write, staging / "psfkg.nq", staging / RESOURCES)
+        counted = apart.submit(writers.statistics, staging / "psfkg.nq", base)
+        writers.write_lines(staging / "psfkg.nt", writers.public_rows(rows, public), graphs=False)
+        del rows  # the largest object of the release step, not needed beyond this
+        packed["psfkg.nt"] = pool.submit(_packed, staging / "psfkg.nt")
+        written = {
+            name: apart.submit(writers.from_ntriples, staging / name, staging / "psfkg.nt", base)
+            for name in ("psfkg.ttl", "psfkg.jsonld")
+        }
+        searched = apart.submit(search.write, staging / SEARCH, staging / "psfkg.nt", base)
+        previous = latest(staging.parent)
+        # A predecessor without N-Quads (built by an older psfkg) has nothing to compare with.
+        compared = (
+            apart.submit(changes.compare, previous, staging, base)
+            if previous is not None and (previous / "psfkg.nq").is_file()
+            else None
+        )
+        _write_file(
+            staging / "context.jsonld", (json.dumps(context(base), indent=1) + "\n").encode()
+        )
+        report = _bind(rebased(published_report(contents.report), base), base)
+        _write_file(staging / "validation.ttl", report.serialize(format="turtle").encode("utf-8"))
+        for name, job in written.items():
+            job.result()
+            packed[name] = pool.submit(_packed, staging / name)
+        for name in FILES.keys() - packed.keys():
+            packed[name] = pool.submit(_packed, staging / name)
+        for name, job in ((SEARCH, searched), (RESOURCES, indexed)):
+            job.result()
+            sums[name], sizes[name] = file_sha256(staging / name), (staging / name).stat().st_size
+        changed = compared.result() if compared is not None else {}
+        for name, data in changed.items():
+            _write_file(staging / name, data)
+            sums[name], sizes[name] = sha256(data), len(data)
+        for name in FILES:
+            for path, (digest, size) in packed[name].result().items():
+                sums[path], sizes[path] = digest, size
+            on_file(name)
+        return counted.result(), changed
 
 
 def _packed(path: Path) -> dict[str, tuple[str, int]]:
