@@ -67,6 +67,11 @@ def _blank(triple: tuple[Node, Node, Node]) -> bool:
     return isinstance(triple[0], BNode) or isinstance(triple[2], BNode)
 
 
+def _text(triples: list[tuple[Node, Node, Node]], terms: Terms) -> str:
+    """Triples as N-Triples."""
+    return LINE * len(triples) % tuple(terms.texts(chain.from_iterable(triples)))
+
+
 def load(
     data: Iterable[tuple[Node, Node, Node]], terms: Terms, read: set[str] | None = None
 ) -> ox.Store:
@@ -85,11 +90,12 @@ def load(
         if read is not None:
             # By the IRI's text: a set of rdflib terms would call their Python __eq__.
             chunk = list(compress(chunk, map(read.__contains__, map(str, map(_PREDICATE, chunk)))))
-        if any(issubclass(t, BNode) for t in set(map(type, chain.from_iterable(chunk)))):
+        text = _text(chunk, terms)
+        # A blank node's text has "_:" (and, rarely, a literal's): only then are they sought.
+        if "_:" in text:
             store.extend(
                 ox.Quad(*(terms(t)[0] for t in triple)) for triple in chunk if _blank(triple)
             )
-            chunk = [triple for triple in chunk if not _blank(triple)]
-        text = LINE * len(chunk) % tuple(terms.texts(chain.from_iterable(chunk)))
+            text = _text([triple for triple in chunk if not _blank(triple)], terms)
         store.load(text, format=ox.RdfFormat.N_TRIPLES, lenient=True)
     return store
