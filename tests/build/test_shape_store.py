@@ -6,7 +6,7 @@ import pyoxigraph as ox
 from rdflib import RDF, BNode, Literal, URIRef
 
 from psfkg.build.dumps import Terms
-from psfkg.build.shape_store import load, predicates
+from psfkg.build.shape_store import load, sparql_reads
 from psfkg.namespaces import DEFAULT_BASE
 
 EX = "http://example.org/"
@@ -16,7 +16,7 @@ def test_the_predicates_of_sparql_constraints_count_those_under_exists() -> None
     query = f"""PREFIX ex: <{EX}>
         SELECT ?this WHERE {{ ?this ex:a ?x ; a ?c . FILTER NOT EXISTS {{ ?x ex:b ?y }}
         OPTIONAL {{ ?x ex:c [ ex:d ?z ] }} }}"""
-    found = predicates([], [query])
+    found = sparql_reads(query)
     assert found is not None
     assert {f"{EX}{p}" for p in "abcd"} | {str(RDF.type)} <= found
 
@@ -24,7 +24,7 @@ def test_the_predicates_of_sparql_constraints_count_those_under_exists() -> None
 def test_a_query_reading_any_predicate_keeps_every_triple() -> None:
     for pattern in ("?x ?p ?y", "?x ex:a/ex:b ?y", "?x !ex:a ?y", "?x ex:a* ?y"):
         query = f"PREFIX ex: <{EX}> SELECT ?this WHERE {{ ?this ex:a ?x . {pattern} }}"
-        assert predicates([], [query]) is None, pattern
+        assert sparql_reads(query) is None, pattern
 
 
 def test_the_store_holds_the_triples_read_and_those_with_blank_nodes_once() -> None:

@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from ..namespaces import DEFAULT_BASE
 from .dumps import Terms
-from .shape_store import load, predicates
+from .shape_store import ALWAYS, compiled_reads, load, sparql_reads
 
 #: The target classes and their subclasses; each check then matches ``?this a ?class``, so that
 #: no query carries a list of focus nodes (which grows with the data).
@@ -89,6 +89,12 @@ class Check:
     with_value: bool = True
     #: For min and max counts (``query`` is then empty): ``<`` or ``>``, and the bound.
     count: tuple[str, int] | None = None
+    #: The predicates the check can read (None: any), for the store to hold only those.
+    reads: set[str] | None = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if self.component != SH.SPARQLConstraintComponent:
+            self.reads = compiled_reads(self.query) | {str(self.path)}
 
     def breaks(self, n: int) -> bool:
         """Whether ``n`` values break this count."""
@@ -214,7 +220,12 @@ def _sparql_check(shapes: Graph, constraint: Node, shape: Node, severity: URIRef
             prefixes += f"PREFIX {name}: <{shapes.value(declaration, SH.namespace)}>\n"
     query = prefixes + str(select).replace("$this", "?this")
     message = str(shapes.value(constraint, SH.message) or "")
-    return Check(SH.SPARQLConstraintComponent, query, message, None, shape, severity, False)
+    # Parsed here, once, not in run(): pyparsing leaves reference cycles that hold the frames
+    # of its callers (and the store, in run's) while the build pauses the cycle collector.
+    reads = sparql_reads(query)
+    return Check(
+        SH.SPARQLConstraintComponent, query, message, None, shape, severity, False, reads=reads
+    )
 
 
 def compile_shapes(shapes: Graph) -> list[NodeShape] | None:
@@ -275,12 +286,9 @@ def run(
         release step converts the same terms for the dumps.
     """
     terms = terms if terms is not None and terms.base == DEFAULT_BASE else Terms(DEFAULT_BASE)
-    checks = [check for shape in shapes for check in shape.checks]
-    read = predicates(
-        [c.query for c in checks if c.component != SH.SPARQLConstraintComponent]
-        + [counts for shape in shapes if (counts := shape.counts) is not None],
-        [c.query for c in checks if c.component == SH.SPARQLConstraintComponent],
-    )
+    read: set[str] | None = set(ALWAYS)
+    for check in (check for shape in shapes for check in shape.checks):
+        read = None if read is None or check.reads is None else read | check.reads
     store = load(data, terms, read)
     known: dict[str, str] = {}
 

@@ -27,23 +27,31 @@ IRI = re.compile(r"<([^>]+)>")
 #: A triple in N-Triples, from its terms' text: a chunk's text is one ``%`` of this repeated.
 LINE = "%s %s %s .\n"
 _PREDICATE = itemgetter(1)
+#: What the queries finding the focus nodes read: ``?this a ?class`` and ``rdfs:subClassOf*``.
+ALWAYS = (str(RDF.type), str(RDFS.subClassOf))
 
 
-def predicates(compiled: Iterable[str], sparql: Iterable[str]) -> set[str] | None:
-    """The predicates that some queries can read, or None when one can read any.
+def compiled_reads(query: str) -> set[str]:
+    """The predicates that a query of :mod:`psfkg.build.compiled_shapes` can read, but for those
+    in :data:`ALWAYS` (``a``): its triple patterns have IRIs written in full, or a variable that
+    a ``VALUES`` of IRIs binds, so every IRI in it is taken, predicate or not.
 
-    :param compiled: queries made by :mod:`psfkg.build.compiled_shapes`, whose triple patterns
-        have IRIs written in full (or ``a``), or a variable that a ``VALUES`` of IRIs binds: every
-        IRI in them is taken, predicate or not.
-    :param sparql: the SELECT queries of SPARQL constraints, as written in the shapes.
-
-    >>> compiled = ["SELECT ?this WHERE { ?this a <urn:C> }"]
-    >>> sorted(predicates(compiled, ["SELECT ?this WHERE { ?this <urn:p> ?v }"]))[2:]
+    >>> sorted(compiled_reads("SELECT ?this WHERE { ?this a <urn:C> ; <urn:p> ?v }"))
     ['urn:C', 'urn:p']
-    >>> predicates([], ["PREFIX ex: <urn:> SELECT ?this WHERE { ?this ex:p/ex:q ?v }"]) is None
+    """
+    return set(IRI.findall(query))
+
+
+def sparql_reads(query: str) -> set[str] | None:
+    """The predicates that the SELECT query of a SPARQL constraint can read, or None when it can
+    read any (a variable or a path in a predicate's place).
+
+    >>> sparql_reads("PREFIX ex: <urn:> SELECT ?this WHERE { ?this ex:p ?v }") == {"urn:p"}
+    True
+    >>> sparql_reads("PREFIX ex: <urn:> SELECT ?this WHERE { ?this ex:p/ex:q ?v }") is None
     True
     """
-    found = {str(RDF.type), str(RDFS.subClassOf), *chain.from_iterable(map(IRI.findall, compiled))}
+    found: set[str] = set()
     anything = False
 
     def visit(node: object) -> None:
@@ -58,8 +66,7 @@ def predicates(compiled: Iterable[str], sparql: Iterable[str]) -> set[str] | Non
                     else:
                         anything = True
 
-    for query in sparql:
-        traverse(prepareQuery(query).algebra, visitPre=visit)
+    traverse(prepareQuery(query).algebra, visitPre=visit)
     return None if anything else found
 
 
