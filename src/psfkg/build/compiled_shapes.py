@@ -89,8 +89,9 @@ class Check:
     with_value: bool = True
     #: For min and max counts (``query`` is then empty): ``<`` or ``>``, and the bound.
     count: tuple[str, int] | None = None
-    #: The predicates the check can read (None: any), for the store to hold only those.
-    reads: set[str] | None = field(default_factory=set)
+    #: The predicates the check can read (None: any), for the store to hold only those: given
+    #: for a SPARQL constraint, found in the query for the others.
+    reads: set[str] | None = None
 
     def __post_init__(self) -> None:
         if self.component != SH.SPARQLConstraintComponent:
