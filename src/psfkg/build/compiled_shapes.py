@@ -4,7 +4,8 @@ pySHACL (:func:`psfkg.validation.validate` with ``engine="pyshacl"``) is the ref
 in ``shapes/`` use class targets, simple paths and a few core constraint components, plus
 SPARQL-based constraints; each becomes one query that returns the focus nodes (and values) that
 break it (a node shape's min and max counts share one), run over the data with the ontology mixed
-in, as pySHACL does. Shapes using anything
+in, as pySHACL does (of which the store holds the triples the queries can read, see
+:mod:`psfkg.build.shape_store`). Shapes using anything
 else (other targets or paths, logical or shape-based constraints...) make :func:`compile_shapes`
 return None, and validation falls back to pySHACL.
 """
@@ -15,7 +16,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 import pyoxigraph as ox
@@ -25,6 +25,7 @@ from rdflib.term import Node
 
 from ..namespaces import DEFAULT_BASE
 from .dumps import Terms
+from .shape_store import ALWAYS, compiled_reads, load, sparql_reads
 
 #: The target classes and their subclasses; each check then matches ``?this a ?class``, so that
 #: no query carries a list of focus nodes (which grows with the data).
@@ -88,6 +89,13 @@ class Check:
     with_value: bool = True
     #: For min and max counts (``query`` is then empty): ``<`` or ``>``, and the bound.
     count: tuple[str, int] | None = None
+    #: The predicates the check can read (None: any), for the store to hold only those: given
+    #: for a SPARQL constraint, found in the query for the others.
+    reads: set[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.component != SH.SPARQLConstraintComponent:
+            self.reads = compiled_reads(self.query) | {str(self.path)}
 
     def breaks(self, n: int) -> bool:
         """Whether ``n`` values break this count."""
@@ -213,7 +221,12 @@ def _sparql_check(shapes: Graph, constraint: Node, shape: Node, severity: URIRef
             prefixes += f"PREFIX {name}: <{shapes.value(declaration, SH.namespace)}>\n"
     query = prefixes + str(select).replace("$this", "?this")
     message = str(shapes.value(constraint, SH.message) or "")
-    return Check(SH.SPARQLConstraintComponent, query, message, None, shape, severity, False)
+    # Parsed here, once, not in run(): pyparsing leaves reference cycles that hold the frames
+    # of its callers (and the store, in run's) while the build pauses the cycle collector.
+    reads = sparql_reads(query)
+    return Check(
+        SH.SPARQLConstraintComponent, query, message, None, shape, severity, False, reads=reads
+    )
 
 
 def compile_shapes(shapes: Graph) -> list[NodeShape] | None:
@@ -265,28 +278,6 @@ def _rdflib(term: object) -> Node:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
-def _load(data: Iterable[tuple[Node, Node, Node]], terms: Terms) -> ox.Store:
-    """A store holding ``data``. Triples go in as N-Triples text, parsed by pyoxigraph: half the
-    time of making a Quad object of each. Those with a blank node go in as Quads, since each
-    parse gives its blank nodes new labels (they are few: the ontology's lists)."""
-    store = ox.Store()
-    with_blank: list[ox.Quad] = []
-    triples = iter(data)
-    # In chunks: pyoxigraph holds a whole load in memory twice (the text, then the
-    # transaction).
-    while chunk := list(islice(triples, 50_000)):
-        lines = []
-        for s, p, o in chunk:
-            (s_ox, s_nt), (p_ox, p_nt), (o_ox, o_nt) = terms(s), terms(p), terms(o)
-            if s_nt[0] == "_" or o_nt[0] == "_":
-                with_blank.append(ox.Quad(s_ox, p_ox, o_ox, ox.DefaultGraph()))
-            else:
-                lines.append(f"{s_nt} {p_nt} {o_nt} .\n")
-        store.load("".join(lines), format=ox.RdfFormat.N_TRIPLES, lenient=True)
-    store.extend(with_blank)
-    return store
-
-
 def run(
     shapes: list[NodeShape], data: Iterable[tuple[Node, Node, Node]], terms: Terms | None = None
 ) -> list[Result]:
@@ -296,7 +287,10 @@ def run(
         release step converts the same terms for the dumps.
     """
     terms = terms if terms is not None and terms.base == DEFAULT_BASE else Terms(DEFAULT_BASE)
-    store = _load(data, terms)
+    read: set[str] | None = set(ALWAYS)
+    for check in (check for shape in shapes for check in shape.checks):
+        read = None if read is None or check.reads is None else read | check.reads
+    store = load(data, terms, read)
     known: dict[str, str] = {}
 
     def subclasses(targets: str) -> str:

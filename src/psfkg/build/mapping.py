@@ -135,7 +135,7 @@ def map_records(records: Records) -> Mapped:
         _merge_candidates,
     ):
         step(m)
-    return Mapped(triples.Triples(m.triples), m.origins)
+    return Mapped(triples.interned(m.triples), m.origins)
 
 
 def _sources(m: _Mapper) -> None:

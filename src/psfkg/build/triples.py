@@ -3,13 +3,15 @@
 An rdflib ``Graph`` (its in-memory store) costs about 15 µs to add a triple and 1.5 KB to hold
 it, with every quad indexed three ways; the build only adds, iterates and asks a few patterns by
 predicate. :class:`Triples` is a ``set`` of ``(subject, predicate, object)`` with those few
-look-ups; :func:`graph` makes a Graph of one where rdflib needs it (owlrl, pySHACL, tests).
+look-ups; :func:`graph` makes a Graph of one where rdflib needs it (owlrl, pySHACL, tests), and
+:func:`interned` one whose equal terms are one object.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import cached_property
+from itertools import chain
 
 from rdflib import Graph
 from rdflib.term import Node
@@ -42,6 +44,21 @@ class Triples(frozenset[Triple]):
     def subjects(self, predicate: Node, obj: Node) -> Iterator[Node]:
         """The subjects of the triples ``(?, predicate, obj)``."""
         return (s for s, o in self._by_predicate.get(predicate, ()) if o == obj)
+
+
+def interned(triples: Iterable[Triple]) -> Triples:
+    """The triples with each term one object: equal terms made apart (each ``PSF.x`` is a new
+    URIRef) cost a Python ``__eq__`` at each look-up in a dict of terms, and their memory.
+
+    >>> from rdflib import RDF, URIRef
+    >>> [(s, _, o)] = interned([(URIRef("urn:a"), RDF.type, URIRef("urn:a"))])
+    >>> s is o
+    True
+    """
+    one: dict[Node, Node] = {}
+    terms = list(chain.from_iterable(triples))
+    each = map(one.setdefault, terms, terms)
+    return Triples(zip(each, each, each, strict=True))
 
 
 #: What the release step reads a named graph from.
