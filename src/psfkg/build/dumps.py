@@ -15,8 +15,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import itemgetter
+from itertools import chain, groupby, repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,50 +36,54 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 SortedQuad = tuple[str, str, str, str]
 
 
-class _Converted(dict[Node, tuple[Any, str]]):
-    """rdflib term -> (pyoxigraph term, N-Triples text); a term not yet seen is converted on
-    its first look-up, so that looking up a known one is a single call in C."""
+def converted(term: Node, base: str) -> Any:
+    """An rdflib term as a pyoxigraph term, its IRI moved under ``base``."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(rebase(str(term), base))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+class _Texts(dict[Node, str]):
+    """rdflib term -> N-Triples text; a term not yet seen is converted on its first look-up,
+    so that looking up a known one is a single call in C."""
 
     def __init__(self, base: str) -> None:
         super().__init__()
         self.base = base
 
-    def __missing__(self, term: Node) -> tuple[Any, str]:
-        converted: Any
-        if isinstance(term, URIRef):
-            converted = ox.NamedNode(rebase(str(term), self.base))
-        elif isinstance(term, BNode):
-            converted = ox.BlankNode(str(term))
-        elif isinstance(term, Literal):
-            if term.language:
-                converted = ox.Literal(str(term), language=term.language)
-            elif term.datatype is not None:
-                converted = ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            else:
-                converted = ox.Literal(str(term))
-        else:
-            raise TypeError(f"not an RDF term: {term!r}")
-        found = self[term] = (converted, str(converted))
+    def __missing__(self, term: Node) -> str:
+        found = self[term] = str(converted(term, self.base))
         return found
 
 
 class Terms:
-    """rdflib terms as pyoxigraph terms and their N-Triples text, each converted once."""
+    """rdflib terms as their N-Triples text, each converted once (validation and the release
+    step ask for the same terms), and as pyoxigraph terms when asked (they are few)."""
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.seen = _Converted(base)
+        self.seen = _Texts(base)
 
-    def __call__(self, term: Node) -> tuple[Any, str]:
+    def __call__(self, term: Node) -> Any:
+        """The pyoxigraph term of ``term``, made anew."""
+        return converted(term, self.base)
+
+    def text(self, term: Node) -> str:
+        """The N-Triples text of ``term``."""
         return self.seen[term]
 
     def texts(self, terms: Iterable[Node]) -> Iterator[str]:
         """The N-Triples text of each of ``terms``, with no Python call per term but for new
         ones (millions of look-ups in the build)."""
-        return map(_TEXT, map(self.seen.__getitem__, terms))
-
-
-_TEXT = itemgetter(1)
+        return map(self.seen.__getitem__, terms)
 
 
 def _blank(graph: Iterable[Triple]) -> bool:
@@ -113,11 +116,10 @@ def sorted_rows(
     :param terms: terms already converted (used when under ``base``), so that each is once.
     """
     terms = terms if terms is not None and terms.base == base else Terms(base)
-    rows = []
+    rows: list[SortedQuad] = []
     for name, graph in graphs.items():
-        _, g = terms(name)
-        for s, p, o in _labelled(graph):
-            rows.append((terms(s)[1], terms(p)[1], terms(o)[1], g))
+        text = terms.texts(chain.from_iterable(_labelled(graph)))
+        rows.extend(zip(text, text, text, repeat(terms.text(name))))
     # Sorted in place (a set took four times a list's memory); a quad twice (two rdflib
     # literals written alike) is then next to itself, and kept once.
     rows.sort()

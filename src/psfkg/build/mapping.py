@@ -14,7 +14,6 @@ from functools import cached_property
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, VOID
-from rdflib.term import Node
 
 from .. import __version__
 from ..config import PROJECT_ROOT
@@ -94,16 +93,7 @@ class _Mapper:
         self.records = records
         self.triples: set[triples.Triple] = set()
         self.origins: dict[URIRef, Origin] = {}
-        #: Each term once: rdflib makes a new object for each IRI minted or namespace term
-        #: read, and equal terms that are one object take less memory and compare by identity
-        #: in every set and dict of the later steps (rdflib's own equality is Python code).
-        self.terms: dict[Node, Node] = {}
-
-    def add(self, triple: triples.Triple) -> None:
-        """Add a triple, its terms shared with the triples before it."""
-        one = self.terms.setdefault
-        s, p, o = triple
-        self.triples.add((one(s, s), one(p, p), one(o, o)))
+        self.add = self.triples.add
 
     def node(self, table: str, kind: str, key: str, cls: URIRef, ref: SourceRef) -> URIRef:
         """The IRI of a record, typed and sourced, its origin remembered."""

@@ -100,9 +100,7 @@ def load(
         text = _text(chunk, terms)
         # A blank node's text has "_:" (and, rarely, a literal's): only then are they sought.
         if "_:" in text:
-            store.extend(
-                ox.Quad(*(terms(t)[0] for t in triple)) for triple in chunk if _blank(triple)
-            )
+            store.extend(ox.Quad(*(terms(t) for t in triple)) for triple in chunk if _blank(triple))
             text = _text([triple for triple in chunk if not _blank(triple)], terms)
         store.load(text, format=ox.RdfFormat.N_TRIPLES, lenient=True)
     return store
